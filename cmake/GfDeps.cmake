@@ -1,0 +1,22 @@
+# External libraries, all from Debian's packages (scripts/setup.sh installs
+# them). Each becomes an imported target named PkgConfig::<NAME>.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(JANSSON REQUIRED IMPORTED_TARGET jansson)
+pkg_check_modules(ZLIB REQUIRED IMPORTED_TARGET zlib)
+pkg_check_modules(SQLITE REQUIRED IMPORTED_TARGET sqlite3)
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+pkg_check_modules(INIH REQUIRED IMPORTED_TARGET inih)
+pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)
+pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
+pkg_check_modules(LWS REQUIRED IMPORTED_TARGET libwebsockets)
+pkg_check_modules(PQ IMPORTED_TARGET libpq)
+pkg_check_modules(XML2 IMPORTED_TARGET libxml-2.0)
+pkg_check_modules(PNG IMPORTED_TARGET libpng)
+find_package(JPEG)
+find_package(Threads REQUIRED)
+# Integration tests run on Debian's own Python, which is where the
+# python3-websocket package lands (a pyenv or venv Python would not see it).
+if(EXISTS /usr/bin/python3 AND NOT Python3_EXECUTABLE)
+  set(Python3_EXECUTABLE /usr/bin/python3 CACHE FILEPATH "Python for integration tests")
+endif()
+find_package(Python3 REQUIRED COMPONENTS Interpreter)
