@@ -41,12 +41,17 @@ typedef struct gf_action_stage {
 typedef struct gf_action_spec {
     const char *name; /* "print" */
     gf_action_kind kind;
-    int uses_slot;    /* goes through the machine's single running slot */
-    int ready_only;   /* answered only with status "ready" */
+    int uses_slot;  /* goes through the machine's single running slot */
+    int ready_only; /* answered only with status "ready" */
     const gf_action_stage *stages; /* stages[0].event == NULL */
     size_t n_stages;
     const char *const *terminals; /* e.g. {"print:completed", ...} */
     size_t n_terminals;
+    /* Events outside the reference order that still set a new deadline
+     * (a print paused by the button waits for a person: no deadline until
+     * print:resumed). Read them through gf_action_event_deadline(). */
+    const gf_action_stage *holds;
+    size_t n_holds;
 } gf_action_spec;
 
 const gf_action_spec *gf_action_lookup(const char *action_type);
@@ -71,6 +76,13 @@ int gf_event_action_type(const char *event, char *out, size_t outlen);
  * event is not one of its stage events (advisory events are recorded but
  * move nothing). */
 int gf_action_stage_of(const gf_action_spec *spec, const char *event);
+
+/* The deadline that starts when `event` arrives for an action of `spec`:
+ * the deadline of the stage it opens, or of a hold event (print:paused has
+ * none, print:resumed is run time + 300 s again). NULL when the event moves
+ * nothing, i.e. the current deadline keeps running. */
+const gf_deadline *gf_action_event_deadline(const gf_action_spec *spec,
+                                            const char *event);
 
 const char *gf_outcome_name(gf_outcome o); /* "completed", ... */
 

@@ -22,6 +22,10 @@
 extern "C" {
 #endif
 
+/* The longest line gf_msg_parse() accepts. A full settings report is about
+ * 6 KB (§12.3); anything near this cap is not a message a peer should send. */
+#define GF_MSG_MAX_BYTES (1024 * 1024)
+
 typedef enum gf_msg_type {
     GF_MSG_ACTION = 1,
     GF_MSG_EVENT,
@@ -45,8 +49,9 @@ typedef struct gf_msg {
     const char *motion_url;
     const char *endpoint;
     const char *head_firmware_filename;
-    json_t *settings; /* borrowed: action settings (object or array), or the
-                         event's settings report; NULL if absent */
+    json_t *settings; /* borrowed: action settings (object or array), the
+                         event's settings report, or the progress frame's
+                         telemetry ({"values":{...}}); NULL if absent */
 
     /* event, progress, log */
     int64_t timestamp;
@@ -66,7 +71,18 @@ typedef struct gf_msg {
 } gf_msg;
 
 /* Parse one JSON object. On failure returns a gf_err and writes a message
- * naming what was wrong (e.g. "event: field `event` missing") to `errbuf`. */
+ * naming what was wrong (e.g. "event: field `event` missing") to `errbuf`
+ * (which may be NULL when errlen is 0); `out` is then cleared.
+ *
+ * Errors: GF_ETOOBIG (past GF_MSG_MAX_BYTES), GF_EJSON (not JSON),
+ * GF_ENOTOBJECT, GF_EMSGTYPE (no `type` nor `action_type`, or an unknown
+ * `type`), GF_EFIELD (a required field missing, or any known field of the
+ * wrong JSON type). A JSON null counts as absent.
+ *
+ * Required: action: id, action_type, status. event: id, event.
+ * progress: id, progress, current, units. log: id, log. The metadata fields
+ * `timestamp`, `version` and `level` are optional (0 / 0 / NULL when absent)
+ * because the receiver must not interpret them (§19). */
 int gf_msg_parse(const char *text, size_t len, gf_msg *out, char *errbuf,
                  size_t errlen);
 void gf_msg_clear(gf_msg *m);
@@ -82,19 +98,34 @@ typedef void (*gf_frame_cb)(void *ud, const gf_msg *msg, int err,
 int gf_frame_each(const char *buf, size_t len, gf_frame_cb cb, void *ud);
 
 /* Emit `m` as one line of compact JSON ending in "\n" (malloc'd; free()).
- * Fields that are unset (NULL / has_* = 0) are left out. */
+ * Fields that are unset (NULL / has_* = 0) are left out; `version` is
+ * written as 1 when it is 0. Only the struct's fields are written: to
+ * forward a message verbatim, dump `raw` instead. Returns NULL when a
+ * required field is NULL or on allocation failure. */
 char *gf_msg_emit(const gf_msg *m);
 
-/* Builders for the common messages, returning malloc'd lines ending "\n". */
+/* Dump any JSON value as one compact line ending in "\n" (malloc'd), with
+ * reals written short (15 significant digits: 0.26666668, not
+ * 0.26666668000000001). What every gf_emit_* uses. */
+char *gf_json_line(const json_t *value);
+
+/* Builders for the common messages, returning malloc'd lines ending "\n",
+ * or NULL when a required string is NULL. JSON arguments are borrowed.
+ * gf_emit_action: `extra` (an object or NULL) adds fields such as
+ * motion_url, endpoint or settings; it cannot override id, action_type,
+ * status or machine_serial. gf_emit_event writes level "INFO" and version 1;
+ * action_id < 0 leaves `action_id` out (unsolicited events, §9.4); `log`
+ * and `settings` (the report of settings:completed) may be NULL.
+ * gf_emit_progress: action_id < 0 and total < 0 are left out; a non-NULL
+ * `settings_values` is written as {"values": settings_values}.
+ * gf_emit_log: `level` NULL means "INFO". */
 char *gf_emit_action(int64_t id, const char *action_type, const char *status,
-                     const char *machine_serial, json_t *extra /* merged */);
-char *gf_emit_event(int64_t seq, int64_t timestamp, int64_t action_id /* <0:
-                    none */, const char *event, const char *log,
-                    json_t *settings /* or NULL */);
+                     const char *machine_serial, json_t *extra);
+char *gf_emit_event(int64_t seq, int64_t timestamp, int64_t action_id,
+                    const char *event, const char *log, json_t *settings);
 char *gf_emit_progress(int64_t seq, int64_t timestamp, int64_t action_id,
-                       const char *progress, int64_t current,
-                       const char *units, int64_t total /* <0: none */,
-                       json_t *settings_values /* or NULL */);
+                       const char *progress, int64_t current, const char *units,
+                       int64_t total, json_t *settings_values);
 char *gf_emit_log(int64_t seq, int64_t timestamp, const char *level,
                   const char *text);
 
