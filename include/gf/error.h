@@ -13,18 +13,18 @@ extern "C" {
 
 typedef enum gf_err {
     GF_OK = 0,
-    GF_ENOMEM = -1,     /* out of memory */
-    GF_EINVAL = -2,     /* bad argument from the caller */
-    GF_EIO = -3,        /* read or write failed (errno has more) */
-    GF_ENOTFOUND = -4,  /* no such item (tag, code, action type) */
-    GF_ERANGE = -5,     /* value outside its allowed range */
-    GF_ETOOBIG = -6,    /* input past a configured size cap */
+    GF_ENOMEM = -1,    /* out of memory */
+    GF_EINVAL = -2,    /* bad argument from the caller */
+    GF_EIO = -3,       /* read or write failed (errno has more) */
+    GF_ENOTFOUND = -4, /* no such item (tag, code, action type) */
+    GF_ERANGE = -5,    /* value outside its allowed range */
+    GF_ETOOBIG = -6,   /* input past a configured size cap */
 
     /* messages */
-    GF_EJSON = -20,     /* not valid JSON */
-    GF_ENOTOBJECT = -21,/* JSON, but not an object */
-    GF_EFIELD = -22,    /* a required field is missing or has the wrong type */
-    GF_EMSGTYPE = -23,  /* unknown message type */
+    GF_EJSON = -20,      /* not valid JSON */
+    GF_ENOTOBJECT = -21, /* JSON, but not an object */
+    GF_EFIELD = -22,     /* a required field is missing or has the wrong type */
+    GF_EMSGTYPE = -23,   /* unknown message type */
 
     /* pulse files */
     GF_EPULS_EMPTY = -40,     /* no bytes at all */

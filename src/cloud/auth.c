@@ -1,0 +1,268 @@
+/* auth.c - how gfcloud knows who is talking.
+ *
+ * Machine passwords (256 random bits from the fuses) and API keys (256 random
+ * bits we made) are high-entropy, so a keyed BLAKE2b hash (crypto_generichash
+ * with a server key kept in the data dir) is as safe as a slow password hash
+ * and costs microseconds: a reconnect storm of thousands of machines after a
+ * restart stays cheap. Compares are constant time (sodium_memcmp).
+ *
+ * auth_tokens are stateless ("serial.expiry.mac"), so they survive a restart
+ * and need no table; ws_tokens are random, single use and short-lived, kept
+ * in memory only (a restart simply makes machines sign in again). */
+#include "auth.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define KEY_LEN 32
+
+struct ws_tok {
+    char token[65];
+    uint64_t serial;
+    int64_t exp;
+};
+
+struct auth {
+    uint8_t key[KEY_LEN];
+    struct ws_tok *toks; /* unordered; O(n) lookups: n is the number of
+                            sign-ins in the last ws-token-ttl seconds, a few
+                            thousand at worst, so a scan costs microseconds */
+    size_t n, cap;
+};
+
+static int read_key(const char *path, uint8_t key[KEY_LEN])
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, key, KEY_LEN);
+    close(fd);
+    return n == KEY_LEN ? 0 : -2;
+}
+
+static int write_key(const char *path, uint8_t key[KEY_LEN])
+{
+    randombytes_buf(key, KEY_LEN);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -1;
+    int rc = write(fd, key, KEY_LEN) == KEY_LEN && fsync(fd) == 0 ? 0 : -1;
+    close(fd);
+    return rc;
+}
+
+int auth_open(auth **out, const char *dir, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (sodium_init() < 0) {
+        snprintf(err, errlen, "libsodium failed to initialise");
+        return -1;
+    }
+    auth *a = calloc(1, sizeof(*a));
+    if (!a) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/server.key", dir);
+    int rc = read_key(path, a->key);
+    if (rc == -1 && errno == ENOENT) {
+        rc = write_key(path, a->key);
+        /* Lost a race with another gfcloud process creating it. */
+        if (rc != 0 && errno == EEXIST)
+            rc = read_key(path, a->key);
+    }
+    if (rc != 0) {
+        snprintf(err, errlen, "%s: cannot read or create the server key", path);
+        sodium_memzero(a, sizeof(*a));
+        free(a);
+        return -1;
+    }
+    *out = a;
+    return 0;
+}
+
+void auth_close(auth *a)
+{
+    if (!a)
+        return;
+    free(a->toks);
+    sodium_memzero(a, sizeof(*a));
+    free(a);
+}
+
+static void mac(const auth *a, const char *domain, const char *msg,
+                uint8_t out[AUTH_HASH_LEN])
+{
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, a->key, KEY_LEN, AUTH_HASH_LEN);
+    crypto_generichash_update(&st, (const uint8_t *)domain, strlen(domain));
+    crypto_generichash_update(&st, (const uint8_t *)"\0", 1);
+    crypto_generichash_update(&st, (const uint8_t *)msg, strlen(msg));
+    crypto_generichash_final(&st, out, AUTH_HASH_LEN);
+}
+
+void auth_hash_secret(const auth *a, const char *secret,
+                      uint8_t out[AUTH_HASH_LEN])
+{
+    char low[256];
+    size_t n = strlen(secret);
+    if (n >= sizeof(low))
+        n = sizeof(low) - 1;
+    for (size_t i = 0; i < n; i++) {
+        char ch = secret[i];
+        low[i] = (ch >= 'A' && ch <= 'F') ? (char)(ch - 'A' + 'a') : ch;
+    }
+    low[n] = '\0';
+    mac(a, "secret", low, out);
+    sodium_memzero(low, sizeof(low));
+}
+
+int auth_hash_equal(const uint8_t a[AUTH_HASH_LEN],
+                    const uint8_t b[AUTH_HASH_LEN])
+{
+    return sodium_memcmp(a, b, AUTH_HASH_LEN) == 0;
+}
+
+void auth_random_hex(char out[65])
+{
+    uint8_t raw[32];
+    randombytes_buf(raw, sizeof(raw));
+    sodium_bin2hex(out, 65, raw, sizeof(raw));
+}
+
+int auth_is_password(const char *s)
+{
+    size_t n = strlen(s);
+    if (n != 64)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        int hex = (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') ||
+                  (ch >= 'A' && ch <= 'F');
+        if (!hex)
+            return 0;
+    }
+    return 1;
+}
+
+void auth_token_make(const auth *a, uint64_t serial, int64_t exp,
+                     char out[AUTH_TOKEN_MAX])
+{
+    char body[64];
+    uint8_t m[AUTH_HASH_LEN];
+    char hex[2 * AUTH_HASH_LEN + 1];
+    snprintf(body, sizeof(body), "%" PRIu64 ".%" PRId64, serial, exp);
+    mac(a, "auth_token", body, m);
+    sodium_bin2hex(hex, sizeof(hex), m, sizeof(m));
+    snprintf(out, AUTH_TOKEN_MAX, "%s.%s", body, hex);
+}
+
+int auth_token_check(const auth *a, const char *token, int64_t now,
+                     uint64_t *serial)
+{
+    char body[64];
+    const char *last = strrchr(token, '.');
+    if (!last || (size_t)(last - token) >= sizeof(body) ||
+        strlen(last + 1) != 2 * AUTH_HASH_LEN)
+        return -1;
+    memcpy(body, token, (size_t)(last - token));
+    body[last - token] = '\0';
+    uint8_t want[AUTH_HASH_LEN], got[AUTH_HASH_LEN];
+    mac(a, "auth_token", body, want);
+    if (sodium_hex2bin(got, sizeof(got), last + 1, 2 * AUTH_HASH_LEN, NULL,
+                       NULL, NULL) != 0 ||
+        !auth_hash_equal(want, got))
+        return -1;
+    uint64_t s = 0;
+    int64_t exp = 0;
+    if (sscanf(body, "%" SCNu64 ".%" SCNd64, &s, &exp) != 2)
+        return -1;
+    if (exp <= now)
+        return -2;
+    *serial = s;
+    return 0;
+}
+
+static void ws_prune(auth *a, int64_t now)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        if (a->toks[i].exp > now)
+            a->toks[j++] = a->toks[i];
+    }
+    a->n = j;
+}
+
+void auth_ws_token_issue(auth *a, uint64_t serial, int64_t now, long ttl,
+                         char out[65])
+{
+    auth_random_hex(out);
+    ws_prune(a, now);
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 64;
+        struct ws_tok *t = realloc(a->toks, cap * sizeof(*t));
+        if (!t)
+            return; /* the token will simply be refused */
+        a->toks = t;
+        a->cap = cap;
+    }
+    struct ws_tok *t = &a->toks[a->n++];
+    memcpy(t->token, out, 65);
+    t->serial = serial;
+    t->exp = now + ttl;
+}
+
+static long ws_find(auth *a, const char *token, int64_t now)
+{
+    if (strlen(token) != 64)
+        return -1;
+    for (size_t i = 0; i < a->n; i++) {
+        if (sodium_memcmp(a->toks[i].token, token, 64) == 0)
+            return a->toks[i].exp > now ? (long)i : -1;
+    }
+    return -1;
+}
+
+int auth_ws_token_peek(auth *a, const char *token, int64_t now)
+{
+    return ws_find(a, token, now) >= 0 ? 0 : -1;
+}
+
+int auth_ws_token_take(auth *a, const char *token, int64_t now,
+                       uint64_t *serial)
+{
+    long i = ws_find(a, token, now);
+    if (i < 0)
+        return -1;
+    *serial = a->toks[i].serial;
+    a->toks[i] = a->toks[--a->n];
+    return 0;
+}
+
+void auth_upload_sig(const auth *a, int64_t action_id, int64_t exp,
+                     char out[65])
+{
+    char body[64];
+    uint8_t m[AUTH_HASH_LEN];
+    snprintf(body, sizeof(body), "%" PRId64 ".%" PRId64, action_id, exp);
+    mac(a, "upload", body, m);
+    sodium_bin2hex(out, 65, m, sizeof(m));
+}
+
+int auth_upload_check(const auth *a, int64_t action_id, int64_t exp,
+                      const char *sig, int64_t now)
+{
+    char want[65];
+    auth_upload_sig(a, action_id, exp, want);
+    if (strlen(sig) != 64 || sodium_memcmp(want, sig, 64) != 0)
+        return -1;
+    return exp > now ? 0 : -2;
+}

@@ -1,0 +1,112 @@
+/* cli_machine.c - `gfcloud machine add|list|remove`: the machine registry.
+ *
+ * `add` stores only the keyed hash of the password; when no --password is
+ * given it makes one and prints it, once, because nothing can show it again.
+ * These commands open the same SQLite file as a running server (WAL mode
+ * lets both work at once). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char *opt(int argc, char **argv, const char *name)
+{
+    for (int i = 0; i + 1 < argc; i++) {
+        if (strcmp(argv[i], name) == 0)
+            return argv[i + 1];
+    }
+    return NULL;
+}
+
+static int machine_add(cloud *c, int argc, char **argv)
+{
+    uint64_t serial;
+    char made[65];
+    const char *pw = opt(argc, argv, "--password");
+    if (cloud_parse_serial(opt(argc, argv, "--serial"), &serial) != 0) {
+        fprintf(stderr, "gfcloud: machine add needs --serial N\n");
+        return 2;
+    }
+    if (pw && !auth_is_password(pw)) {
+        fprintf(stderr, "gfcloud: --password must be 64 hex characters\n");
+        return 2;
+    }
+    if (!pw) {
+        auth_random_hex(made);
+        pw = made;
+    }
+    uint8_t h[AUTH_HASH_LEN];
+    auth_hash_secret(c->auth, pw, h);
+    int rc = store_machine_add(c->store, serial, h, cloud_now());
+    if (rc == 1) {
+        fprintf(stderr, "gfcloud: machine S%llu already exists\n",
+                (unsigned long long)serial);
+        return 1;
+    }
+    if (rc != 0) {
+        fprintf(stderr, "gfcloud: cannot add machine (database error)\n");
+        return 1;
+    }
+    if (pw == made)
+        printf("%s\n", made);
+    else
+        printf("added S%llu\n", (unsigned long long)serial);
+    return 0;
+}
+
+static int machine_list(cloud *c)
+{
+    json_t *arr = store_machine_list(c->store);
+    if (!arr) {
+        fprintf(stderr, "gfcloud: cannot list machines\n");
+        return 1;
+    }
+    size_t i;
+    json_t *m;
+    json_array_foreach(arr, i, m)
+    {
+        json_t *seen = json_object_get(m, "last_seen");
+        printf("%s\tlast_seen=%lld\thead=%s\n",
+               json_string_value(json_object_get(m, "serial")),
+               json_is_integer(seen) ? (long long)json_integer_value(seen)
+                                     : -1LL,
+               json_string_value(json_object_get(m, "head_position")));
+    }
+    json_decref(arr);
+    return 0;
+}
+
+static int machine_remove(cloud *c, int argc, char **argv)
+{
+    uint64_t serial;
+    if (cloud_parse_serial(opt(argc, argv, "--serial"), &serial) != 0) {
+        fprintf(stderr, "gfcloud: machine remove needs --serial N\n");
+        return 2;
+    }
+    int rc = store_machine_remove(c->store, serial);
+    if (rc == 1) {
+        fprintf(stderr, "gfcloud: no machine S%llu\n",
+                (unsigned long long)serial);
+        return 1;
+    }
+    if (rc != 0)
+        return 1;
+    printf("removed S%llu\n", (unsigned long long)serial);
+    return 0;
+}
+
+int cli_machine(cloud *c, int argc, char **argv)
+{
+    if (argc < 1) {
+        fprintf(stderr, "usage: gfcloud machine add|list|remove ...\n");
+        return 2;
+    }
+    if (strcmp(argv[0], "add") == 0)
+        return machine_add(c, argc - 1, argv + 1);
+    if (strcmp(argv[0], "list") == 0)
+        return machine_list(c);
+    if (strcmp(argv[0], "remove") == 0)
+        return machine_remove(c, argc - 1, argv + 1);
+    fprintf(stderr, "gfcloud: unknown machine command '%s'\n", argv[0]);
+    return 2;
+}

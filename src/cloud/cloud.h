@@ -1,0 +1,43 @@
+/* cloud.h - the service context shared by gfcloud's modules. */
+#ifndef CLOUD_CLOUD_H
+#define CLOUD_CLOUD_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "auth.h"
+#include "blobs.h"
+#include "config.h"
+#include "store.h"
+
+struct lws_context;
+struct lws_vhost;
+struct sched;
+struct throttle;
+struct ingest;
+
+typedef struct cloud {
+    cfg cfg;
+    store *store;
+    blobs *blobs;
+    auth *auth;
+    struct sched *sched;
+    struct throttle *throttle;
+    struct ingest *ingest;
+    struct lws_context *lws;
+    struct lws_vhost *vhost;
+    char public_url[512];
+    char hunt_file_id[65]; /* bundled hunt job, "" when none */
+    volatile sig_atomic_t stop;
+} cloud;
+
+int64_t cloud_now(void);    /* Unix seconds */
+int64_t cloud_now_us(void); /* monotonic microseconds */
+/* "S12345" or "12345" -> 12345. 0 on success, -1 if not a serial. */
+int cloud_parse_serial(const char *text, uint64_t *out);
+
+/* Open store, blobs and auth under cfg.data_dir (creating it). */
+int cloud_open_data(cloud *c, char *err, size_t errlen);
+void cloud_close_data(cloud *c);
+
+#endif

@@ -1,0 +1,286 @@
+/* config.c - gfcloud configuration.
+ *
+ * Every setting is one row of `keys` below: its name (the INI key and the
+ * --flag), its type, where it lives in struct cfg, its default and a line of
+ * help. Keeping one table means the INI file, the flags and --help cannot
+ * drift apart. The INI file may use sections; they are ignored so that
+ * `[server]` and `[limits]` can group keys for humans. */
+#include "config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum key_type { K_STR, K_LONG, K_DOUBLE };
+
+struct key {
+    const char *name;
+    enum key_type type;
+    size_t off;
+    size_t size; /* for strings */
+    const char *def;
+    const char *help;
+};
+
+#define S(f) K_STR, offsetof(cfg, f), sizeof(((cfg *)0)->f)
+#define L(f) K_LONG, offsetof(cfg, f), 0
+#define D(f) K_DOUBLE, offsetof(cfg, f), 0
+
+static const struct key keys[] = {
+    {"listen", S(listen), "127.0.0.1:8080",
+     "address and port to listen on (port 0 = any free port)"},
+    {"data", S(data_dir), "gfcloud-data",
+     "data directory (SQLite database, blobs, server key)"},
+    {"public-url", S(public_url), "",
+     "base URL machines reach us at (default http://LISTEN)"},
+    {"port-file", S(port_file), "",
+     "write the port actually bound to this file once listening"},
+    {"tls-cert", S(tls_cert), "", "PEM certificate; enables TLS with tls-key"},
+    {"tls-key", S(tls_key), "", "PEM private key for tls-cert"},
+    {"firmware-version", S(firmware_version), "",
+     "version GET /update/current advertises (empty = none)"},
+    {"firmware-url", S(firmware_url), "",
+     "download_url GET /update/current advertises"},
+    {"hunt-file", S(hunt_file), "",
+     "pulse file sent with a hunt that names no file "
+     "(default: hunt.puls next to the binary or in ../share/gfcloud)"},
+    {"log-level", S(log_level), "info", "error | warn | info | debug"},
+    {"sync", S(sync), "normal",
+     "SQLite synchronous mode: normal (survives kill -9) or full (also "
+     "power loss)"},
+    {"ws-token-ttl", L(ws_token_ttl), "30", "ws_token lifetime, seconds"},
+    {"auth-token-ttl", L(auth_token_ttl), "21600",
+     "auth_token lifetime, seconds"},
+    {"upload-url-ttl", L(upload_url_ttl), "600",
+     "signed image upload URL lifetime, seconds"},
+    {"queue-ttl", L(queue_ttl), "3600",
+     "how long an action may wait for an offline machine, seconds"},
+    {"cancel-grace", L(cancel_grace), "60",
+     "after an API cancel, how long to wait for the terminal event"},
+    {"deadline-scale", D(deadline_scale), "1.0",
+     "multiply every action deadline (PROTOCOL.md §10) by this"},
+    {"deadline-seconds", D(deadline_seconds), "0",
+     "if > 0, every action deadline is this many seconds (tests)"},
+    {"max-json-body", L(max_json_body), "65536",
+     "cap on JSON request bodies, bytes"},
+    {"max-image-body", L(max_image_body), "16777216",
+     "cap on an uploaded JPEG, bytes"},
+    {"max-file-body", L(max_file_body), "134217728",
+     "cap on an uploaded pulse file, bytes (§15.6: 128 MiB)"},
+    {"max-frame", L(max_frame), "1048576",
+     "cap on one WebSocket message; larger closes with 1009"},
+    {"max-header", L(max_header), "8192", "cap on HTTP header bytes"},
+    {"ping-interval", L(ping_interval), "30",
+     "seconds of WebSocket silence before the service pings"},
+    {"throttle-max", L(throttle_max), "5",
+     "failed sign-ins per serial before 429"},
+    {"throttle-address-max", L(throttle_address_max), "30",
+     "failed sign-ins per client address before 429"},
+    {"throttle-window", L(throttle_window), "60",
+     "seconds a throttle counts failures over"},
+};
+
+#define N_KEYS (sizeof(keys) / sizeof(keys[0]))
+
+static const struct key *key_find(const char *name)
+{
+    for (size_t i = 0; i < N_KEYS; i++) {
+        if (strcmp(keys[i].name, name) == 0)
+            return &keys[i];
+    }
+    /* INI files may spell keys with underscores. */
+    char alt[64];
+    size_t n = strlen(name);
+    if (n >= sizeof(alt))
+        return NULL;
+    for (size_t i = 0; i <= n; i++)
+        alt[i] = name[i] == '_' ? '-' : name[i];
+    for (size_t i = 0; i < N_KEYS; i++) {
+        if (strcmp(keys[i].name, alt) == 0)
+            return &keys[i];
+    }
+    return NULL;
+}
+
+static int set_key(cfg *c, const struct key *k, const char *value, char *err,
+                   size_t errlen)
+{
+    char *base = (char *)c + k->off;
+    char *end = NULL;
+    errno = 0;
+    switch (k->type) {
+    case K_STR:
+        if (strlen(value) >= k->size) {
+            snprintf(err, errlen, "%s: value too long", k->name);
+            return -1;
+        }
+        memcpy(base, value, strlen(value) + 1);
+        return 0;
+    case K_LONG: {
+        long v = strtol(value, &end, 10);
+        if (errno || end == value || *end || v < 0) {
+            snprintf(err, errlen, "%s: expected a non-negative integer",
+                     k->name);
+            return -1;
+        }
+        *(long *)(void *)base = v;
+        return 0;
+    }
+    case K_DOUBLE: {
+        double v = strtod(value, &end);
+        if (errno || end == value || *end || v < 0) {
+            snprintf(err, errlen, "%s: expected a non-negative number",
+                     k->name);
+            return -1;
+        }
+        *(double *)(void *)base = v;
+        return 0;
+    }
+    }
+    return -1;
+}
+
+int cfg_set(cfg *c, const char *key, const char *value, char *err,
+            size_t errlen)
+{
+    const struct key *k = key_find(key);
+    if (!k) {
+        snprintf(err, errlen, "unknown setting '%s'", key);
+        return -1;
+    }
+    return set_key(c, k, value, err, errlen);
+}
+
+void cfg_defaults(cfg *c)
+{
+    char err[128];
+    memset(c, 0, sizeof(*c));
+    for (size_t i = 0; i < N_KEYS; i++)
+        (void)set_key(c, &keys[i], keys[i].def, err, sizeof(err));
+}
+
+struct ini_ctx {
+    cfg *c;
+    char *err;
+    size_t errlen;
+    int failed;
+};
+
+static int on_ini_line(void *user, const char *section, const char *name,
+                       const char *value)
+{
+    struct ini_ctx *x = user;
+    (void)section;
+    if (x->failed)
+        return 0;
+    if (cfg_set(x->c, name, value, x->err, x->errlen) != 0) {
+        x->failed = 1;
+        return 0;
+    }
+    return 1;
+}
+
+int cfg_load_file(cfg *c, const char *path, char *err, size_t errlen)
+{
+    struct ini_ctx x = {c, err, errlen, 0};
+    int rc = ini_parse(path, on_ini_line, &x);
+    if (rc == -1) {
+        snprintf(err, errlen, "%s: cannot open", path);
+        return -1;
+    }
+    if (x.failed)
+        return -1;
+    if (rc != 0) {
+        snprintf(err, errlen, "%s: syntax error on line %d", path, rc);
+        return -1;
+    }
+    return 0;
+}
+
+/* "--key=value" or "--key value": find the key name and value. */
+static const struct key *flag_key(const char *arg, const char **inline_val,
+                                  char *name, size_t namelen)
+{
+    if (strncmp(arg, "--", 2) != 0)
+        return NULL;
+    const char *eq = strchr(arg, '=');
+    size_t n = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
+    if (n >= namelen)
+        return NULL;
+    memcpy(name, arg + 2, n);
+    name[n] = '\0';
+    *inline_val = eq ? eq + 1 : NULL;
+    return key_find(name);
+}
+
+static int find_config_flag(cfg *c, int argc, char **argv, char *err,
+                            size_t errlen)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+            return cfg_load_file(c, argv[i + 1], err, errlen);
+        if (strncmp(argv[i], "--config=", 9) == 0)
+            return cfg_load_file(c, argv[i] + 9, err, errlen);
+    }
+    return 0;
+}
+
+int cfg_parse_args(cfg *c, int argc, char **argv, char **rest, int *nrest,
+                   char *err, size_t errlen)
+{
+    *nrest = 0;
+    if (find_config_flag(c, argc, argv, err, errlen) != 0)
+        return -1;
+    for (int i = 1; i < argc; i++) {
+        const char *val = NULL;
+        char name[64];
+        if (strcmp(argv[i], "--config") == 0) {
+            i++;
+            continue;
+        }
+        if (strncmp(argv[i], "--config=", 9) == 0)
+            continue;
+        const struct key *k = flag_key(argv[i], &val, name, sizeof(name));
+        if (!k) {
+            rest[(*nrest)++] = argv[i];
+            continue;
+        }
+        if (!val) {
+            if (i + 1 >= argc) {
+                snprintf(err, errlen, "--%s needs a value", k->name);
+                return -1;
+            }
+            val = argv[++i];
+        }
+        if (set_key(c, k, val, err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+void cfg_print_help(FILE *out)
+{
+    fprintf(out, "settings (INI key = flag name; flags override the file):\n"
+                 "  --config FILE   INI file to read first\n");
+    for (size_t i = 0; i < N_KEYS; i++) {
+        fprintf(out, "  --%-18s %s (default: %s)\n", keys[i].name, keys[i].help,
+                *keys[i].def ? keys[i].def : "none");
+    }
+}
+
+int cfg_listen_split(const cfg *c, char *host, size_t hostlen, int *port)
+{
+    const char *colon = strrchr(c->listen, ':');
+    if (!colon || (size_t)(colon - c->listen) >= hostlen)
+        return -1;
+    memcpy(host, c->listen, (size_t)(colon - c->listen));
+    host[colon - c->listen] = '\0';
+    char *end = NULL;
+    long p = strtol(colon + 1, &end, 10);
+    if (end == colon + 1 || *end || p < 0 || p > 65535)
+        return -1;
+    *port = (int)p;
+    return 0;
+}

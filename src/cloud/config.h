@@ -1,0 +1,62 @@
+/* config.h - gfcloud's settings: one table of keys, read from an INI file
+ * (libinih) and overridable by command-line flags of the same name. */
+#ifndef CLOUD_CONFIG_H
+#define CLOUD_CONFIG_H
+
+#include <limits.h>
+#include <stdio.h>
+
+typedef struct cfg {
+    char config_file[PATH_MAX];
+    char listen[256]; /* HOST:PORT; port 0 picks a free one */
+    char data_dir[PATH_MAX];
+    char public_url[512]; /* base of motion_url / endpoint URLs */
+    char port_file[PATH_MAX];
+    char tls_cert[PATH_MAX];
+    char tls_key[PATH_MAX];
+    char firmware_version[128];
+    char firmware_url[512];
+    char hunt_file[PATH_MAX];
+    char log_level[16];
+    char sync[16]; /* normal | full */
+    long ws_token_ttl;
+    long auth_token_ttl;
+    long upload_url_ttl;
+    long queue_ttl;
+    long cancel_grace;
+    double deadline_scale;
+    double deadline_seconds;
+    long max_json_body;
+    long max_image_body;
+    long max_file_body;
+    long max_frame;
+    long max_header;
+    long ping_interval;
+    long throttle_max;
+    long throttle_address_max;
+    long throttle_window;
+} cfg;
+
+/* Defaults that work on loopback with ./gfcloud-data. */
+void cfg_defaults(cfg *c);
+
+/* Apply an INI file; returns 0 or -1 with a message in `err`. */
+int cfg_load_file(cfg *c, const char *path, char *err, size_t errlen);
+
+/* Set one key by name from text (flags and INI share this). */
+int cfg_set(cfg *c, const char *key, const char *value, char *err,
+            size_t errlen);
+
+/* Parse argv: --config FILE first, then every --KEY VALUE (or --key=value)
+ * on top. Unknown flags that are not config keys are left to the caller
+ * through `rest` (argv entries not consumed, in order). Returns 0 or -1. */
+int cfg_parse_args(cfg *c, int argc, char **argv, char **rest, int *nrest,
+                   char *err, size_t errlen);
+
+/* Print every key with its default and meaning. */
+void cfg_print_help(FILE *out);
+
+/* Split `listen` into host and port. */
+int cfg_listen_split(const cfg *c, char *host, size_t hostlen, int *port);
+
+#endif

@@ -1,0 +1,156 @@
+/* files.c - turning an uploaded pulse file into a job file.
+ *
+ * A job file is validated completely with libgf before it is accepted: the
+ * header checks of PROTOCOL.md §15.6 and a full read of the stream (so a
+ * corrupt or truncated gzip, or a laser bit before any power byte, is
+ * refused here rather than on the machine). It is then kept gzip-compressed
+ * as a content-addressed blob, whose hash is the file id: the form §15.1
+ * says to serve. The work is split so the heavy part (files_prepare: read,
+ * inflate, deflate, fsync) can run off the event loop. */
+#include "files.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "gf/puls.h"
+
+/* Copy `fd` into `w`, gzip-compressing unless it is gzip already. */
+static int copy_to_blob(int fd, int gzip, blob_writer *w)
+{
+    unsigned char in[65536], out[65536];
+    z_stream z;
+    ssize_t n;
+    int rc = -1, flush = Z_NO_FLUSH;
+    if (gzip) {
+        while ((n = read(fd, in, sizeof(in))) > 0) {
+            if (blob_writer_write(w, in, (size_t)n) != 0)
+                return -1;
+        }
+        return n == 0 ? 0 : -1;
+    }
+    memset(&z, 0, sizeof(z));
+    if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return -1;
+    do {
+        n = read(fd, in, sizeof(in));
+        if (n < 0)
+            goto out;
+        flush = n == 0 ? Z_FINISH : Z_NO_FLUSH;
+        z.next_in = in;
+        z.avail_in = (uInt)n;
+        do {
+            z.next_out = out;
+            z.avail_out = sizeof(out);
+            if (deflate(&z, flush) == Z_STREAM_ERROR)
+                goto out;
+            if (blob_writer_write(w, out, sizeof(out) - z.avail_out) != 0)
+                goto out;
+        } while (z.avail_out == 0);
+    } while (flush != Z_FINISH);
+    rc = 0;
+out:
+    deflateEnd(&z);
+    return rc;
+}
+
+static int validate(long max_body, const char *path, files_result *res,
+                    int *gzip)
+{
+    gf_puls_reader *rd = NULL;
+    gf_puls_limits lim = {(uint64_t)max_body, 0};
+    gf_puls_stats *st = NULL;
+    int rc = gf_puls_open_file(&rd, path, &lim, res->err, sizeof(res->err));
+    if (rc != GF_OK)
+        return rc;
+    /* A job locked to a machine is fine here; the API only sends it to
+     * that machine (and the machine checks MCsn itself). */
+    if (gf_puls_tag_get(rd, "MCsn", &res->mcsn) != GF_OK)
+        res->mcsn = 0;
+    rc = gf_puls_validate_header(rd, res->mcsn, res->err, sizeof(res->err));
+    if (rc != GF_OK)
+        goto out;
+    st = malloc(sizeof(*st));
+    if (!st) {
+        rc = GF_ENOMEM;
+        goto out;
+    }
+    gf_puls_stats_init(st);
+    rc = gf_puls_stats_read(rd, st);
+    if (rc != GF_OK) {
+        snprintf(res->err, sizeof(res->err), "%s", gf_strerror(rc));
+        goto out;
+    }
+    gf_puls_tag_get(rd, "STfr", &res->stfr);
+    res->payload = (int64_t)st->payload_bytes;
+    *gzip = gf_puls_is_gzip(rd);
+out:
+    free(st);
+    gf_puls_close(rd);
+    return rc;
+}
+
+static int fail(files_result *res, const char *msg)
+{
+    snprintf(res->err, sizeof(res->err), "%s", msg);
+    res->code = "internal";
+    return -1;
+}
+
+int files_prepare(blobs *b, long max_body, const char *path, files_result *res)
+{
+    int gzip = 0;
+    blob_writer *w = NULL;
+    res->err[0] = '\0';
+    int rc = validate(max_body, path, res, &gzip);
+    if (rc != GF_OK) {
+        res->code = gf_errname(rc);
+        if (!res->err[0])
+            snprintf(res->err, sizeof(res->err), "%s", gf_strerror(rc));
+        return -1;
+    }
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return fail(res, "cannot read the file");
+    if (blob_writer_open(b, &w) != 0) {
+        close(fd);
+        return fail(res, "cannot store the file");
+    }
+    rc = copy_to_blob(fd, gzip, w);
+    close(fd);
+    res->size = blob_writer_size(w);
+    if (rc != 0) {
+        blob_writer_abort(w);
+        return fail(res, "cannot store the file");
+    }
+    if (blob_writer_commit(w, res->id) != 0)
+        return fail(res, "cannot store the file");
+    return 0;
+}
+
+json_t *files_record(cloud *c, const files_result *res)
+{
+    store_file f = {(int64_t)res->size, res->payload, res->stfr, res->mcsn};
+    if (store_file_add(c->store, res->id, &f, cloud_now()) != 0)
+        return NULL;
+    return json_pack("{s:s, s:I, s:I, s:i, s:f, s:I}", "id", res->id, "size",
+                     (json_int_t)res->size, "payload_length",
+                     (json_int_t)res->payload, "stfr", (int)res->stfr,
+                     "runtime_s",
+                     res->stfr ? (double)res->payload / res->stfr : 0.0,
+                     "locked_to", (json_int_t)res->mcsn);
+}
+
+int files_ingest(cloud *c, const char *path, files_result *res)
+{
+    if (files_prepare(c->blobs, c->cfg.max_file_body, path, res) != 0)
+        return -1;
+    json_t *info = files_record(c, res);
+    if (!info)
+        return fail(res, "database error");
+    json_decref(info);
+    return 0;
+}

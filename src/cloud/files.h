@@ -1,0 +1,31 @@
+/* files.h - job files: a pulse file validated with libgf and kept as a
+ * gzip blob, plus its row in the store. */
+#ifndef CLOUD_FILES_H
+#define CLOUD_FILES_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "cloud.h"
+
+typedef struct files_result {
+    char id[65];
+    uint64_t size; /* stored (gzip) size */
+    int64_t payload;
+    uint32_t stfr;
+    uint32_t mcsn; /* 0: not locked to a machine */
+    char err[256];
+    const char *code; /* gf_errname() or "internal" on failure */
+} files_result;
+
+/* Validate `path` completely and store it as a gzip blob. Touches no shared
+ * state but the blob directory, so it may run on a worker thread.
+ * 0, or -1 with res->err / res->code set. */
+int files_prepare(blobs *b, long max_body, const char *path, files_result *res);
+/* Record a prepared file in the store; returns its JSON description (new
+ * reference) or NULL on a database error. Event loop only. */
+json_t *files_record(cloud *c, const files_result *res);
+/* Both, at once (start-up: the bundled hunt file). */
+int files_ingest(cloud *c, const char *path, files_result *res);
+
+#endif

@@ -1,0 +1,81 @@
+/* http.h - the HTTP side of gfcloud: per-request state, the reply helpers
+ * and the route handlers (one file per route group). */
+#ifndef CLOUD_HTTP_H
+#define CLOUD_HTTP_H
+
+#include <jansson.h>
+#include <libwebsockets.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cloud.h"
+
+enum http_body_kind { BODY_NONE, BODY_MEMORY, BODY_FILE };
+
+typedef struct http_req http_req;
+typedef int (*http_handler)(cloud *c, struct lws *wsi, http_req *r);
+
+/* Per-connection state; reset at the start of every request. */
+struct http_req {
+    int method; /* LWSHUMETH_* */
+    char path[512];
+    char peer[64];
+    http_handler on_body; /* called when the body is complete */
+    enum http_body_kind body_kind;
+    long body_cap;
+    long content_length;
+    char *body; /* BODY_MEMORY, NUL-terminated */
+    size_t body_len;
+    int body_fd; /* BODY_FILE: scratch file, unlinked on reset */
+    char body_path[4300];
+    uint8_t head[2]; /* first bytes of a BODY_FILE body */
+    uint64_t serial; /* authenticated machine (bearer routes) */
+    int64_t action_id;
+    char arg[64];        /* a path argument (action type, file id) */
+    unsigned char *resp; /* LWS_PRE + body */
+    size_t resp_len, resp_off;
+    int responded;
+    int close_after;
+    int discarding;    /* answered early; reading the rest of the body */
+    int body_complete; /* all of the body has arrived */
+    int handled;       /* on_body has been called */
+    int serving_file;
+    struct job *job; /* a job file being checked on a worker (ingest.c) */
+};
+
+/* Replies. They write the headers now and the body when writable. */
+int http_reply(struct lws *wsi, http_req *r, int status, const char *ctype,
+               const void *body, size_t len);
+int http_reply_json(struct lws *wsi, http_req *r, int status, json_t *obj);
+int http_error(struct lws *wsi, http_req *r, int status, const char *code,
+               const char *msg);
+/* Serve a file with Content-Length; `gzip` adds Content-Encoding: gzip. */
+int http_serve_file(struct lws *wsi, http_req *r, const char *path,
+                    const char *ctype, int gzip);
+
+/* Bearer token of a machine: 0 and r->serial, or replies 401 and -1. */
+int http_machine_auth(cloud *c, struct lws *wsi, http_req *r);
+/* API key: 0, or replies 401 and -1. */
+int http_api_auth(cloud *c, struct lws *wsi, http_req *r);
+/* Ask for the body to be collected; `on_body` runs when it is whole. */
+int http_want_body(cloud *c, struct lws *wsi, http_req *r,
+                   enum http_body_kind kind, long cap, http_handler on_body);
+/* Whether the client accepts gzip content encoding. */
+int http_accepts_gzip(struct lws *wsi);
+
+/* The callback shared by the HTTP and ws protocols' HTTP phase. */
+int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+                  void *in, size_t len);
+
+/* Route groups. Each returns 0 to go on or -1 to close. */
+int http_sign_in(cloud *c, struct lws *wsi, http_req *r);
+int http_update_current(cloud *c, struct lws *wsi, http_req *r);
+int http_upload_put(cloud *c, struct lws *wsi, http_req *r);
+int http_upload_post(cloud *c, struct lws *wsi, http_req *r);
+int http_download_job(cloud *c, struct lws *wsi, http_req *r);
+int http_api(cloud *c, struct lws *wsi, http_req *r);
+int http_api_files(cloud *c, struct lws *wsi, http_req *r);
+int http_api_image(cloud *c, struct lws *wsi, http_req *r, uint64_t serial,
+                   const char *type);
+
+#endif

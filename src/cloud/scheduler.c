@@ -1,0 +1,447 @@
+/* scheduler.c - per-machine durable FIFO of actions and the event tracker.
+ *
+ * The queue lives in the store (actions in state `queued`, settings first);
+ * this module keeps only what a live session needs: which action is in
+ * flight (at most one per machine), its stage, and its deadline timer (an
+ * lws_sul on the event loop). The rules, from PROTOCOL.md §8-§12 and §17:
+ *
+ *  - On connect: send `cancelled` for anything interrupted earlier (the
+ *    machine may still be running it), then a `settings` action before the
+ *    rest of the queue.
+ *  - One action in flight; the next goes out when a terminal event arrives.
+ *  - Each event that the catalog names as a stage event moves the action to
+ *    that stage and restarts its deadline; a missed deadline sends the same
+ *    id with status `cancelled`, records the action failed (timed out),
+ *    marks the head position unknown and moves on.
+ *  - A disconnect mid-action records it interrupted, cancelled on return.
+ *  - A terminal event after our cancel is taken as final.
+ *
+ * Machines are found by serial in a small chained hash table. */
+#include "scheduler.h"
+
+#include <inttypes.h>
+#include <libwebsockets.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gf/catalog.h"
+#include "log.h"
+
+#define BUCKETS 1024
+
+struct mstate {
+    struct mstate *next;
+    sched *s;
+    uint64_t serial;
+    ws_session *sess;
+    int64_t inflight; /* 0: none */
+    char type[32];
+    int stage;
+    int cancelling;
+    double runtime; /* seconds of the job in flight, for plus_runtime */
+    lws_sorted_usec_list_t sul;
+};
+
+struct sched {
+    cloud *c;
+    int stopping;
+    struct mstate *b[BUCKETS];
+};
+
+sched *sched_new(cloud *c)
+{
+    sched *s = calloc(1, sizeof(*s));
+    if (s)
+        s->c = c;
+    return s;
+}
+
+void sched_free(sched *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < BUCKETS; i++) {
+        while (s->b[i]) {
+            struct mstate *m = s->b[i];
+            s->b[i] = m->next;
+            lws_sul_cancel(&m->sul);
+            free(m);
+        }
+    }
+    free(s);
+}
+
+void sched_stop(sched *s)
+{
+    s->stopping = 1;
+    for (int i = 0; i < BUCKETS; i++) {
+        for (struct mstate *m = s->b[i]; m; m = m->next)
+            lws_sul_cancel(&m->sul);
+    }
+}
+
+static struct mstate *find(sched *s, uint64_t serial, int create)
+{
+    struct mstate **slot = &s->b[serial % BUCKETS];
+    for (struct mstate *m = *slot; m; m = m->next) {
+        if (m->serial == serial)
+            return m;
+    }
+    if (!create)
+        return NULL;
+    struct mstate *m = calloc(1, sizeof(*m));
+    if (!m)
+        return NULL;
+    m->s = s;
+    m->serial = serial;
+    m->next = *slot;
+    *slot = m;
+    return m;
+}
+
+static void send_cancel(struct mstate *m, int64_t id, const char *type)
+{
+    char serial[32];
+    snprintf(serial, sizeof(serial), "S%" PRIu64, m->serial);
+    char *line = gf_emit_action(id, type, "cancelled", serial, NULL);
+    if (line && m->sess)
+        ws_send(m->sess, line);
+    free(line);
+}
+
+static void clear_inflight(struct mstate *m)
+{
+    lws_sul_cancel(&m->sul);
+    m->inflight = 0;
+    m->type[0] = '\0';
+    m->stage = -1;
+    m->cancelling = 0;
+}
+
+static void on_deadline(lws_sorted_usec_list_t *sul);
+
+static void arm(struct mstate *m, double secs)
+{
+    lws_sul_cancel(&m->sul);
+    if (secs < 0 || m->s->stopping)
+        return;
+    lws_sul_schedule(m->s->c->lws, 0, &m->sul, on_deadline,
+                     (lws_usec_t)(secs * 1000000.0));
+}
+
+/* Seconds a deadline gives, or -1 for none, after the config's scaling. */
+static double deadline_secs(struct mstate *m, const gf_deadline *d)
+{
+    const cfg *cf = &m->s->c->cfg;
+    if (!d || d->none)
+        return -1;
+    double secs = d->seconds + (d->plus_runtime ? m->runtime : 0);
+    secs *= cf->deadline_scale;
+    if (cf->deadline_seconds > 0)
+        secs = cf->deadline_seconds;
+    return secs;
+}
+
+static double stage_deadline(struct mstate *m, int stage)
+{
+    const gf_action_spec *spec = gf_action_lookup(m->type);
+    if (!spec || stage < 0 || (size_t)stage >= spec->n_stages)
+        return -1;
+    return deadline_secs(m, &spec->stages[stage].deadline);
+}
+
+static void job_lost(struct mstate *m)
+{
+    const gf_action_spec *spec = gf_action_lookup(m->type);
+    if (spec && spec->kind == GF_KIND_PULSE)
+        store_machine_head(m->s->c->store, m->serial, "unknown");
+}
+
+static void on_deadline(lws_sorted_usec_list_t *sul)
+{
+    struct mstate *m = lws_container_of(sul, struct mstate, sul);
+    store *st = m->s->c->store;
+    if (!m->inflight)
+        return;
+    int64_t id = m->inflight;
+    store_begin(st);
+    if (m->cancelling) {
+        store_action_finish(st, id, "cancelled",
+                            "no terminal event after the cancel", cloud_now());
+    } else {
+        log_msg(LOG_WARN, "S%" PRIu64 ": action %" PRId64 " (%s) timed out",
+                m->serial, id, m->type);
+        send_cancel(m, id, m->type);
+        store_action_finish(st, id, "failed", "timed out", cloud_now());
+    }
+    /* Whatever the head did, we no longer know where it is (§10). */
+    store_machine_head(st, m->serial, "unknown");
+    store_commit(st);
+    clear_inflight(m);
+    sched_kick(m->s, m->serial);
+}
+
+static void lost_session(struct mstate *m)
+{
+    store *st = m->s->c->store;
+    if (m->inflight) {
+        store_begin(st);
+        const gf_action_spec *spec = gf_action_lookup(m->type);
+        store_action_finish(st, m->inflight, "interrupted",
+                            "machine disconnected", cloud_now());
+        /* A sync action has nothing left running to stop. */
+        if (!spec || spec->kind != GF_KIND_SYNC)
+            store_action_cancel_pending(st, m->inflight, 1);
+        job_lost(m);
+        store_commit(st);
+        clear_inflight(m);
+    }
+    m->sess = NULL;
+}
+
+static void cancel_one(void *ud, int64_t id, const char *type)
+{
+    struct mstate *m = ud;
+    send_cancel(m, id, type);
+    store_action_cancel_pending(m->s->c->store, id, 0);
+}
+
+void sched_connected(sched *s, uint64_t serial, ws_session *sess)
+{
+    struct mstate *m = find(s, serial, 1);
+    if (!m)
+        return;
+    if (m->sess && m->sess != sess) {
+        ws_session *old = m->sess;
+        lost_session(m);
+        ws_replace(old);
+    }
+    m->sess = sess;
+    m->stage = -1;
+    store_machine_seen(s->c->store, serial, cloud_now());
+    store_action_each_cancel_pending(s->c->store, serial, cancel_one, m);
+    store_action a = {0};
+    a.serial = serial;
+    snprintf(a.type, sizeof(a.type), "settings");
+    a.created = cloud_now();
+    a.expires_at = a.created + s->c->cfg.queue_ttl;
+    store_action_add(s->c->store, &a);
+    sched_kick(s, serial);
+}
+
+void sched_disconnected(sched *s, uint64_t serial, ws_session *sess)
+{
+    struct mstate *m = find(s, serial, 0);
+    if (!m || m->sess != sess)
+        return;
+    lost_session(m);
+}
+
+/* The fields an action of this kind carries (§5.1, §13). */
+static int add_kind_fields(struct mstate *m, const store_action *a,
+                           const gf_action_spec *spec, json_t *extra)
+{
+    cloud *c = m->s->c;
+    char url[1024];
+    m->runtime = 0;
+    if (spec->kind == GF_KIND_PULSE) {
+        const char *file = a->file[0] ? a->file : c->hunt_file_id;
+        store_file f;
+        if (!file[0] || store_file_get(c->store, file, &f) != 0)
+            return -1;
+        m->runtime = f.stfr > 0 ? (double)f.payload / (double)f.stfr : 0;
+        snprintf(url, sizeof(url), "%s/jobs/%" PRId64 ".puls", c->public_url,
+                 a->id);
+        json_object_set_new(extra, "motion_url", json_string(url));
+    } else if (spec->kind == GF_KIND_IMAGE) {
+        char sig[65];
+        int64_t exp = cloud_now() + c->cfg.upload_url_ttl;
+        auth_upload_sig(c->auth, a->id, exp, sig);
+        snprintf(url, sizeof(url),
+                 "%s/upload/%" PRId64 "?exp=%" PRId64 "&sig=%s", c->public_url,
+                 a->id, exp, sig);
+        json_object_set_new(extra, "endpoint", json_string(url));
+    }
+    return 0;
+}
+
+static char *build_frame(struct mstate *m, const store_action *a)
+{
+    const gf_action_spec *spec = gf_action_lookup(a->type);
+    if (!spec)
+        return NULL;
+    json_t *extra = a->params ? json_loads(a->params, 0, NULL) : NULL;
+    if (!json_is_object(extra)) {
+        json_decref(extra);
+        extra = json_object();
+    }
+    char *line = NULL;
+    char serial[32];
+    snprintf(serial, sizeof(serial), "S%" PRIu64, m->serial);
+    if (add_kind_fields(m, a, spec, extra) == 0)
+        line = gf_emit_action(a->id, a->type, "ready", serial, extra);
+    json_decref(extra);
+    return line;
+}
+
+/* Send `a`; 0 sent, -1 it cannot be (recorded failed). */
+static int dispatch(struct mstate *m, store_action *a)
+{
+    store *st = m->s->c->store;
+    char *line = build_frame(m, a);
+    if (!line) {
+        store_action_finish(st, a->id, "failed", "cannot build the action",
+                            cloud_now());
+        return -1;
+    }
+    store_action_sent(st, a->id, cloud_now());
+    ws_send(m->sess, line);
+    free(line);
+    m->inflight = a->id;
+    snprintf(m->type, sizeof(m->type), "%s", a->type);
+    m->stage = 0;
+    m->cancelling = 0;
+    arm(m, stage_deadline(m, 0));
+    log_msg(LOG_INFO, "S%" PRIu64 ": sent %s %" PRId64, m->serial, a->type,
+            a->id);
+    return 0;
+}
+
+void sched_kick(sched *s, uint64_t serial)
+{
+    struct mstate *m = find(s, serial, 0);
+    store_action a;
+    if (!m || !m->sess || m->inflight)
+        return;
+    while (store_action_next(s->c->store, serial, &a) == 0) {
+        int sent = -1;
+        if (a.expires_at && a.expires_at <= cloud_now())
+            store_action_finish(s->c->store, a.id, "expired",
+                                "waited too long for the machine", cloud_now());
+        else
+            sent = dispatch(m, &a);
+        store_action_free(&a);
+        if (sent == 0)
+            return;
+    }
+}
+
+static int same_type(const char *event, const char *type)
+{
+    char t[64];
+    return gf_event_action_type(event, t, sizeof(t)) == 0 &&
+           strcmp(t, type) == 0;
+}
+
+static void late_terminal(sched *s, const gf_msg *m, gf_outcome o)
+{
+    store_action a;
+    if (store_action_get(s->c->store, m->action_id, &a) != 0)
+        return;
+    if (same_type(m->event, a.type) && (strcmp(a.state, "failed") == 0 ||
+                                        strcmp(a.state, "interrupted") == 0)) {
+        store_action_finish(s->c->store, a.id, gf_outcome_name(o),
+                            "terminal event after the cancel", cloud_now());
+    }
+    store_action_free(&a);
+}
+
+/* A stage event moves the action on and restarts its deadline; a hold
+ * event (print:paused, print:resumed) only restarts the deadline; anything
+ * else is advisory. Stages never go backwards. */
+static void advance(struct mstate *m, const char *event)
+{
+    const gf_action_spec *spec = gf_action_lookup(m->type);
+    int stage = spec ? gf_action_stage_of(spec, event) : -1;
+    if (m->cancelling || !spec)
+        return;
+    if (stage > m->stage) {
+        m->stage = stage;
+        store_action_stage(m->s->c->store, m->inflight, stage);
+        arm(m, stage_deadline(m, stage));
+    } else if (stage < 0) {
+        const gf_deadline *d = gf_action_event_deadline(spec, event);
+        if (d)
+            arm(m, deadline_secs(m, d));
+    }
+}
+
+void sched_on_event(sched *s, uint64_t serial, const gf_msg *msg)
+{
+    if (!msg->has_action_id || !msg->event)
+        return;
+    struct mstate *m = find(s, serial, 0);
+    gf_outcome o = gf_event_outcome(msg->event);
+    if (!m || m->inflight != msg->action_id) {
+        if (o != GF_OUTCOME_NONE)
+            late_terminal(s, msg, o);
+        return;
+    }
+    if (!same_type(msg->event, m->type))
+        return;
+    if (o == GF_OUTCOME_NONE) {
+        advance(m, msg->event);
+        return;
+    }
+    store_action_finish(s->c->store, m->inflight, gf_outcome_name(o), NULL,
+                        cloud_now());
+    if (o != GF_OUTCOME_COMPLETED)
+        job_lost(m);
+    clear_inflight(m);
+    sched_kick(s, serial);
+}
+
+int sched_cancel(sched *s, int64_t action_id)
+{
+    store_action a;
+    int rc = store_action_get(s->c->store, action_id, &a);
+    if (rc != 0)
+        return rc;
+    struct mstate *m = find(s, a.serial, 0);
+    if (strcmp(a.state, "queued") == 0) {
+        rc = store_action_finish(s->c->store, a.id, "cancelled",
+                                 "cancelled before it was sent", cloud_now());
+    } else if (m && m->inflight == a.id && !m->cancelling) {
+        send_cancel(m, a.id, a.type);
+        store_action_state(s->c->store, a.id, "cancelling");
+        m->cancelling = 1;
+        double grace = (double)s->c->cfg.cancel_grace;
+        if (s->c->cfg.deadline_seconds > 0)
+            grace = s->c->cfg.deadline_seconds;
+        arm(m, grace);
+    } else if (m && m->inflight == a.id) {
+        rc = 0; /* already cancelling */
+    } else {
+        rc = 2;
+    }
+    store_action_free(&a);
+    return rc;
+}
+
+int64_t sched_inflight(sched *s, uint64_t serial)
+{
+    struct mstate *m = find(s, serial, 0);
+    return m ? m->inflight : 0;
+}
+
+json_t *sched_state(sched *s, uint64_t serial)
+{
+    struct mstate *m = find(s, serial, 0);
+    json_t *o = json_object();
+    json_object_set_new(o, "online", json_boolean(m && m->sess));
+    if (m && m->inflight) {
+        const gf_action_spec *spec = gf_action_lookup(m->type);
+        json_t *cur = json_pack("{s:I, s:s, s:i, s:b}", "id",
+                                (json_int_t)m->inflight, "action_type", m->type,
+                                "stage", m->stage, "cancelling", m->cancelling);
+        if (spec && m->stage >= 0 && (size_t)m->stage < spec->n_stages &&
+            spec->stages[m->stage].event)
+            json_object_set_new(cur, "stage_event",
+                                json_string(spec->stages[m->stage].event));
+        json_object_set_new(o, "current_action", cur);
+    } else {
+        json_object_set_new(o, "current_action", json_null());
+    }
+    return o;
+}

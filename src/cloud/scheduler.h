@@ -1,0 +1,34 @@
+/* scheduler.h - the per-machine action scheduler and event tracker. */
+#ifndef CLOUD_SCHEDULER_H
+#define CLOUD_SCHEDULER_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "cloud.h"
+#include "gf/message.h"
+#include "ws.h"
+
+typedef struct sched sched;
+
+sched *sched_new(cloud *c);
+void sched_free(sched *s);
+/* Before the event loop goes away: drop every timer and arm no more. */
+void sched_stop(sched *s);
+
+/* Sessions come and go. A newer session for a serial replaces the older. */
+void sched_connected(sched *s, uint64_t serial, ws_session *sess);
+void sched_disconnected(sched *s, uint64_t serial, ws_session *sess);
+
+/* Deliver the next queued action if the machine is online and idle. */
+void sched_kick(sched *s, uint64_t serial);
+/* The tracker: an event arrived (already recorded). */
+void sched_on_event(sched *s, uint64_t serial, const gf_msg *m);
+/* Operator cancel: 0 ok, 1 no such action, 2 already finished, -1 error. */
+int sched_cancel(sched *s, int64_t action_id);
+/* The action in flight for `serial`, or 0. */
+int64_t sched_inflight(sched *s, uint64_t serial);
+/* Live state for the API: {"online":..,"current_action":..,"stage":..}. */
+json_t *sched_state(sched *s, uint64_t serial);
+
+#endif

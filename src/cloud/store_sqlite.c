@@ -1,0 +1,892 @@
+/* store_sqlite.c - the embedded store backend: one SQLite file in WAL mode.
+ *
+ * WAL with synchronous=NORMAL makes every committed transaction survive a
+ * kill -9 of the process (the OS still holds the WAL pages); "sync = full"
+ * also survives power loss at the cost of an fsync per commit. Hot-path
+ * writes (one WebSocket frame's events, logs and progress) are grouped by
+ * the caller with store_begin/store_commit. Anything the service answers
+ * for over HTTP is committed before the answer goes out.
+ *
+ * Statements are prepared once and cached by their SQL text's address. */
+#include "store.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+#define MAX_STMTS      64
+#define ACTION_ID_BASE 1600000000LL /* ids look like the vendor's */
+
+struct store {
+    sqlite3 *db;
+    struct {
+        const char *sql;
+        sqlite3_stmt *st;
+    } cache[MAX_STMTS];
+    int n_cache;
+    int in_tx;
+};
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS machines("
+    " serial INTEGER PRIMARY KEY, pw_hash BLOB NOT NULL, created INTEGER,"
+    " last_seen INTEGER, progress TEXT, settings TEXT, settings_form TEXT,"
+    " head TEXT NOT NULL DEFAULT 'unknown', malformed INTEGER DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS apikeys("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT, hash BLOB UNIQUE NOT NULL,"
+    " created INTEGER, revoked INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS actions("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT, serial INTEGER NOT NULL,"
+    " type TEXT NOT NULL, state TEXT NOT NULL, priority INTEGER DEFAULT 0,"
+    " stage INTEGER DEFAULT -1, reason TEXT, file TEXT, params TEXT,"
+    " created INTEGER, sent_at INTEGER, finished_at INTEGER,"
+    " expires_at INTEGER, cancel_pending INTEGER DEFAULT 0,"
+    " upload_used INTEGER DEFAULT 0);"
+    "CREATE INDEX IF NOT EXISTS actions_queue ON actions(serial, state);"
+    "CREATE TABLE IF NOT EXISTS events("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT, serial INTEGER, action_id "
+    "INTEGER,"
+    " seq INTEGER, ts INTEGER, event TEXT, level TEXT, log TEXT,"
+    " received INTEGER);"
+    "CREATE INDEX IF NOT EXISTS events_action ON events(action_id);"
+    "CREATE INDEX IF NOT EXISTS events_serial ON events(serial, id);"
+    "CREATE TABLE IF NOT EXISTS logs("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT, serial INTEGER, seq INTEGER,"
+    " ts INTEGER, level TEXT, text TEXT, received INTEGER);"
+    "CREATE INDEX IF NOT EXISTS logs_serial ON logs(serial, id);"
+    "CREATE TABLE IF NOT EXISTS files("
+    " id TEXT PRIMARY KEY, size INTEGER, payload INTEGER, stfr INTEGER,"
+    " mcsn INTEGER DEFAULT 0, created INTEGER);"
+    "CREATE TABLE IF NOT EXISTS images("
+    " action_id INTEGER PRIMARY KEY, serial INTEGER, type TEXT, blob TEXT,"
+    " size INTEGER, received INTEGER);"
+    "CREATE INDEX IF NOT EXISTS images_latest ON images(serial, type, "
+    "received);";
+
+static sqlite3_stmt *stmt(store *s, const char *sql)
+{
+    for (int i = 0; i < s->n_cache; i++) {
+        if (s->cache[i].sql == sql) {
+            sqlite3_reset(s->cache[i].st);
+            sqlite3_clear_bindings(s->cache[i].st);
+            return s->cache[i].st;
+        }
+    }
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        log_msg(LOG_ERR, "store: prepare failed: %s", sqlite3_errmsg(s->db));
+        return NULL;
+    }
+    if (s->n_cache < MAX_STMTS) {
+        s->cache[s->n_cache].sql = sql;
+        s->cache[s->n_cache].st = st;
+        s->n_cache++;
+    } else {
+        log_msg(LOG_ERR, "store: statement cache full");
+    }
+    return st;
+}
+
+/* Run a statement that returns no rows; 0 or -1. */
+static int done(store *s, sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        log_msg(LOG_ERR, "store: %s", sqlite3_errmsg(s->db));
+        return -1;
+    }
+    return 0;
+}
+
+static int exec(store *s, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        log_msg(LOG_ERR, "store: %s", msg ? msg : "error");
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int seed_action_ids(store *s)
+{
+    static const char q[] = "INSERT INTO sqlite_sequence(name, seq) SELECT "
+                            "'actions', ? WHERE NOT EXISTS (SELECT 1 FROM "
+                            "sqlite_sequence WHERE name = 'actions')";
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, q, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, ACTION_ID_BASE);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int store_open(store **out, const char *path, int sync_full, char *err,
+               size_t errlen)
+{
+    *out = NULL;
+    store *s = calloc(1, sizeof(*s));
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (sqlite3_open(path, &s->db) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
+        goto fail;
+    }
+    sqlite3_busy_timeout(s->db, 5000);
+    if (exec(s, "PRAGMA journal_mode=WAL") != 0 ||
+        exec(s, sync_full ? "PRAGMA synchronous=FULL"
+                          : "PRAGMA synchronous=NORMAL") != 0 ||
+        exec(s, "BEGIN IMMEDIATE") != 0 || exec(s, schema) != 0 ||
+        seed_action_ids(s) != 0 || exec(s, "COMMIT") != 0) {
+        snprintf(err, errlen, "%s: cannot set up the database: %s", path,
+                 sqlite3_errmsg(s->db));
+        goto fail;
+    }
+    *out = s;
+    return 0;
+fail:
+    store_close(s);
+    return -1;
+}
+
+void store_close(store *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < s->n_cache; i++)
+        sqlite3_finalize(s->cache[i].st);
+    sqlite3_close(s->db);
+    free(s);
+}
+
+int store_begin(store *s)
+{
+    if (s->in_tx++ > 0)
+        return 0;
+    return exec(s, "BEGIN");
+}
+
+int store_commit(store *s)
+{
+    if (s->in_tx == 0 || --s->in_tx > 0)
+        return 0;
+    return exec(s, "COMMIT");
+}
+
+/* ---- machines ---------------------------------------------------------- */
+
+int store_machine_add(store *s, uint64_t serial, const uint8_t hash[32],
+                      int64_t now)
+{
+    static const char q[] = "INSERT OR IGNORE INTO machines(serial, pw_hash, "
+                            "created) VALUES(?, ?, ?)";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, (int64_t)serial);
+    sqlite3_bind_blob(st, 2, hash, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, now);
+    if (done(s, st) != 0)
+        return -1;
+    return sqlite3_changes(s->db) == 1 ? 0 : 1;
+}
+
+int store_machine_hash(store *s, uint64_t serial, uint8_t hash[32])
+{
+    static const char q[] = "SELECT pw_hash FROM machines WHERE serial = ?";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, (int64_t)serial);
+    int rc = 1;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32) {
+        memcpy(hash, sqlite3_column_blob(st, 0), 32);
+        rc = 0;
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+int store_machine_remove(store *s, uint64_t serial)
+{
+    static const char q[] = "DELETE FROM machines WHERE serial = ?";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, (int64_t)serial);
+    if (done(s, st) != 0)
+        return -1;
+    return sqlite3_changes(s->db) == 1 ? 0 : 1;
+}
+
+static json_t *col_json(sqlite3_stmt *st, int i)
+{
+    const char *t = (const char *)sqlite3_column_text(st, i);
+    if (!t)
+        return json_null();
+    json_t *v = json_loads(t, 0, NULL);
+    return v ? v : json_null();
+}
+
+static json_t *col_text(sqlite3_stmt *st, int i)
+{
+    const char *t = (const char *)sqlite3_column_text(st, i);
+    return t ? json_string(t) : json_null();
+}
+
+static json_t *col_int(sqlite3_stmt *st, int i)
+{
+    if (sqlite3_column_type(st, i) == SQLITE_NULL)
+        return json_null();
+    return json_integer(sqlite3_column_int64(st, i));
+}
+
+#define MACHINE_COLS                                                           \
+    "serial, created, last_seen, progress, settings, settings_form, head,"     \
+    " malformed"
+
+static json_t *machine_row(sqlite3_stmt *st, int full)
+{
+    json_t *o = json_object();
+    char serial[32];
+    snprintf(serial, sizeof(serial), "S%lld",
+             (long long)sqlite3_column_int64(st, 0));
+    json_object_set_new(o, "serial", json_string(serial));
+    json_object_set_new(o, "created", col_int(st, 1));
+    json_object_set_new(o, "last_seen", col_int(st, 2));
+    json_object_set_new(o, "settings_form", col_text(st, 5));
+    json_object_set_new(o, "head_position", col_text(st, 6));
+    json_object_set_new(o, "malformed_messages", col_int(st, 7));
+    if (full) {
+        json_object_set_new(o, "progress", col_json(st, 3));
+        json_object_set_new(o, "settings", col_json(st, 4));
+    }
+    return o;
+}
+
+json_t *store_machine_list(store *s)
+{
+    static const char q[] =
+        "SELECT " MACHINE_COLS " FROM machines ORDER BY serial";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return NULL;
+    json_t *arr = json_array();
+    while (sqlite3_step(st) == SQLITE_ROW)
+        json_array_append_new(arr, machine_row(st, 0));
+    sqlite3_reset(st);
+    return arr;
+}
+
+json_t *store_machine_get(store *s, uint64_t serial)
+{
+    static const char q[] =
+        "SELECT " MACHINE_COLS " FROM machines WHERE serial = ?";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return NULL;
+    sqlite3_bind_int64(st, 1, (int64_t)serial);
+    json_t *o = NULL;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        o = machine_row(st, 1);
+    sqlite3_reset(st);
+    return o;
+}
+
+static int machine_set_int(store *s, const char *q, uint64_t serial, int64_t v)
+{
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, v);
+    sqlite3_bind_int64(st, 2, (int64_t)serial);
+    return done(s, st);
+}
+
+static int machine_set_text(store *s, const char *q, uint64_t serial,
+                            const char *v)
+{
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, v, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (int64_t)serial);
+    return done(s, st);
+}
+
+int store_machine_seen(store *s, uint64_t serial, int64_t now)
+{
+    static const char q[] = "UPDATE machines SET last_seen = ? WHERE serial "
+                            "= ?";
+    return machine_set_int(s, q, serial, now);
+}
+
+int store_machine_progress(store *s, uint64_t serial, const char *json)
+{
+    static const char q[] = "UPDATE machines SET progress = ? WHERE serial "
+                            "= ?";
+    return machine_set_text(s, q, serial, json);
+}
+
+int store_machine_settings(store *s, uint64_t serial, const char *values,
+                           const char *form)
+{
+    static const char q[] = "UPDATE machines SET settings = coalesce(?, "
+                            "settings), settings_form = ? WHERE serial = ?";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, values, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, form, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (int64_t)serial);
+    return done(s, st);
+}
+
+int store_machine_head(store *s, uint64_t serial, const char *head)
+{
+    static const char q[] = "UPDATE machines SET head = ? WHERE serial = ?";
+    return machine_set_text(s, q, serial, head);
+}
+
+int store_machine_malformed(store *s, uint64_t serial)
+{
+    static const char q[] = "UPDATE machines SET malformed = malformed + ? "
+                            "WHERE serial = ?";
+    return machine_set_int(s, q, serial, 1);
+}
+
+/* ---- API keys ---------------------------------------------------------- */
+
+int store_apikey_add(store *s, const uint8_t hash[32], int64_t now, int64_t *id)
+{
+    static const char q[] = "INSERT INTO apikeys(hash, created) VALUES(?, ?)";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return -1;
+    sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, now);
+    if (done(s, st) != 0)
+        return -1;
+    *id = sqlite3_last_insert_rowid(s->db);
+    return 0;
+}
+
+int store_apikey_valid(store *s, const uint8_t hash[32])
+{
+    /* An equality lookup on a keyed hash of a 256-bit secret: the timing of
+     * the index search reveals nothing usable about the key itself. */
+    static const char q[] = "SELECT 1 FROM apikeys WHERE hash = ? AND "
+                            "revoked = 0";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return -1;
+    sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+    int ok = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_reset(st);
+    return ok;
+}
+
+json_t *store_apikey_list(store *s)
+{
+    static const char q[] = "SELECT id, created, revoked FROM apikeys ORDER "
+                            "BY id";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return NULL;
+    json_t *arr = json_array();
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        json_array_append_new(
+            arr, json_pack("{s:I, s:I, s:b}", "id",
+                           (json_int_t)sqlite3_column_int64(st, 0), "created",
+                           (json_int_t)sqlite3_column_int64(st, 1), "revoked",
+                           sqlite3_column_int(st, 2)));
+    }
+    sqlite3_reset(st);
+    return arr;
+}
+
+int store_apikey_revoke(store *s, int64_t id)
+{
+    static const char q[] = "UPDATE apikeys SET revoked = 1 WHERE id = ?";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    if (done(s, st) != 0)
+        return -1;
+    return sqlite3_changes(s->db) == 1 ? 0 : 1;
+}
+
+/* ---- actions ----------------------------------------------------------- */
+
+void store_action_free(store_action *a)
+{
+    free(a->params);
+    a->params = NULL;
+}
+
+int store_action_add(store *s, store_action *a)
+{
+    static const char q[] =
+        "INSERT INTO actions(serial, type, state, priority, file, params, "
+        "created, expires_at) VALUES(?, ?, 'queued', ?, ?, ?, ?, ?)";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, (int64_t)a->serial);
+    sqlite3_bind_text(st, 2, a->type, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, strcmp(a->type, "settings") == 0 ? 1 : 0);
+    if (a->file[0])
+        sqlite3_bind_text(st, 4, a->file, -1, SQLITE_STATIC);
+    if (a->params)
+        sqlite3_bind_text(st, 5, a->params, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, a->created);
+    sqlite3_bind_int64(st, 7, a->expires_at);
+    if (done(s, st) != 0)
+        return -1;
+    a->id = sqlite3_last_insert_rowid(s->db);
+    snprintf(a->state, sizeof(a->state), "queued");
+    return 0;
+}
+
+#define ACTION_COLS                                                            \
+    "id, serial, type, state, stage, file, params, created, sent_at,"          \
+    " expires_at"
+
+static void action_from_row(sqlite3_stmt *st, store_action *a)
+{
+    const char *t;
+    memset(a, 0, sizeof(*a));
+    a->id = sqlite3_column_int64(st, 0);
+    a->serial = (uint64_t)sqlite3_column_int64(st, 1);
+    snprintf(a->type, sizeof(a->type), "%s",
+             (const char *)sqlite3_column_text(st, 2));
+    snprintf(a->state, sizeof(a->state), "%s",
+             (const char *)sqlite3_column_text(st, 3));
+    a->stage = sqlite3_column_int(st, 4);
+    t = (const char *)sqlite3_column_text(st, 5);
+    snprintf(a->file, sizeof(a->file), "%s", t ? t : "");
+    t = (const char *)sqlite3_column_text(st, 6);
+    a->params = t ? strdup(t) : NULL;
+    a->created = sqlite3_column_int64(st, 7);
+    a->sent_at = sqlite3_column_int64(st, 8);
+    a->expires_at = sqlite3_column_int64(st, 9);
+}
+
+int store_action_get(store *s, int64_t id, store_action *out)
+{
+    static const char q[] = "SELECT " ACTION_COLS " FROM actions WHERE id = ?";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = 1;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        action_from_row(st, out);
+        rc = 0;
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+int store_action_next(store *s, uint64_t serial, store_action *out)
+{
+    static const char q[] =
+        "SELECT " ACTION_COLS " FROM actions WHERE serial = ? AND state = "
+        "'queued' ORDER BY priority DESC, id LIMIT 1";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, (int64_t)serial);
+    int rc = 1;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        action_from_row(st, out);
+        rc = 0;
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int action_set(store *s, const char *q, int64_t id, int64_t v)
+{
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, v);
+    sqlite3_bind_int64(st, 2, id);
+    return done(s, st);
+}
+
+int store_action_sent(store *s, int64_t id, int64_t now)
+{
+    static const char q[] = "UPDATE actions SET state = 'sent', stage = 0, "
+                            "sent_at = ? WHERE id = ?";
+    return action_set(s, q, id, now);
+}
+
+int store_action_stage(store *s, int64_t id, int stage)
+{
+    static const char q[] = "UPDATE actions SET stage = ? WHERE id = ?";
+    return action_set(s, q, id, stage);
+}
+
+int store_action_cancel_pending(store *s, int64_t id, int pending)
+{
+    static const char q[] = "UPDATE actions SET cancel_pending = ? WHERE id "
+                            "= ?";
+    return action_set(s, q, id, pending);
+}
+
+int store_action_state(store *s, int64_t id, const char *state)
+{
+    static const char q[] = "UPDATE actions SET state = ? WHERE id = ?";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, id);
+    return done(s, st);
+}
+
+int store_action_finish(store *s, int64_t id, const char *state,
+                        const char *reason, int64_t now)
+{
+    static const char q[] = "UPDATE actions SET state = ?, reason = ?, "
+                            "finished_at = ? WHERE id = ?";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+    if (reason)
+        sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, now);
+    sqlite3_bind_int64(st, 4, id);
+    return done(s, st);
+}
+
+int store_action_each_cancel_pending(store *s, uint64_t serial,
+                                     store_action_cb cb, void *ud)
+{
+    static const char q[] = "SELECT id, type FROM actions WHERE serial = ? "
+                            "AND cancel_pending = 1 ORDER BY id";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, (int64_t)serial);
+    /* Collect first: the callback writes to the same table. */
+    int64_t ids[64];
+    char types[64][32];
+    int n = 0;
+    while (n < 64 && sqlite3_step(st) == SQLITE_ROW) {
+        ids[n] = sqlite3_column_int64(st, 0);
+        snprintf(types[n], sizeof(types[n]), "%s",
+                 (const char *)sqlite3_column_text(st, 1));
+        n++;
+    }
+    sqlite3_reset(st);
+    for (int i = 0; i < n; i++)
+        cb(ud, ids[i], types[i]);
+    return n;
+}
+
+int store_action_reconcile(store *s, int64_t now)
+{
+    static const char q[] =
+        "UPDATE actions SET state = 'interrupted', cancel_pending = 1, "
+        "reason = 'service restarted', finished_at = ? WHERE state IN "
+        "('sent', 'cancelling')";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, now);
+    if (done(s, st) != 0)
+        return -1;
+    return sqlite3_changes(s->db);
+}
+
+int store_action_upload_use(store *s, int64_t id)
+{
+    static const char q[] = "UPDATE actions SET upload_used = 1 WHERE id = ? "
+                            "AND upload_used = 0";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    if (done(s, st) != 0)
+        return -1;
+    return sqlite3_changes(s->db) == 1 ? 0 : 1;
+}
+
+static json_t *action_events(store *s, int64_t id)
+{
+    static const char q[] = "SELECT event, seq, ts, level, log, received FROM "
+                            "events WHERE action_id = ? ORDER BY id";
+    sqlite3_stmt *st = stmt(s, q);
+    json_t *arr = json_array();
+    if (!st)
+        return arr;
+    sqlite3_bind_int64(st, 1, id);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        json_t *e = json_object();
+        json_object_set_new(e, "event", col_text(st, 0));
+        json_object_set_new(e, "id", col_int(st, 1));
+        json_object_set_new(e, "timestamp", col_int(st, 2));
+        json_object_set_new(e, "level", col_text(st, 3));
+        if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+            json_object_set_new(e, "log", col_text(st, 4));
+        json_object_set_new(e, "received", col_int(st, 5));
+        json_array_append_new(arr, e);
+    }
+    sqlite3_reset(st);
+    return arr;
+}
+
+static json_t *action_obj(sqlite3_stmt *st)
+{
+    json_t *o = json_object();
+    char serial[32];
+    snprintf(serial, sizeof(serial), "S%lld",
+             (long long)sqlite3_column_int64(st, 1));
+    json_object_set_new(o, "id", json_integer(sqlite3_column_int64(st, 0)));
+    json_object_set_new(o, "machine_serial", json_string(serial));
+    json_object_set_new(o, "action_type", col_text(st, 2));
+    json_object_set_new(o, "state", col_text(st, 3));
+    json_object_set_new(o, "stage", col_int(st, 4));
+    json_object_set_new(o, "file", col_text(st, 5));
+    json_object_set_new(o, "params", col_json(st, 6));
+    json_object_set_new(o, "created", col_int(st, 7));
+    json_object_set_new(o, "sent_at", col_int(st, 8));
+    json_object_set_new(o, "finished_at", col_int(st, 9));
+    json_object_set_new(o, "reason", col_text(st, 10));
+    json_object_set_new(o, "cancel_pending",
+                        json_boolean(sqlite3_column_int(st, 11)));
+    return o;
+}
+
+#define ACTION_JSON_COLS                                                       \
+    "id, serial, type, state, stage, file, params, created, sent_at,"          \
+    " finished_at, reason, cancel_pending"
+
+json_t *store_action_json(store *s, int64_t id)
+{
+    static const char q[] =
+        "SELECT " ACTION_JSON_COLS " FROM actions WHERE id = ?";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return NULL;
+    sqlite3_bind_int64(st, 1, id);
+    json_t *o = NULL;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        o = action_obj(st);
+    sqlite3_reset(st);
+    if (o)
+        json_object_set_new(o, "events", action_events(s, id));
+    return o;
+}
+
+json_t *store_action_list(store *s, uint64_t serial, int limit)
+{
+    static const char q[] = "SELECT " ACTION_JSON_COLS
+                            " FROM actions WHERE serial = ? ORDER BY id DESC "
+                            "LIMIT ?";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return NULL;
+    sqlite3_bind_int64(st, 1, (int64_t)serial);
+    sqlite3_bind_int(st, 2, limit);
+    json_t *arr = json_array();
+    while (sqlite3_step(st) == SQLITE_ROW)
+        json_array_append_new(arr, action_obj(st));
+    sqlite3_reset(st);
+    size_t i;
+    json_t *a;
+    json_array_foreach(arr, i, a)
+    {
+        json_object_set_new(
+            a, "events",
+            action_events(s, json_integer_value(json_object_get(a, "id"))));
+    }
+    return arr;
+}
+
+/* ---- what machines send ------------------------------------------------ */
+
+int store_event_add(store *s, uint64_t serial, int has_action,
+                    int64_t action_id, int64_t seq, int64_t ts,
+                    const char *event, const char *level, const char *log,
+                    int64_t now)
+{
+    static const char q[] =
+        "INSERT INTO events(serial, action_id, seq, ts, event, level, log, "
+        "received) VALUES(?, ?, ?, ?, ?, ?, ?, ?)";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, (int64_t)serial);
+    if (has_action)
+        sqlite3_bind_int64(st, 2, action_id);
+    sqlite3_bind_int64(st, 3, seq);
+    sqlite3_bind_int64(st, 4, ts);
+    sqlite3_bind_text(st, 5, event, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, level, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, log, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 8, now);
+    return done(s, st);
+}
+
+int store_log_add(store *s, uint64_t serial, int64_t seq, int64_t ts,
+                  const char *level, const char *text, int64_t now)
+{
+    static const char q[] = "INSERT INTO logs(serial, seq, ts, level, text, "
+                            "received) VALUES(?, ?, ?, ?, ?, ?)";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, (int64_t)serial);
+    sqlite3_bind_int64(st, 2, seq);
+    sqlite3_bind_int64(st, 3, ts);
+    sqlite3_bind_text(st, 4, level, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, text, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, now);
+    return done(s, st);
+}
+
+json_t *store_logs(store *s, uint64_t serial, int64_t since, int limit)
+{
+    static const char q[] = "SELECT id, seq, ts, level, text, received FROM "
+                            "logs WHERE serial = ? AND id > ? ORDER BY id "
+                            "LIMIT ?";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return NULL;
+    sqlite3_bind_int64(st, 1, (int64_t)serial);
+    sqlite3_bind_int64(st, 2, since);
+    sqlite3_bind_int(st, 3, limit);
+    json_t *arr = json_array();
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        json_t *e = json_object();
+        json_object_set_new(e, "cursor", col_int(st, 0));
+        json_object_set_new(e, "id", col_int(st, 1));
+        json_object_set_new(e, "timestamp", col_int(st, 2));
+        json_object_set_new(e, "level", col_text(st, 3));
+        json_object_set_new(e, "log", col_text(st, 4));
+        json_object_set_new(e, "received", col_int(st, 5));
+        json_array_append_new(arr, e);
+    }
+    sqlite3_reset(st);
+    return arr;
+}
+
+json_t *store_events(store *s, uint64_t serial, int64_t since, int limit)
+{
+    static const char q[] = "SELECT id, action_id, event, seq, ts, level, "
+                            "log, received FROM events WHERE serial = ? AND "
+                            "id > ? ORDER BY id LIMIT ?";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return NULL;
+    sqlite3_bind_int64(st, 1, (int64_t)serial);
+    sqlite3_bind_int64(st, 2, since);
+    sqlite3_bind_int(st, 3, limit);
+    json_t *arr = json_array();
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        json_t *e = json_object();
+        json_object_set_new(e, "cursor", col_int(st, 0));
+        json_object_set_new(e, "action_id", col_int(st, 1));
+        json_object_set_new(e, "event", col_text(st, 2));
+        json_object_set_new(e, "id", col_int(st, 3));
+        json_object_set_new(e, "timestamp", col_int(st, 4));
+        json_object_set_new(e, "level", col_text(st, 5));
+        if (sqlite3_column_type(st, 6) != SQLITE_NULL)
+            json_object_set_new(e, "log", col_text(st, 6));
+        json_object_set_new(e, "received", col_int(st, 7));
+        json_array_append_new(arr, e);
+    }
+    sqlite3_reset(st);
+    return arr;
+}
+
+/* ---- job files and images ---------------------------------------------- */
+
+int store_file_add(store *s, const char *id, const store_file *f, int64_t now)
+{
+    static const char q[] = "INSERT OR IGNORE INTO files(id, size, payload, "
+                            "stfr, mcsn, created) VALUES(?, ?, ?, ?, ?, ?)";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, f->size);
+    sqlite3_bind_int64(st, 3, f->payload);
+    sqlite3_bind_int64(st, 4, f->stfr);
+    sqlite3_bind_int64(st, 5, (int64_t)f->mcsn);
+    sqlite3_bind_int64(st, 6, now);
+    return done(s, st);
+}
+
+int store_file_get(store *s, const char *id, store_file *out)
+{
+    static const char q[] = "SELECT size, payload, stfr, mcsn FROM files "
+                            "WHERE id = ?";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int rc = 1;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        out->size = sqlite3_column_int64(st, 0);
+        out->payload = sqlite3_column_int64(st, 1);
+        out->stfr = sqlite3_column_int64(st, 2);
+        out->mcsn = (uint64_t)sqlite3_column_int64(st, 3);
+        rc = 0;
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+int store_image_add(store *s, int64_t action_id, uint64_t serial,
+                    const char *type, const char *blob, int64_t size,
+                    int64_t now)
+{
+    static const char q[] = "INSERT OR REPLACE INTO images(action_id, serial, "
+                            "type, blob, size, received) VALUES(?, ?, ?, ?, "
+                            "?, ?)";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, action_id);
+    sqlite3_bind_int64(st, 2, (int64_t)serial);
+    sqlite3_bind_text(st, 3, type, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, blob, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, size);
+    sqlite3_bind_int64(st, 6, now);
+    return done(s, st);
+}
+
+int store_image_latest(store *s, uint64_t serial, const char *type,
+                       char blob[65])
+{
+    static const char q[] = "SELECT blob FROM images WHERE serial = ? AND "
+                            "type = ? ORDER BY received DESC, action_id DESC "
+                            "LIMIT 1";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, (int64_t)serial);
+    sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
+    int rc = 1;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        snprintf(blob, 65, "%s", (const char *)sqlite3_column_text(st, 0));
+        rc = 0;
+    }
+    sqlite3_reset(st);
+    return rc;
+}

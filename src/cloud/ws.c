@@ -1,0 +1,218 @@
+/* ws.c - one WebSocket session per connected machine.
+ *
+ * The ws_token was checked before the upgrade (http.c) and is used up here,
+ * in FILTER_PROTOCOL_CONNECTION, so a token opens at most one session.
+ * Incoming messages are collected across fragments up to max-frame bytes (a
+ * bigger one closes the session with 1009), split on newlines by libgf and
+ * handed to the handle_*.c module for their type, all of one frame in one
+ * store transaction. Text and binary frames are treated alike. Outgoing
+ * frames wait in a small per-session queue and go out when writable. */
+#include "ws.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cloud.h"
+#include "gf/message.h"
+#include "handle.h"
+#include "log.h"
+#include "scheduler.h"
+
+struct out_msg {
+    struct out_msg *next;
+    size_t len;
+    unsigned char data[]; /* LWS_PRE + text */
+};
+
+struct ws_session {
+    struct lws *wsi;
+    cloud *c;
+    uint64_t serial;
+    int established;
+    int replaced;
+    char *rx; /* reused across messages */
+    size_t rx_len, rx_cap;
+    struct out_msg *head, *tail;
+};
+
+size_t ws_session_size(void)
+{
+    return sizeof(ws_session);
+}
+
+uint64_t ws_serial(const ws_session *s)
+{
+    return s->serial;
+}
+
+int ws_send(ws_session *s, const char *text)
+{
+    size_t len = strlen(text);
+    struct out_msg *m = malloc(sizeof(*m) + LWS_PRE + len);
+    if (!m)
+        return -1;
+    m->next = NULL;
+    m->len = len;
+    memcpy(m->data + LWS_PRE, text, len);
+    if (s->tail)
+        s->tail->next = m;
+    else
+        s->head = m;
+    s->tail = m;
+    lws_callback_on_writable(s->wsi);
+    return 0;
+}
+
+void ws_replace(ws_session *s)
+{
+    s->replaced = 1;
+    lws_callback_on_writable(s->wsi);
+}
+
+static void session_free(ws_session *s)
+{
+    while (s->head) {
+        struct out_msg *m = s->head;
+        s->head = m->next;
+        free(m);
+    }
+    s->tail = NULL;
+    free(s->rx);
+    s->rx = NULL;
+}
+
+static void on_msg(void *ud, const gf_msg *m, int err, const char *errtext)
+{
+    ws_session *s = ud;
+    if (err) {
+        log_msg(LOG_WARN, "S%llu: malformed message skipped: %s",
+                (unsigned long long)s->serial, errtext ? errtext : "?");
+        store_machine_malformed(s->c->store, s->serial);
+        return;
+    }
+    switch (m->type) {
+    case GF_MSG_EVENT:
+        handle_event(s->c, s->serial, m);
+        break;
+    case GF_MSG_PROGRESS:
+        handle_progress(s->c, s->serial, m);
+        break;
+    case GF_MSG_LOG:
+        handle_log(s->c, s->serial, m);
+        break;
+    default:
+        log_msg(LOG_WARN, "S%llu: unexpected message type from a machine",
+                (unsigned long long)s->serial);
+        store_machine_malformed(s->c->store, s->serial);
+        break;
+    }
+}
+
+static void process_frame(ws_session *s)
+{
+    store *st = s->c->store;
+    store_begin(st);
+    store_machine_seen(st, s->serial, cloud_now());
+    gf_frame_each(s->rx, s->rx_len, on_msg, s);
+    store_commit(st);
+    s->rx_len = 0;
+    /* Do not keep a rare large buffer for the life of the session. */
+    if (s->rx_cap > 65536) {
+        free(s->rx);
+        s->rx = NULL;
+        s->rx_cap = 0;
+    }
+}
+
+static int on_receive(ws_session *s, const void *in, size_t len)
+{
+    size_t cap = (size_t)s->c->cfg.max_frame;
+    if (s->rx_len + len > cap) {
+        log_msg(LOG_WARN, "S%llu: message over %zu bytes; closing",
+                (unsigned long long)s->serial, cap);
+        lws_close_reason(s->wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+                         (unsigned char *)"too large", 9);
+        return -1;
+    }
+    if (s->rx_len + len + 1 > s->rx_cap) {
+        size_t ncap = s->rx_cap ? s->rx_cap : 4096;
+        while (ncap < s->rx_len + len + 1)
+            ncap *= 2;
+        char *b = realloc(s->rx, ncap);
+        if (!b)
+            return -1;
+        s->rx = b;
+        s->rx_cap = ncap;
+    }
+    memcpy(s->rx + s->rx_len, in, len);
+    s->rx_len += len;
+    if (lws_is_final_fragment(s->wsi) && !lws_remaining_packet_payload(s->wsi))
+        process_frame(s);
+    return 0;
+}
+
+static int on_writeable(ws_session *s)
+{
+    if (s->replaced) {
+        lws_close_reason(s->wsi, 4000, (unsigned char *)"replaced", 8);
+        return -1;
+    }
+    struct out_msg *m = s->head;
+    if (!m)
+        return 0;
+    if (lws_write(s->wsi, m->data + LWS_PRE, m->len, LWS_WRITE_TEXT) <
+        (int)m->len)
+        return -1;
+    s->head = m->next;
+    if (!s->head)
+        s->tail = NULL;
+    free(m);
+    if (s->head)
+        lws_callback_on_writable(s->wsi);
+    return 0;
+}
+
+static int on_filter(cloud *c, struct lws *wsi, ws_session *s)
+{
+    char path[256];
+    memset(s, 0, sizeof(*s));
+    if (lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI) <= 1)
+        return 1;
+    if (auth_ws_token_take(c->auth, path + 1, cloud_now(), &s->serial) != 0)
+        return 1;
+    s->wsi = wsi;
+    s->c = c;
+    return 0;
+}
+
+int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+                void *in, size_t len)
+{
+    cloud *c = lws_context_user(lws_get_context(wsi));
+    ws_session *s = user;
+    switch (reason) {
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        return on_filter(c, wsi, s);
+    case LWS_CALLBACK_ESTABLISHED:
+        s->established = 1;
+        log_msg(LOG_INFO, "S%llu: session opened",
+                (unsigned long long)s->serial);
+        sched_connected(c->sched, s->serial, s);
+        return 0;
+    case LWS_CALLBACK_RECEIVE:
+        return on_receive(s, in, len);
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        return on_writeable(s);
+    case LWS_CALLBACK_CLOSED:
+        if (s->established) {
+            log_msg(LOG_INFO, "S%llu: session closed",
+                    (unsigned long long)s->serial);
+            sched_disconnected(c->sched, s->serial, s);
+        }
+        session_free(s);
+        return 0;
+    default:
+        break;
+    }
+    return 0;
+}

@@ -1,0 +1,22 @@
+/* ws.h - machine sessions on the status WebSocket (subprotocol glowforge). */
+#ifndef CLOUD_WS_H
+#define CLOUD_WS_H
+
+#include <libwebsockets.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct ws_session ws_session;
+
+/* Queue one text frame (a line of JSON) for the machine. 0 or -1. */
+int ws_send(ws_session *s, const char *text);
+/* Close a session that a newer one replaced (close code 4000). */
+void ws_replace(ws_session *s);
+uint64_t ws_serial(const ws_session *s);
+/* Bytes lws allocates per session. */
+size_t ws_session_size(void);
+
+int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+                void *in, size_t len);
+
+#endif

@@ -1,0 +1,173 @@
+/* test_cloud_store.c - the SQLite store: machines, keys, the action queue
+ * (settings first, FIFO), state changes, reconcile after a restart, events
+ * and logs paging, files and images, and that data survives reopening. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+/* cmocka needs the headers above first. */
+#include <cmocka.h>
+
+#include "store.h"
+#include "test_cloud_tmp.h"
+
+struct fx {
+    char *dir;
+    char path[256];
+    store *s;
+};
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    char err[256];
+    f->dir = tmp_dir_make();
+    snprintf(f->path, sizeof(f->path), "%s/db", f->dir);
+    if (store_open(&f->s, f->path, 0, err, sizeof(err)) != 0)
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    store_close(f->s);
+    tmp_dir_remove(f->dir);
+    free(f);
+    return 0;
+}
+
+static void reopen(struct fx *f)
+{
+    char err[256];
+    store_close(f->s);
+    assert_int_equal(store_open(&f->s, f->path, 0, err, sizeof(err)), 0);
+}
+
+static int64_t add(store *s, uint64_t serial, const char *type)
+{
+    store_action a = {0};
+    a.serial = serial;
+    snprintf(a.type, sizeof(a.type), "%s", type);
+    a.created = 100;
+    a.expires_at = 1000;
+    assert_int_equal(store_action_add(s, &a), 0);
+    return a.id;
+}
+
+static void machines_and_keys(void **state)
+{
+    struct fx *f = *state;
+    uint8_t h[32], got[32];
+    memset(h, 7, sizeof(h));
+    assert_int_equal(store_machine_add(f->s, 42, h, 1), 0);
+    assert_int_equal(store_machine_add(f->s, 42, h, 1), 1);
+    assert_int_equal(store_machine_hash(f->s, 42, got), 0);
+    assert_memory_equal(h, got, 32);
+    assert_int_equal(store_machine_hash(f->s, 43, got), 1);
+    int64_t id = 0;
+    assert_int_equal(store_apikey_add(f->s, h, 1, &id), 0);
+    assert_int_equal(store_apikey_valid(f->s, h), 1);
+    reopen(f);
+    assert_int_equal(store_apikey_valid(f->s, h), 1);
+    assert_int_equal(store_apikey_revoke(f->s, id), 0);
+    assert_int_equal(store_apikey_valid(f->s, h), 0);
+    assert_int_equal(store_apikey_revoke(f->s, id + 5), 1);
+    json_t *m = store_machine_get(f->s, 42);
+    assert_string_equal(json_string_value(json_object_get(m, "serial")), "S42");
+    json_decref(m);
+    assert_int_equal(store_machine_remove(f->s, 42), 0);
+    assert_int_equal(store_machine_remove(f->s, 42), 1);
+    assert_null(store_machine_get(f->s, 42));
+}
+
+static void queue_order_and_states(void **state)
+{
+    struct fx *f = *state;
+    store_action a;
+    int64_t a1 = add(f->s, 42, "lid_image");
+    int64_t a2 = add(f->s, 42, "hunt");
+    int64_t st = add(f->s, 42, "settings");
+    add(f->s, 43, "hunt");
+    assert_true(a1 >= 1600000000);
+    assert_true(a2 > a1);
+    assert_int_equal(store_action_next(f->s, 42, &a), 0);
+    assert_int_equal(a.id, st); /* settings first */
+    store_action_free(&a);
+    assert_int_equal(store_action_sent(f->s, st, 5), 0);
+    assert_int_equal(store_action_finish(f->s, st, "completed", NULL, 6), 0);
+    assert_int_equal(store_action_next(f->s, 42, &a), 0);
+    assert_int_equal(a.id, a1); /* then FIFO */
+    store_action_free(&a);
+    assert_int_equal(store_action_sent(f->s, a1, 7), 0);
+    assert_int_equal(store_action_next(f->s, 42, &a), 0);
+    assert_int_equal(a.id, a2);
+    store_action_free(&a);
+    /* A restart: the sent one becomes interrupted with a cancel pending. */
+    reopen(f);
+    assert_int_equal(store_action_reconcile(f->s, 9), 1);
+    assert_int_equal(store_action_get(f->s, a1, &a), 0);
+    assert_string_equal(a.state, "interrupted");
+    store_action_free(&a);
+    json_t *j = store_action_json(f->s, a1);
+    assert_true(json_is_true(json_object_get(j, "cancel_pending")));
+    json_decref(j);
+    assert_int_equal(store_action_upload_use(f->s, a1), 0);
+    assert_int_equal(store_action_upload_use(f->s, a1), 1);
+    assert_int_equal(store_action_get(f->s, 1, &a), 1);
+}
+
+static void events_logs_files_images(void **state)
+{
+    struct fx *f = *state;
+    int64_t id = add(f->s, 42, "print");
+    store_begin(f->s);
+    assert_int_equal(store_event_add(f->s, 42, 1, id, 33, 3833,
+                                     "print:starting", "INFO", NULL, 1),
+                     0);
+    assert_int_equal(
+        store_event_add(f->s, 42, 0, 0, 34, 3834, "lid:opened", "INFO", "x", 1),
+        0);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(store_log_add(f->s, 42, i, i, "INFO", "l", 1), 0);
+    assert_int_equal(store_commit(f->s), 0);
+    json_t *a = store_action_json(f->s, id);
+    json_t *ev = json_object_get(a, "events");
+    assert_int_equal(json_array_size(ev), 1);
+    json_decref(a);
+    json_t *logs = store_logs(f->s, 42, 0, 3);
+    assert_int_equal(json_array_size(logs), 3);
+    json_int_t next =
+        json_integer_value(json_object_get(json_array_get(logs, 2), "cursor"));
+    json_decref(logs);
+    logs = store_logs(f->s, 42, next, 100);
+    assert_int_equal(json_array_size(logs), 2);
+    json_decref(logs);
+    store_file in = {10, 19894, 10000, 42}, out;
+    assert_int_equal(store_file_add(f->s, "ab", &in, 1), 0);
+    assert_int_equal(store_file_get(f->s, "ab", &out), 0);
+    assert_int_equal(out.payload, 19894);
+    assert_int_equal(out.stfr, 10000);
+    assert_int_equal(out.mcsn, 42);
+    assert_int_equal(store_file_get(f->s, "cd", &out), 1);
+    char blob[65];
+    assert_int_equal(store_image_latest(f->s, 42, "lid_image", blob), 1);
+    assert_int_equal(store_image_add(f->s, id, 42, "lid_image", "b1", 3, 5), 0);
+    assert_int_equal(store_image_add(f->s, id + 1, 42, "lid_image", "b2", 3, 6),
+                     0);
+    assert_int_equal(store_image_latest(f->s, 42, "lid_image", blob), 0);
+    assert_string_equal(blob, "b2");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(machines_and_keys, setup, teardown),
+        cmocka_unit_test_setup_teardown(queue_order_and_states, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(events_logs_files_images, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
