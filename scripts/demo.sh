@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Builds the project and runs the main job.
+# Builds the project, then runs gfcloud with one emulated demo machine signed
+# in to it (scripts/demo-run.sh). Ctrl-C stops both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+echo "demo: building (build/)..."
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)" >/dev/null
-./build/src/tools/gfpuls info tests/fixtures/puls/1234567890-nooptions-xxxxx.puls
-./build/src/tools/gfpuls stats tests/fixtures/puls/1234567890-nooptions-xxxxx.puls
+exec scripts/demo-run.sh build "$@"

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Runs gfcloud and one emulated gfmachine from an existing build directory.
+#
+#   scripts/demo-run.sh BUILD_DIR [--once]
+#
+# The service listens on $GFDEMO_LISTEN (default 127.0.0.1:8080) with its data
+# in $GFDEMO_DATA (default ./demo-data). The first run registers the demo
+# machine S10000042 and an API key and keeps them in $GFDEMO_DATA/demo.env
+# (mode 600), so later runs reuse them. The machine plays jobs at 100x speed
+# and presses its own button 2 s after a print asks for it.
+# With --once the script exits as soon as the machine is online (for tests).
+set -euo pipefail
+build=${1:?usage: demo-run.sh BUILD_DIR [--once]}
+once=0
+[[ ${2:-} == --once ]] && once=1
+root=$(cd "$(dirname "$0")/.." && pwd)
+cloud=$build/src/cloud/gfcloud
+machine=$build/src/machine/gfmachine
+listen=${GFDEMO_LISTEN:-127.0.0.1:8080}
+data=${GFDEMO_DATA:-demo-data}
+serial=10000042
+
+mkdir -p "$data" "$data/machine"
+if [[ ! -f $data/demo.env ]]; then
+  password=$("$cloud" machine add --serial "$serial" --data "$data/cloud")
+  key=$("$cloud" apikey create --data "$data/cloud" 2>/dev/null)
+  (umask 077 && printf 'password=%s\nkey=%s\n' "$password" "$key" >"$data/demo.env")
+fi
+# shellcheck disable=SC1091
+source "$data/demo.env"
+
+pids=()
+stop() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop EXIT
+trap 'exit 130' INT TERM
+
+rm -f "$data/port"
+"$cloud" serve --listen "$listen" --data "$data/cloud" --port-file "$data/port" \
+  2>>"$data/gfcloud.log" &
+pids+=($!)
+for _ in $(seq 100); do [[ -s $data/port ]] && break; sleep 0.1; done
+[[ -s $data/port ]] || { echo "demo: gfcloud did not start; see $data/gfcloud.log" >&2; exit 1; }
+url="http://${listen%:*}:$(cat "$data/port")"
+
+"$machine" --server "$url" --serial "$serial" --password "$password" \
+  --speed 100 --auto-button 2 --images "$root/tests/fixtures/img" \
+  --control "$data/machine.sock" --work-dir "$data/machine" 2>>"$data/gfmachine.log" &
+pids+=($!)
+
+api() { curl -sf -H "Authorization: Bearer $key" "$@"; }
+online=0
+for _ in $(seq 150); do
+  if api "$url/api/v1/machines/S$serial" 2>/dev/null | grep -q '"online": *true'; then
+    online=1
+    break
+  fi
+  sleep 0.2
+done
+if ((!online)); then
+  echo "demo: the machine did not come online; see $data/gfmachine.log" >&2
+  exit 1
+fi
+
+cat <<INFO
+gfcloud is serving on $url (data and logs in $data/)
+demo machine S$serial is signed in and online:
+  curl -H "Authorization: Bearer $key" $url/api/v1/machines/S$serial
+send it a job (upload a pulse file, then print it; it presses its own button):
+  curl -H "Authorization: Bearer $key" --data-binary @tests/fixtures/puls/1234567890-nooptions-xxxxx.puls $url/api/v1/files
+  curl -H "Authorization: Bearer $key" -d '{"action_type":"print","file":"ID"}' $url/api/v1/machines/S$serial/actions
+Ctrl-C stops both.
+INFO
+((once)) && exit 0
+wait -n "${pids[@]}"

@@ -1,0 +1,79 @@
+"""The README's run command: scripts/demo-run.sh (what scripts/demo.sh runs
+after building) starts gfcloud and an emulated machine, the machine signs in
+and is online through the API, and the job the script's hint describes
+(upload a pulse file, print it) runs to print:completed."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(__file__))
+from gfharness import build_dir, source_dir, wait_for  # noqa: E402
+
+FIXTURE = os.path.join(source_dir(), "tests", "fixtures", "puls",
+                       "1234567890-nooptions-xxxxx.puls")
+
+
+class Demo(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="gfdemo-test-")
+        self.data = os.path.join(self.tmp, "demo")
+        env = dict(os.environ, GFDEMO_DATA=self.data,
+                   GFDEMO_LISTEN="127.0.0.1:0")
+        self.proc = subprocess.Popen(
+            [os.path.join(source_dir(), "scripts", "demo-run.sh"),
+             build_dir()], env=env, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+
+    def tearDown(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        self.proc.wait(timeout=20)
+        self.proc.stdout.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def api(self, method, path, body=None):
+        req = urllib.request.Request(self.url + path, data=body, method=method,
+                                     headers={"Authorization": "Bearer " + self.key})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return json.loads(resp.read())
+
+    def test_machine_online_and_a_print_completes(self):
+        lines = []
+        for line in self.proc.stdout:
+            lines.append(line)
+            if line.startswith("Ctrl-C"):
+                break
+        text = "".join(lines)
+        self.assertIn("demo machine S10000042 is signed in and online", text)
+        with open(os.path.join(self.data, "demo.env")) as f:
+            env = dict(l.strip().split("=", 1) for l in f if "=" in l)
+        self.key = env["key"]
+        with open(os.path.join(self.data, "port")) as f:
+            self.url = "http://127.0.0.1:" + f.read().strip()
+
+        state = self.api("GET", "/api/v1/machines/S10000042")
+        self.assertTrue(state["online"])
+        with open(FIXTURE, "rb") as f:
+            job = self.api("POST", "/api/v1/files", f.read())
+        action = self.api("POST", "/api/v1/machines/S10000042/actions",
+                          json.dumps({"action_type": "print",
+                                      "file": job["id"]}).encode())
+
+        def finished():
+            a = self.api("GET", "/api/v1/actions/%d" % action["id"])
+            return a if a["state"] not in ("queued", "sent") else None
+        done = wait_for(finished, timeout=40, interval=0.2, what="the print")
+        self.assertEqual(done["state"], "completed")
+        self.assertEqual(done["events"][-1]["event"], "print:completed")
+
+
+if __name__ == "__main__":
+    unittest.main()
