@@ -231,9 +231,15 @@ static long ws_find(auth *a, const char *token, int64_t now)
     return -1;
 }
 
-int auth_ws_token_peek(auth *a, const char *token, int64_t now)
+int auth_ws_token_peek(auth *a, const char *token, int64_t now,
+                       uint64_t *serial)
 {
-    return ws_find(a, token, now) >= 0 ? 0 : -1;
+    long i = ws_find(a, token, now);
+    if (i < 0)
+        return -1;
+    if (serial)
+        *serial = a->toks[i].serial;
+    return 0;
 }
 
 int auth_ws_token_take(auth *a, const char *token, int64_t now,

@@ -37,8 +37,9 @@ int auth_token_check(const auth *a, const char *token, int64_t now,
 /* ws_token: random, single use, expires after `ttl` seconds. */
 void auth_ws_token_issue(auth *a, uint64_t serial, int64_t now, long ttl,
                          char out[65]);
-/* Check without using it up: 0 valid, -1 not. */
-int auth_ws_token_peek(auth *a, const char *token, int64_t now);
+/* Check without using it up: 0 valid (and *serial, when not NULL), -1 not. */
+int auth_ws_token_peek(auth *a, const char *token, int64_t now,
+                       uint64_t *serial);
 /* Use it up: 0 and *serial, or -1. */
 int auth_ws_token_take(auth *a, const char *token, int64_t now,
                        uint64_t *serial);

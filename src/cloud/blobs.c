@@ -127,23 +127,48 @@ static int fsync_dir(const char *dir)
     return rc;
 }
 
-int blob_writer_commit(blob_writer *w, char id[BLOB_ID_LEN + 1])
+/* The end of every blob: fsync the data, name it by its hash, rename it
+ * into place, fsync the directory. */
+static int place(const blobs *b, int fd, const char *tmp,
+                 crypto_generichash_state *st, char id[BLOB_ID_LEN + 1])
 {
     uint8_t h[32];
     char dir[4200], path[4300];
-    int rc = -1;
-    crypto_generichash_final(&w->st, h, sizeof(h));
+    crypto_generichash_final(st, h, sizeof(h));
     sodium_bin2hex(id, BLOB_ID_LEN + 1, h, sizeof(h));
-    snprintf(dir, sizeof(dir), "%s/%.2s", w->b->dir, id);
-    if (fsync(w->fd) != 0 || mkdir_p1(dir) != 0)
-        goto out;
+    snprintf(dir, sizeof(dir), "%s/%.2s", b->dir, id);
+    if (fsync(fd) != 0 || mkdir_p1(dir) != 0)
+        return -1;
     snprintf(path, sizeof(path), "%s/%s", dir, id);
-    if (rename(w->tmp, path) != 0)
-        goto out;
-    w->tmp[0] = '\0';
-    rc = fsync_dir(dir);
-out:
+    if (rename(tmp, path) != 0)
+        return -1;
+    return fsync_dir(dir) == 0 ? 0 : 1; /* 1: renamed, not yet durable */
+}
+
+int blob_writer_commit(blob_writer *w, char id[BLOB_ID_LEN + 1])
+{
+    int rc = place(w->b, w->fd, w->tmp, &w->st, id);
+    if (rc >= 0)
+        w->tmp[0] = '\0';
     blob_writer_abort(w);
+    return rc == 0 ? 0 : -1;
+}
+
+int blobs_adopt(blobs *b, const char *path, char id[BLOB_ID_LEN + 1])
+{
+    unsigned char buf[65536];
+    crypto_generichash_state st;
+    ssize_t n;
+    int rc = -1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    crypto_generichash_init(&st, NULL, 0, 32);
+    while ((n = read(fd, buf, sizeof(buf))) > 0)
+        crypto_generichash_update(&st, buf, (size_t)n);
+    if (n == 0)
+        rc = place(b, fd, path, &st, id);
+    close(fd);
     return rc;
 }
 

@@ -30,4 +30,10 @@ uint64_t blob_writer_size(const blob_writer *w);
 int blob_writer_commit(blob_writer *w, char id[BLOB_ID_LEN + 1]);
 void blob_writer_abort(blob_writer *w);
 
+/* Turn a finished file under the blob dir (a blobs_scratch() file) into a
+ * blob without copying it: hash it, fsync, rename into place. On success
+ * the file is gone from `path` and `id` names it. Blocking: run it on a
+ * worker (ingest.c), never on the event loop. */
+int blobs_adopt(blobs *b, const char *path, char id[BLOB_ID_LEN + 1]);
+
 #endif

@@ -74,6 +74,8 @@ static const struct key keys[] = {
     {"max-header", L(max_header), "8192", "cap on HTTP header bytes"},
     {"ping-interval", L(ping_interval), "30",
      "seconds of WebSocket silence before the service pings"},
+    {"machine-recheck", L(machine_recheck), "10",
+     "seconds between checks that connected machines are still registered"},
     {"throttle-max", L(throttle_max), "5",
      "failed sign-ins per serial before 429"},
     {"throttle-address-max", L(throttle_address_max), "30",

@@ -32,6 +32,7 @@ typedef struct cfg {
     long max_frame;
     long max_header;
     long ping_interval;
+    long machine_recheck; /* seconds; a removed machine's session ends */
     long throttle_max;
     long throttle_address_max;
     long throttle_window;

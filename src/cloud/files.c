@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -128,6 +129,75 @@ int files_prepare(blobs *b, long max_body, const char *path, files_result *res)
     }
     if (blob_writer_commit(w, res->id) != 0)
         return fail(res, "cannot store the file");
+    return 0;
+}
+
+/* Copy `rd`'s payload to a new pulse file at `path` whose header is `rd`'s
+ * with MCsn = serial. Returns the payload length or a negative gf_err. */
+static int64_t write_locked(gf_puls_reader *rd, const char *path,
+                            uint32_t serial)
+{
+    size_t n = 0;
+    const gf_puls_tag *tags = gf_puls_tags(rd, &n);
+    gf_puls_tag *copy = malloc((n ? n : 1) * sizeof(*copy));
+    gf_puls_writer *w = NULL;
+    const uint8_t *chunk = NULL;
+    int64_t total = 0;
+    ssize_t got;
+    if (!copy)
+        return GF_ENOMEM;
+    memcpy(copy, tags, n * sizeof(*copy));
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(copy[i].name, "MCsn") == 0)
+            copy[i].value = serial;
+    }
+    int rc = gf_puls_writer_open(&w, path, copy, n, gf_puls_is_gzip(rd));
+    free(copy);
+    if (rc != GF_OK)
+        return rc;
+    while ((got = gf_puls_read(rd, &chunk)) > 0) {
+        rc = gf_puls_writer_write(w, chunk, (size_t)got);
+        if (rc != GF_OK)
+            break;
+        total += got;
+    }
+    if (got < 0 || rc != GF_OK) {
+        gf_puls_writer_abort(w);
+        return got < 0 ? (int64_t)got : rc;
+    }
+    rc = gf_puls_writer_close(w);
+    return rc == GF_OK ? total : rc;
+}
+
+int files_lock_copy(blobs *b, const char *src_path, uint32_t serial,
+                    files_result *res)
+{
+    char path[4300];
+    gf_puls_reader *rd = NULL;
+    gf_puls_limits lim = {0, 0}; /* a stored blob passed validation */
+    memset(res, 0, sizeof(*res));
+    int fd = blobs_scratch(b, path, sizeof(path));
+    if (fd < 0)
+        return fail(res, "cannot create a scratch file");
+    close(fd);
+    int rc = gf_puls_open_file(&rd, src_path, &lim, res->err, sizeof(res->err));
+    int64_t payload = rc == GF_OK ? write_locked(rd, path, serial) : rc;
+    if (rd)
+        gf_puls_tag_get(rd, "STfr", &res->stfr);
+    gf_puls_close(rd);
+    struct stat sb;
+    int moved = -1;
+    if (payload >= 0 && stat(path, &sb) == 0) {
+        res->size = (uint64_t)sb.st_size;
+        moved = blobs_adopt(b, path, res->id);
+    }
+    if (moved != 0) {
+        if (moved < 0)
+            unlink(path);
+        return fail(res, "cannot write the locked copy");
+    }
+    res->payload = payload;
+    res->mcsn = serial;
     return 0;
 }
 

@@ -25,6 +25,13 @@ int files_prepare(blobs *b, long max_body, const char *path, files_result *res);
 /* Record a prepared file in the store; returns its JSON description (new
  * reference) or NULL on a database error. Event loop only. */
 json_t *files_record(cloud *c, const files_result *res);
+/* The copy of job blob `src_path` locked to machine `serial`: the same
+ * header tags with every MCsn set to `serial`, the same payload, gzip kept
+ * (PROTOCOL.md §19: the service writes the real serial). Stored as a blob;
+ * res gets its id, size, payload, stfr and mcsn. Blocking (reads, deflates
+ * and fsyncs the whole file): a worker's job. 0, or -1 with res->err. */
+int files_lock_copy(blobs *b, const char *src_path, uint32_t serial,
+                    files_result *res);
 /* Both, at once (start-up: the bundled hunt file). */
 int files_ingest(cloud *c, const char *path, files_result *res);
 

@@ -392,9 +392,15 @@ static int confirm_upgrade(cloud *c, struct lws *wsi)
     if (!has_glowforge(wsi))
         return refuse_upgrade(wsi, 400, "subprotocol",
                               "subprotocol glowforge required");
-    if (auth_ws_token_peek(c->auth, path + 1, cloud_now()) != 0)
+    uint64_t serial = 0;
+    uint8_t h[AUTH_HASH_LEN];
+    if (auth_ws_token_peek(c->auth, path + 1, cloud_now(), &serial) != 0)
         return refuse_upgrade(wsi, 401, "bad_token",
                               "unknown, used or expired ws_token");
+    /* `gfcloud machine remove` since the sign-in: no session. */
+    if (store_machine_hash(c->store, serial, h) != 0)
+        return refuse_upgrade(wsi, 401, "unknown_machine",
+                              "the machine is no longer registered");
     return 0;
 }
 

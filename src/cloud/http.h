@@ -75,6 +75,10 @@ int http_upload_post(cloud *c, struct lws *wsi, http_req *r);
 int http_download_job(cloud *c, struct lws *wsi, http_req *r);
 int http_api(cloud *c, struct lws *wsi, http_req *r);
 int http_api_files(cloud *c, struct lws *wsi, http_req *r);
+/* Commit validated action `a` (freeing its params), kick the scheduler,
+ * answer 201 with its id. */
+int http_api_queue_action(cloud *c, struct lws *wsi, http_req *r,
+                          store_action *a);
 int http_api_image(cloud *c, struct lws *wsi, http_req *r, uint64_t serial,
                    const char *type);
 

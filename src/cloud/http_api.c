@@ -20,6 +20,7 @@
 
 #include "gf/catalog.h"
 #include "http.h"
+#include "joblock.h"
 #include "scheduler.h"
 
 #define MAX_SEGS 8
@@ -138,6 +139,19 @@ static int action_from_body(cloud *c, struct lws *wsi, http_req *r, json_t *o,
     return 0;
 }
 
+int http_api_queue_action(cloud *c, struct lws *wsi, http_req *r,
+                          store_action *a)
+{
+    int rc = store_action_add(c->store, a);
+    store_action_free(a);
+    if (rc != 0)
+        return http_error(wsi, r, 500, "internal", "database error");
+    sched_kick(c->sched, a->serial);
+    return http_reply_json(
+        wsi, r, 201,
+        json_pack("{s:I, s:s}", "id", (json_int_t)a->id, "state", "queued"));
+}
+
 static int action_post_done(cloud *c, struct lws *wsi, http_req *r)
 {
     store_action a;
@@ -155,21 +169,17 @@ static int action_post_done(cloud *c, struct lws *wsi, http_req *r)
     }
     int rc = action_from_body(c, wsi, r, o, &a);
     json_decref(o);
+    a.serial = r->serial;
+    a.created = cloud_now();
+    a.expires_at = a.created + c->cfg.queue_ttl;
+    /* A job file goes to the machine locked to its serial (joblock.c). */
+    if (rc == 0 && a.file[0])
+        rc = joblock_prepare(c, wsi, r, &a);
     if (rc != 0) {
         store_action_free(&a);
         return 0;
     }
-    a.serial = r->serial;
-    a.created = cloud_now();
-    a.expires_at = a.created + c->cfg.queue_ttl;
-    rc = store_action_add(c->store, &a);
-    store_action_free(&a);
-    if (rc != 0)
-        return http_error(wsi, r, 500, "internal", "database error");
-    sched_kick(c->sched, r->serial);
-    return http_reply_json(
-        wsi, r, 201,
-        json_pack("{s:I, s:s}", "id", (json_int_t)a.id, "state", "queued"));
+    return http_api_queue_action(c, wsi, r, &a);
 }
 
 /* GET .../logs and .../events: pages by cursor (`since`, `next`). */

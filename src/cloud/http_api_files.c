@@ -2,14 +2,63 @@
  *
  * POST /api/v1/files takes a pulse file (plain or gzip) as the raw body,
  * collected into a scratch file under max-file-body; files.c validates and
- * stores it on a worker thread (ingest.c), which replies when done.
- * GET .../images/{type}/latest serves the newest JPEG of that kind. */
+ * stores it on a worker (ingest.c), and the reply goes out from the loop
+ * once the file is recorded. GET .../images/{type}/latest serves the newest
+ * JPEG of that kind. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "files.h"
 #include "http.h"
 #include "ingest.h"
+#include "log.h"
+
+struct file_job {
+    char path[4300]; /* the scratch body; unlinked when the job is dropped */
+    files_result res;
+};
+
+static int file_work(cloud *c, void *ctx)
+{
+    struct file_job *fj = ctx;
+    return files_prepare(c->blobs, c->cfg.max_file_body, fj->path, &fj->res);
+}
+
+static void file_reply(cloud *c, struct lws *wsi, http_req *r, void *ctx,
+                       int rc)
+{
+    struct file_job *fj = ctx;
+    if (rc != 0) {
+        int status = strcmp(fj->res.code, "internal") == 0 ? 500 : 422;
+        http_error(wsi, r, status, fj->res.code, fj->res.err);
+        return;
+    }
+    json_t *info = files_record(c, &fj->res);
+    if (!info) {
+        http_error(wsi, r, 500, "internal", "database error");
+        return;
+    }
+    log_msg(LOG_INFO, "job file %.12s stored", fj->res.id);
+    http_reply_json(wsi, r, 201, info);
+}
+
+static void file_drop(void *ctx)
+{
+    struct file_job *fj = ctx;
+    unlink(fj->path);
+    free(fj);
+}
+
+static const ingest_task file_task = {file_work, file_reply, file_drop};
 
 static int files_done(cloud *c, struct lws *wsi, http_req *r)
 {
-    ingest_start(c->ingest, wsi, r);
+    struct file_job *fj = calloc(1, sizeof(*fj));
+    if (!fj)
+        return http_error(wsi, r, 500, "internal", "out of memory");
+    ingest_take_body(r, fj->path, sizeof(fj->path));
+    ingest_submit(c->ingest, wsi, r, &file_task, fj);
     return 0;
 }
 

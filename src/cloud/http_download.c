@@ -6,12 +6,14 @@
  * gzip-compressed and sent as application/octet-stream with its
  * Content-Length; Content-Encoding: gzip is added only when the client
  * asked for it, otherwise the gzip bytes are the body and the machine
- * sniffs 1F 8B. */
+ * sniffs 1F 8B. An unlocked job file is served as the copy locked to the
+ * machine's serial, made when the action was accepted (joblock.c). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "gf/catalog.h"
 #include "http.h"
+#include "joblock.h"
 
 int http_download_job(cloud *c, struct lws *wsi, http_req *r)
 {
@@ -29,8 +31,11 @@ int http_download_job(cloud *c, struct lws *wsi, http_req *r)
         return http_error(wsi, r, 404, "not_found", "no such job");
     const gf_action_spec *spec = gf_action_lookup(a.type);
     const char *file = a.file[0] ? a.file : c->hunt_file_id;
+    char blob[65];
+    /* The machine gets the job locked to its serial (joblock.c). */
     int ok = a.serial == r->serial && spec && spec->kind == GF_KIND_PULSE &&
-             file[0] && blobs_path(c->blobs, file, path, sizeof(path)) == 0;
+             file[0] && joblock_blob(c, file, a.serial, blob) == 0 &&
+             blobs_path(c->blobs, blob, path, sizeof(path)) == 0;
     store_action_free(&a);
     if (!ok)
         return http_error(wsi, r, 404, "not_found", "no such job");

@@ -5,8 +5,9 @@
  * in the URL are the credential, and the URL works once. The older
  * POST /api/machines/<action_type>/<action_id> takes the machine's bearer
  * token instead. Both want image/jpeg, a body under max-image-body that
- * starts with the JPEG SOI marker FF D8; the image becomes a blob and the
- * action's latest image. */
+ * starts with the JPEG SOI marker FF D8; the image becomes a blob (written
+ * and fsynced on a worker, not on the event loop) and the action's latest
+ * image, and the answer goes out once it is durable. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 
 #include "gf/catalog.h"
 #include "http.h"
+#include "ingest.h"
 #include "log.h"
 
 static int parse_id(const char *s, int64_t *out)
@@ -35,58 +37,87 @@ static int is_jpeg_type(struct lws *wsi)
     return strncasecmp(ct, "image/jpeg", 10) == 0;
 }
 
-/* Copy the scratch body into the blob store; 0 and the blob id. */
-static int body_to_blob(cloud *c, http_req *r, char id[65])
+/* An image on its way to the blob store. The disk write and fsync of up to
+ * max-image-body bytes run on a worker (ingest.c); the store records it and
+ * the client is answered on the loop, once the blob is durable. */
+struct image_job {
+    char path[4300]; /* scratch body; "" once adopted as the blob */
+    char blob[65];
+    int64_t action_id;
+    uint64_t serial;
+    char type[32];
+    size_t len;
+};
+
+static int image_work(cloud *c, void *ctx)
 {
-    char buf[65536];
-    blob_writer *w = NULL;
-    int fd = r->body_fd - 1;
-    if (lseek(fd, 0, SEEK_SET) != 0 || blob_writer_open(c->blobs, &w) != 0)
-        return -1;
-    ssize_t n;
-    while ((n = read(fd, buf, sizeof(buf))) > 0) {
-        if (blob_writer_write(w, buf, (size_t)n) != 0) {
-            blob_writer_abort(w);
-            return -1;
-        }
-    }
-    if (n < 0) {
-        blob_writer_abort(w);
-        return -1;
-    }
-    return blob_writer_commit(w, id);
+    struct image_job *ij = ctx;
+    int rc = blobs_adopt(c->blobs, ij->path, ij->blob);
+    if (rc >= 0)
+        ij->path[0] = '\0';
+    return rc == 0 ? 0 : -1;
 }
+
+static void image_reply(cloud *c, struct lws *wsi, http_req *r, void *ctx,
+                        int rc)
+{
+    struct image_job *ij = ctx;
+    if (rc != 0) {
+        http_error(wsi, r, 500, "internal", "cannot store the image");
+        return;
+    }
+    store_begin(c->store);
+    int used = store_action_upload_use(c->store, ij->action_id);
+    if (used == 0)
+        store_image_add(c->store, ij->action_id, ij->serial, ij->type, ij->blob,
+                        (int64_t)ij->len, cloud_now());
+    if (store_commit(c->store) != 0 || used < 0) {
+        http_error(wsi, r, 500, "internal", "cannot store the image");
+        return;
+    }
+    if (used == 1) {
+        http_error(wsi, r, 409, "already_uploaded",
+                   "this upload URL was used already");
+        return;
+    }
+    log_msg(LOG_INFO, "S%llu: %s image for %" PRId64 " stored (%zu bytes)",
+            (unsigned long long)ij->serial, ij->type, ij->action_id, ij->len);
+    http_reply_json(
+        wsi, r, 200,
+        json_pack("{s:b, s:I}", "ok", 1, "size", (json_int_t)ij->len));
+}
+
+static void image_drop(void *ctx)
+{
+    struct image_job *ij = ctx;
+    if (ij->path[0])
+        unlink(ij->path);
+    free(ij);
+}
+
+static const ingest_task image_task = {image_work, image_reply, image_drop};
 
 static int image_done(cloud *c, struct lws *wsi, http_req *r)
 {
     store_action a;
-    char blob[65];
     if (r->body_len < 2 || r->head[0] != 0xFF || r->head[1] != 0xD8)
         return http_error(wsi, r, 400, "not_jpeg",
                           "body is not a JPEG (no FF D8 marker)");
     if (store_action_get(c->store, r->action_id, &a) != 0)
         return http_error(wsi, r, 404, "not_found", "no such action");
-    uint64_t serial = a.serial;
-    char type[32];
-    snprintf(type, sizeof(type), "%s", a.type);
+    struct image_job *ij = calloc(1, sizeof(*ij));
+    if (!ij) {
+        store_action_free(&a);
+        return http_error(wsi, r, 500, "internal", "out of memory");
+    }
+    ij->action_id = r->action_id;
+    ij->serial = a.serial;
+    ij->len = r->body_len;
+    snprintf(ij->type, sizeof(ij->type), "%s", a.type);
     store_action_free(&a);
-    if (body_to_blob(c, r, blob) != 0)
-        return http_error(wsi, r, 500, "internal", "cannot store the image");
-    store_begin(c->store);
-    int used = store_action_upload_use(c->store, r->action_id);
-    if (used == 0)
-        store_image_add(c->store, r->action_id, serial, type, blob,
-                        (int64_t)r->body_len, cloud_now());
-    if (store_commit(c->store) != 0 || used < 0)
-        return http_error(wsi, r, 500, "internal", "cannot store the image");
-    if (used == 1)
-        return http_error(wsi, r, 409, "already_uploaded",
-                          "this upload URL was used already");
-    log_msg(LOG_INFO, "S%llu: %s image for %" PRId64 " stored (%zu bytes)",
-            (unsigned long long)serial, type, r->action_id, r->body_len);
-    return http_reply_json(
-        wsi, r, 200,
-        json_pack("{s:b, s:I}", "ok", 1, "size", (json_int_t)r->body_len));
+    ingest_take_body(r, ij->path, sizeof(ij->path));
+    ingest_submit(c->ingest, wsi, r, &image_task, ij);
+    return 0;
 }
 
 /* The action must exist, be an image action, and not be uploaded yet. */

@@ -1,44 +1,102 @@
-/* ingest.c - job file uploads validated off the event loop.
+/* ingest.c - the worker pool for blocking work behind an HTTP request.
  *
- * Checking a pulse file means inflating and reading all of it (up to
- * max-file-body compressed, GBs of ticks), and storing it means deflating
- * and an fsync: seconds for a big job. On the event loop that would stall
- * every machine session, so each upload gets a worker thread (at most
- * MAX_RUNNING at once; more get 503). The worker touches only the upload's
- * scratch file and the blob directory. When it is done it queues the job
- * and wakes the loop (lws_cancel_service); the loop then records the file
- * in the store and replies, unless the client has gone away meanwhile. */
+ * DESIGN.md: nothing blocks the event loop. Checking a job file means
+ * inflating and reading all of it (GBs of ticks), and storing any upload
+ * (a job file, a 16 MiB camera image, a job copy locked to one machine)
+ * means writing it and an fsync: on the loop that would stall every machine
+ * session. So the request's handler submits a job here; NWORKERS threads
+ * take jobs in FIFO order (at most MAX_JOBS queued or running; more get
+ * 503, so memory and scratch space stay bounded). A worker touches only the
+ * job's own context and the blob directory. When it is done it queues the
+ * job and wakes the loop (lws_cancel_service); the loop then asks for the
+ * connection to become writable and the job's reply step records what it
+ * must in the store and answers, unless the client has gone away. */
 #include "ingest.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "files.h"
 #include "log.h"
 
-#define MAX_RUNNING 2
+#define NWORKERS 2
+#define MAX_JOBS 32
 
 struct job {
     struct job *next;
-    ingest *g;
     struct lws *wsi; /* NULL once the connection closed */
-    http_req *r;
-    char path[4300];
-    files_result res;
+    const ingest_task *t;
+    void *ctx;
     int rc;
-    int finished; /* joined; the reply waits for the connection */
-    pthread_t thread;
+    int finished; /* handed back to the loop; the reply waits */
 };
 
 struct ingest {
     cloud *c;
     pthread_mutex_t mu;
-    struct job *running; /* all live jobs */
-    struct job *done;    /* finished, waiting for the loop */
-    int n_running;
+    pthread_cond_t cv;
+    pthread_t th[NWORKERS];
+    int nth;
+    int quit;
+    struct job *q_head, *q_tail; /* waiting for a worker */
+    struct job *done;            /* finished, waiting for the loop */
+    int pending;                 /* queued + running */
+    char gate[1024];             /* test hook, see wait_gate() */
 };
+
+/* Test hook (GFCLOUD_TEST_WORKER_GATE=path): workers hold each job until
+ * that file exists, at most a minute. It lets an integration test keep an
+ * upload on a worker and prove the loop still serves everyone else, with no
+ * timing in the test. Unset in production: no cost. */
+static void wait_gate(const ingest *g)
+{
+    for (int i = 0; g->gate[0] && i < 6000 && access(g->gate, F_OK) != 0; i++)
+        usleep(10000);
+}
+
+static void job_free(struct job *j)
+{
+    j->t->drop(j->ctx);
+    free(j);
+}
+
+static struct job *take(ingest *g)
+{
+    while (!g->q_head && !g->quit)
+        pthread_cond_wait(&g->cv, &g->mu);
+    struct job *j = g->q_head;
+    if (j) {
+        g->q_head = j->next;
+        if (!g->q_head)
+            g->q_tail = NULL;
+    }
+    return j;
+}
+
+static void *worker(void *arg)
+{
+    ingest *g = arg;
+    pthread_mutex_lock(&g->mu);
+    for (;;) {
+        struct job *j = take(g);
+        if (!j)
+            break;
+        pthread_mutex_unlock(&g->mu);
+        wait_gate(g);
+        j->rc = j->t->work(g->c, j->ctx);
+        pthread_mutex_lock(&g->mu);
+        j->next = g->done;
+        g->done = j;
+        /* Wake the loop while still holding the lock: ingest_drain() cannot
+         * see this job gone, and let the context be destroyed, before. */
+        if (g->c->lws)
+            lws_cancel_service(g->c->lws);
+    }
+    pthread_mutex_unlock(&g->mu);
+    return NULL;
+}
 
 ingest *ingest_new(cloud *c)
 {
@@ -46,79 +104,62 @@ ingest *ingest_new(cloud *c)
     if (!g)
         return NULL;
     g->c = c;
+    const char *gate = getenv("GFCLOUD_TEST_WORKER_GATE");
+    snprintf(g->gate, sizeof(g->gate), "%s", gate ? gate : "");
     pthread_mutex_init(&g->mu, NULL);
+    pthread_cond_init(&g->cv, NULL);
+    for (int i = 0; i < NWORKERS; i++) {
+        if (pthread_create(&g->th[i], NULL, worker, g) != 0)
+            break;
+        g->nth++;
+    }
+    if (g->nth == 0) {
+        ingest_free(g);
+        return NULL;
+    }
     return g;
 }
 
-static void unlink_job(struct job **list, struct job *j)
+int ingest_submit(ingest *g, struct lws *wsi, http_req *r, const ingest_task *t,
+                  void *ctx)
 {
-    for (struct job **p = list; *p; p = &(*p)->next) {
-        if (*p == j) {
-            *p = j->next;
-            return;
-        }
-    }
-}
-
-static void job_free(struct job *j)
-{
-    unlink(j->path);
-    free(j);
-}
-
-static void *work(void *arg)
-{
-    struct job *j = arg;
-    ingest *g = j->g;
-    j->rc =
-        files_prepare(g->c->blobs, g->c->cfg.max_file_body, j->path, &j->res);
-    pthread_mutex_lock(&g->mu);
-    unlink_job(&g->running, j);
-    j->next = g->done;
-    g->done = j;
-    /* Wake the loop while still holding the lock: ingest_drain() cannot
-     * see this job gone, and let the context be destroyed, before that. */
-    if (g->c->lws)
-        lws_cancel_service(g->c->lws);
-    pthread_mutex_unlock(&g->mu);
-    return NULL;
-}
-
-int ingest_start(ingest *g, struct lws *wsi, http_req *r)
-{
-    pthread_mutex_lock(&g->mu);
-    int busy = g->n_running >= MAX_RUNNING;
-    pthread_mutex_unlock(&g->mu);
-    if (busy)
-        return http_error(wsi, r, 503, "busy",
-                          "too many uploads being checked; retry"),
-               -1;
     struct job *j = calloc(1, sizeof(*j));
-    if (!j)
+    if (!j) {
+        t->drop(ctx);
         return http_error(wsi, r, 500, "internal", "out of memory"), -1;
-    j->g = g;
-    j->wsi = wsi;
-    j->r = r;
-    /* The job owns the scratch file from here on. */
-    memcpy(j->path, r->body_path, sizeof(j->path));
-    close(r->body_fd - 1);
-    r->body_fd = 0;
-    r->job = j;
-    pthread_mutex_lock(&g->mu);
-    j->next = g->running;
-    g->running = j;
-    g->n_running++;
-    pthread_mutex_unlock(&g->mu);
-    if (pthread_create(&j->thread, NULL, work, j) != 0) {
-        pthread_mutex_lock(&g->mu);
-        unlink_job(&g->running, j);
-        g->n_running--;
-        pthread_mutex_unlock(&g->mu);
-        r->job = NULL;
-        job_free(j);
-        return http_error(wsi, r, 500, "internal", "cannot start a worker"), -1;
     }
+    j->wsi = wsi;
+    j->t = t;
+    j->ctx = ctx;
+    pthread_mutex_lock(&g->mu);
+    int full = g->pending >= MAX_JOBS;
+    if (!full) {
+        g->pending++;
+        log_msg(LOG_DEBUG, "worker job queued (%d pending)", g->pending);
+        if (g->q_tail)
+            g->q_tail->next = j;
+        else
+            g->q_head = j;
+        g->q_tail = j;
+        pthread_cond_signal(&g->cv);
+    }
+    pthread_mutex_unlock(&g->mu);
+    if (full) {
+        job_free(j);
+        return http_error(wsi, r, 503, "busy",
+                          "too many uploads being stored; retry"),
+               -1;
+    }
+    r->job = j;
     return 0;
+}
+
+void ingest_take_body(http_req *r, char *path, size_t pathlen)
+{
+    snprintf(path, pathlen, "%s", r->body_path);
+    if (r->body_fd > 0)
+        close(r->body_fd - 1);
+    r->body_fd = 0;
 }
 
 void ingest_detach(ingest *g, http_req *r)
@@ -127,7 +168,7 @@ void ingest_detach(ingest *g, http_req *r)
     r->job = NULL;
     if (!j)
         return;
-    if (j->finished) { /* joined already: nobody else holds it */
+    if (j->finished) { /* back on the loop already: nobody else holds it */
         job_free(j);
         return;
     }
@@ -145,18 +186,7 @@ void ingest_reply(ingest *g, struct lws *wsi, http_req *r)
 {
     struct job *j = r->job;
     r->job = NULL;
-    if (j->rc != 0) {
-        int status = strcmp(j->res.code, "internal") == 0 ? 500 : 422;
-        http_error(wsi, r, status, j->res.code, j->res.err);
-    } else {
-        json_t *info = files_record(g->c, &j->res);
-        if (!info) {
-            http_error(wsi, r, 500, "internal", "database error");
-        } else {
-            log_msg(LOG_INFO, "job file %.12s stored", j->res.id);
-            http_reply_json(wsi, r, 201, info);
-        }
-    }
+    j->t->reply(g->c, wsi, r, j->ctx, j->rc);
     job_free(j);
 }
 
@@ -171,9 +201,8 @@ void ingest_poll(ingest *g)
     while (list) {
         struct job *j = list;
         list = j->next;
-        pthread_join(j->thread, NULL);
         pthread_mutex_lock(&g->mu);
-        g->n_running--;
+        g->pending--;
         struct lws *wsi = j->wsi;
         j->finished = 1;
         pthread_mutex_unlock(&g->mu);
@@ -190,11 +219,14 @@ void ingest_drain(ingest *g)
         return;
     for (;;) {
         pthread_mutex_lock(&g->mu);
-        int left = g->running != NULL;
+        /* Jobs on the done list are finished; only queued/running count. */
+        int left = g->pending;
+        for (struct job *j = g->done; j; j = j->next)
+            left--;
         pthread_mutex_unlock(&g->mu);
-        if (!left)
+        if (left <= 0)
             break;
-        usleep(10000); /* shutdown only: let running checks finish */
+        usleep(10000); /* shutdown only: let running work finish */
     }
 }
 
@@ -204,15 +236,17 @@ void ingest_free(ingest *g)
         return;
     ingest_drain(g);
     pthread_mutex_lock(&g->mu);
-    struct job *list = g->done;
-    g->done = NULL;
+    g->quit = 1;
+    pthread_cond_broadcast(&g->cv);
     pthread_mutex_unlock(&g->mu);
-    while (list) {
-        struct job *j = list;
-        list = j->next;
-        pthread_join(j->thread, NULL);
+    for (int i = 0; i < g->nth; i++)
+        pthread_join(g->th[i], NULL);
+    while (g->done) {
+        struct job *j = g->done;
+        g->done = j->next;
         job_free(j);
     }
     pthread_mutex_destroy(&g->mu);
+    pthread_cond_destroy(&g->cv);
     free(g);
 }

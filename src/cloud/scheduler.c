@@ -46,6 +46,8 @@ struct mstate {
 struct sched {
     cloud *c;
     int stopping;
+    int recheck_armed;
+    lws_sorted_usec_list_t recheck; /* see on_recheck() */
     struct mstate *b[BUCKETS];
 };
 
@@ -75,6 +77,7 @@ void sched_free(sched *s)
 void sched_stop(sched *s)
 {
     s->stopping = 1;
+    lws_sul_cancel(&s->recheck);
     for (int i = 0; i < BUCKETS; i++) {
         for (struct mstate *m = s->b[i]; m; m = m->next)
             lws_sul_cancel(&m->sul);
@@ -120,6 +123,7 @@ static void clear_inflight(struct mstate *m)
 }
 
 static void on_deadline(lws_sorted_usec_list_t *sul);
+static void on_recheck(lws_sorted_usec_list_t *sul);
 
 static void arm(struct mstate *m, double secs)
 {
@@ -207,15 +211,48 @@ static void cancel_one(void *ud, int64_t id, const char *type)
     store_action_cancel_pending(m->s->c->store, id, 0);
 }
 
+/* `gfcloud machine remove` is another process writing the store: the
+ * service learns of it here. Every machine-recheck seconds, each connected
+ * machine is looked up (one indexed read each, microseconds) and a session
+ * whose machine is gone is closed with 4001; its action is recorded
+ * interrupted as for any lost session. */
+static void arm_recheck(sched *s)
+{
+    long secs = s->c->cfg.machine_recheck;
+    if (s->stopping || secs <= 0)
+        return;
+    lws_sul_schedule(s->c->lws, 0, &s->recheck, on_recheck,
+                     (lws_usec_t)secs * LWS_US_PER_SEC);
+    s->recheck_armed = 1;
+}
+
+static void on_recheck(lws_sorted_usec_list_t *sul)
+{
+    sched *s = lws_container_of(sul, sched, recheck);
+    uint8_t h[AUTH_HASH_LEN];
+    for (int i = 0; i < BUCKETS; i++) {
+        for (struct mstate *m = s->b[i]; m; m = m->next) {
+            if (m->sess && store_machine_hash(s->c->store, m->serial, h) == 1) {
+                log_msg(LOG_INFO, "S%llu: machine removed; closing its session",
+                        (unsigned long long)m->serial);
+                ws_end(m->sess, 4001, "machine removed");
+            }
+        }
+    }
+    arm_recheck(s);
+}
+
 void sched_connected(sched *s, uint64_t serial, ws_session *sess)
 {
+    if (!s->recheck_armed)
+        arm_recheck(s);
     struct mstate *m = find(s, serial, 1);
     if (!m)
         return;
     if (m->sess && m->sess != sess) {
         ws_session *old = m->sess;
         lost_session(m);
-        ws_replace(old);
+        ws_end(old, 4000, "replaced");
     }
     m->sess = sess;
     m->stage = -1;

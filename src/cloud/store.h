@@ -97,6 +97,12 @@ typedef struct store_file {
 } store_file;
 int store_file_add(store *s, const char *id, const store_file *f, int64_t now);
 int store_file_get(store *s, const char *id, store_file *out); /* 1 */
+/* The copy of unlocked job file `file` locked to machine `serial`
+ * (files_lock_copy): made once per (file, serial), then reused. */
+int store_file_lock_add(store *s, const char *file, uint64_t serial,
+                        const char *blob, int64_t now);
+int store_file_lock_get(store *s, const char *file, uint64_t serial,
+                        char blob[65]); /* 1: none yet */
 int store_image_add(store *s, int64_t action_id, uint64_t serial,
                     const char *type, const char *blob, int64_t size,
                     int64_t now);

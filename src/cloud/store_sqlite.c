@@ -60,6 +60,9 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS files("
     " id TEXT PRIMARY KEY, size INTEGER, payload INTEGER, stfr INTEGER,"
     " mcsn INTEGER DEFAULT 0, created INTEGER);"
+    "CREATE TABLE IF NOT EXISTS file_locks("
+    " file TEXT NOT NULL, serial INTEGER NOT NULL, blob TEXT NOT NULL,"
+    " created INTEGER, PRIMARY KEY(file, serial));"
     "CREATE TABLE IF NOT EXISTS images("
     " action_id INTEGER PRIMARY KEY, serial INTEGER, type TEXT, blob TEXT,"
     " size INTEGER, received INTEGER);"
@@ -100,6 +103,41 @@ static int done(store *s, sqlite3_stmt *st)
         return -1;
     }
     return 0;
+}
+
+/* Run `q` (one parameter, `key`) that changes at most one row: 0 changed,
+ * 1 no such row (or already so), -1 error. */
+static int change_one(store *s, const char *q, int64_t key)
+{
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, key);
+    if (done(s, st) != 0)
+        return -1;
+    return sqlite3_changes(s->db) == 1 ? 0 : 1;
+}
+
+/* "UPDATE ... SET col = ?1 WHERE key = ?2" for one row of machines or
+ * actions: the value first, the key (serial or id) second. */
+static int set_int(store *s, const char *q, int64_t key, int64_t v)
+{
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, v);
+    sqlite3_bind_int64(st, 2, key);
+    return done(s, st);
+}
+
+static int set_text(store *s, const char *q, int64_t key, const char *v)
+{
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, v, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, key);
+    return done(s, st);
 }
 
 static int exec(store *s, const char *sql)
@@ -218,13 +256,7 @@ int store_machine_hash(store *s, uint64_t serial, uint8_t hash[32])
 int store_machine_remove(store *s, uint64_t serial)
 {
     static const char q[] = "DELETE FROM machines WHERE serial = ?";
-    sqlite3_stmt *st = stmt(s, q);
-    if (!st)
-        return -1;
-    sqlite3_bind_int64(st, 1, (int64_t)serial);
-    if (done(s, st) != 0)
-        return -1;
-    return sqlite3_changes(s->db) == 1 ? 0 : 1;
+    return change_one(s, q, (int64_t)serial);
 }
 
 static json_t *col_json(sqlite3_stmt *st, int i)
@@ -247,6 +279,45 @@ static json_t *col_int(sqlite3_stmt *st, int i)
     if (sqlite3_column_type(st, i) == SQLITE_NULL)
         return json_null();
     return json_integer(sqlite3_column_int64(st, i));
+}
+
+/* Every row left in `st` as a JSON object, column i under names[i]:
+ * integers and text as they are, NULL as null, or left out when the name
+ * starts with '?'. The statement is reset. One helper for the row lists of
+ * the API (logs, events, an action's events), which differ only in their
+ * query and names. */
+static json_t *rows_json(sqlite3_stmt *st, const char *const *names)
+{
+    json_t *arr = json_array();
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        json_t *e = json_object();
+        for (int i = 0; names[i]; i++) {
+            const char *name = names[i] + (names[i][0] == '?');
+            int type = sqlite3_column_type(st, i);
+            if (type == SQLITE_NULL && names[i][0] == '?')
+                continue;
+            json_object_set_new(e, name,
+                                type == SQLITE_INTEGER ? col_int(st, i)
+                                                       : col_text(st, i));
+        }
+        json_array_append_new(arr, e);
+    }
+    sqlite3_reset(st);
+    return arr;
+}
+
+/* A page of a machine's rows after cursor `since` (query binds serial,
+ * since, limit in that order). */
+static json_t *page_json(store *s, const char *q, uint64_t serial,
+                         int64_t since, int limit, const char *const *names)
+{
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return NULL;
+    sqlite3_bind_int64(st, 1, (int64_t)serial);
+    sqlite3_bind_int64(st, 2, since);
+    sqlite3_bind_int(st, 3, limit);
+    return rows_json(st, names);
 }
 
 #define MACHINE_COLS                                                           \
@@ -301,39 +372,18 @@ json_t *store_machine_get(store *s, uint64_t serial)
     return o;
 }
 
-static int machine_set_int(store *s, const char *q, uint64_t serial, int64_t v)
-{
-    sqlite3_stmt *st = stmt(s, q);
-    if (!st)
-        return -1;
-    sqlite3_bind_int64(st, 1, v);
-    sqlite3_bind_int64(st, 2, (int64_t)serial);
-    return done(s, st);
-}
-
-static int machine_set_text(store *s, const char *q, uint64_t serial,
-                            const char *v)
-{
-    sqlite3_stmt *st = stmt(s, q);
-    if (!st)
-        return -1;
-    sqlite3_bind_text(st, 1, v, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (int64_t)serial);
-    return done(s, st);
-}
-
 int store_machine_seen(store *s, uint64_t serial, int64_t now)
 {
     static const char q[] = "UPDATE machines SET last_seen = ? WHERE serial "
                             "= ?";
-    return machine_set_int(s, q, serial, now);
+    return set_int(s, q, (int64_t)serial, now);
 }
 
 int store_machine_progress(store *s, uint64_t serial, const char *json)
 {
     static const char q[] = "UPDATE machines SET progress = ? WHERE serial "
                             "= ?";
-    return machine_set_text(s, q, serial, json);
+    return set_text(s, q, (int64_t)serial, json);
 }
 
 int store_machine_settings(store *s, uint64_t serial, const char *values,
@@ -353,14 +403,14 @@ int store_machine_settings(store *s, uint64_t serial, const char *values,
 int store_machine_head(store *s, uint64_t serial, const char *head)
 {
     static const char q[] = "UPDATE machines SET head = ? WHERE serial = ?";
-    return machine_set_text(s, q, serial, head);
+    return set_text(s, q, (int64_t)serial, head);
 }
 
 int store_machine_malformed(store *s, uint64_t serial)
 {
     static const char q[] = "UPDATE machines SET malformed = malformed + ? "
                             "WHERE serial = ?";
-    return machine_set_int(s, q, serial, 1);
+    return set_int(s, q, (int64_t)serial, 1);
 }
 
 /* ---- API keys ---------------------------------------------------------- */
@@ -416,13 +466,7 @@ json_t *store_apikey_list(store *s)
 int store_apikey_revoke(store *s, int64_t id)
 {
     static const char q[] = "UPDATE apikeys SET revoked = 1 WHERE id = ?";
-    sqlite3_stmt *st = stmt(s, q);
-    if (!st)
-        return -1;
-    sqlite3_bind_int64(st, 1, id);
-    if (done(s, st) != 0)
-        return -1;
-    return sqlite3_changes(s->db) == 1 ? 0 : 1;
+    return change_one(s, q, id);
 }
 
 /* ---- actions ----------------------------------------------------------- */
@@ -515,45 +559,30 @@ int store_action_next(store *s, uint64_t serial, store_action *out)
     return rc;
 }
 
-static int action_set(store *s, const char *q, int64_t id, int64_t v)
-{
-    sqlite3_stmt *st = stmt(s, q);
-    if (!st)
-        return -1;
-    sqlite3_bind_int64(st, 1, v);
-    sqlite3_bind_int64(st, 2, id);
-    return done(s, st);
-}
-
 int store_action_sent(store *s, int64_t id, int64_t now)
 {
     static const char q[] = "UPDATE actions SET state = 'sent', stage = 0, "
                             "sent_at = ? WHERE id = ?";
-    return action_set(s, q, id, now);
+    return set_int(s, q, id, now);
 }
 
 int store_action_stage(store *s, int64_t id, int stage)
 {
     static const char q[] = "UPDATE actions SET stage = ? WHERE id = ?";
-    return action_set(s, q, id, stage);
+    return set_int(s, q, id, stage);
 }
 
 int store_action_cancel_pending(store *s, int64_t id, int pending)
 {
     static const char q[] = "UPDATE actions SET cancel_pending = ? WHERE id "
                             "= ?";
-    return action_set(s, q, id, pending);
+    return set_int(s, q, id, pending);
 }
 
 int store_action_state(store *s, int64_t id, const char *state)
 {
     static const char q[] = "UPDATE actions SET state = ? WHERE id = ?";
-    sqlite3_stmt *st = stmt(s, q);
-    if (!st)
-        return -1;
-    sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, id);
-    return done(s, st);
+    return set_text(s, q, id, state);
 }
 
 int store_action_finish(store *s, int64_t id, const char *state,
@@ -616,37 +645,20 @@ int store_action_upload_use(store *s, int64_t id)
 {
     static const char q[] = "UPDATE actions SET upload_used = 1 WHERE id = ? "
                             "AND upload_used = 0";
-    sqlite3_stmt *st = stmt(s, q);
-    if (!st)
-        return -1;
-    sqlite3_bind_int64(st, 1, id);
-    if (done(s, st) != 0)
-        return -1;
-    return sqlite3_changes(s->db) == 1 ? 0 : 1;
+    return change_one(s, q, id);
 }
 
 static json_t *action_events(store *s, int64_t id)
 {
     static const char q[] = "SELECT event, seq, ts, level, log, received FROM "
                             "events WHERE action_id = ? ORDER BY id";
+    static const char *const names[] = {
+        "event", "id", "timestamp", "level", "?log", "received", NULL};
     sqlite3_stmt *st = stmt(s, q);
-    json_t *arr = json_array();
     if (!st)
-        return arr;
+        return json_array();
     sqlite3_bind_int64(st, 1, id);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        json_t *e = json_object();
-        json_object_set_new(e, "event", col_text(st, 0));
-        json_object_set_new(e, "id", col_int(st, 1));
-        json_object_set_new(e, "timestamp", col_int(st, 2));
-        json_object_set_new(e, "level", col_text(st, 3));
-        if (sqlite3_column_type(st, 4) != SQLITE_NULL)
-            json_object_set_new(e, "log", col_text(st, 4));
-        json_object_set_new(e, "received", col_int(st, 5));
-        json_array_append_new(arr, e);
-    }
-    sqlite3_reset(st);
-    return arr;
+    return rows_json(st, names);
 }
 
 static json_t *action_obj(sqlite3_stmt *st)
@@ -764,25 +776,9 @@ json_t *store_logs(store *s, uint64_t serial, int64_t since, int limit)
     static const char q[] = "SELECT id, seq, ts, level, text, received FROM "
                             "logs WHERE serial = ? AND id > ? ORDER BY id "
                             "LIMIT ?";
-    sqlite3_stmt *st = stmt(s, q);
-    if (!st)
-        return NULL;
-    sqlite3_bind_int64(st, 1, (int64_t)serial);
-    sqlite3_bind_int64(st, 2, since);
-    sqlite3_bind_int(st, 3, limit);
-    json_t *arr = json_array();
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        json_t *e = json_object();
-        json_object_set_new(e, "cursor", col_int(st, 0));
-        json_object_set_new(e, "id", col_int(st, 1));
-        json_object_set_new(e, "timestamp", col_int(st, 2));
-        json_object_set_new(e, "level", col_text(st, 3));
-        json_object_set_new(e, "log", col_text(st, 4));
-        json_object_set_new(e, "received", col_int(st, 5));
-        json_array_append_new(arr, e);
-    }
-    sqlite3_reset(st);
-    return arr;
+    static const char *const names[] = {
+        "cursor", "id", "timestamp", "level", "log", "received", NULL};
+    return page_json(s, q, serial, since, limit, names);
 }
 
 json_t *store_events(store *s, uint64_t serial, int64_t since, int limit)
@@ -790,28 +786,10 @@ json_t *store_events(store *s, uint64_t serial, int64_t since, int limit)
     static const char q[] = "SELECT id, action_id, event, seq, ts, level, "
                             "log, received FROM events WHERE serial = ? AND "
                             "id > ? ORDER BY id LIMIT ?";
-    sqlite3_stmt *st = stmt(s, q);
-    if (!st)
-        return NULL;
-    sqlite3_bind_int64(st, 1, (int64_t)serial);
-    sqlite3_bind_int64(st, 2, since);
-    sqlite3_bind_int(st, 3, limit);
-    json_t *arr = json_array();
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        json_t *e = json_object();
-        json_object_set_new(e, "cursor", col_int(st, 0));
-        json_object_set_new(e, "action_id", col_int(st, 1));
-        json_object_set_new(e, "event", col_text(st, 2));
-        json_object_set_new(e, "id", col_int(st, 3));
-        json_object_set_new(e, "timestamp", col_int(st, 4));
-        json_object_set_new(e, "level", col_text(st, 5));
-        if (sqlite3_column_type(st, 6) != SQLITE_NULL)
-            json_object_set_new(e, "log", col_text(st, 6));
-        json_object_set_new(e, "received", col_int(st, 7));
-        json_array_append_new(arr, e);
-    }
-    sqlite3_reset(st);
-    return arr;
+    static const char *const names[] = {"cursor", "action_id", "event",
+                                        "id",     "timestamp", "level",
+                                        "?log",   "received",  NULL};
+    return page_json(s, q, serial, since, limit, names);
 }
 
 /* ---- job files and images ---------------------------------------------- */
@@ -852,6 +830,47 @@ int store_file_get(store *s, const char *id, store_file *out)
     return rc;
 }
 
+/* The blob id in the first column of the only row: 0, or 1 for no row. */
+static int one_blob(sqlite3_stmt *st, char blob[65])
+{
+    int rc = 1;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(st, 0);
+        snprintf(blob, 65, "%s", t ? t : "");
+        rc = 0;
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+int store_file_lock_add(store *s, const char *file, uint64_t serial,
+                        const char *blob, int64_t now)
+{
+    static const char q[] = "INSERT OR REPLACE INTO file_locks(file, serial, "
+                            "blob, created) VALUES(?, ?, ?, ?)";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, file, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (int64_t)serial);
+    sqlite3_bind_text(st, 3, blob, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, now);
+    return done(s, st);
+}
+
+int store_file_lock_get(store *s, const char *file, uint64_t serial,
+                        char blob[65])
+{
+    static const char q[] = "SELECT blob FROM file_locks WHERE file = ? AND "
+                            "serial = ?";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, file, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (int64_t)serial);
+    return one_blob(st, blob);
+}
+
 int store_image_add(store *s, int64_t action_id, uint64_t serial,
                     const char *type, const char *blob, int64_t size,
                     int64_t now)
@@ -882,11 +901,5 @@ int store_image_latest(store *s, uint64_t serial, const char *type,
         return -1;
     sqlite3_bind_int64(st, 1, (int64_t)serial);
     sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
-    int rc = 1;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        snprintf(blob, 65, "%s", (const char *)sqlite3_column_text(st, 0));
-        rc = 0;
-    }
-    sqlite3_reset(st);
-    return rc;
+    return one_blob(st, blob);
 }

@@ -29,7 +29,8 @@ struct ws_session {
     cloud *c;
     uint64_t serial;
     int established;
-    int replaced;
+    int close_code; /* ws_end(): close when writable */
+    const char *close_reason;
     char *rx; /* reused across messages */
     size_t rx_len, rx_cap;
     struct out_msg *head, *tail;
@@ -63,9 +64,10 @@ int ws_send(ws_session *s, const char *text)
     return 0;
 }
 
-void ws_replace(ws_session *s)
+void ws_end(ws_session *s, int code, const char *reason)
 {
-    s->replaced = 1;
+    s->close_code = code;
+    s->close_reason = reason;
     lws_callback_on_writable(s->wsi);
 }
 
@@ -153,8 +155,10 @@ static int on_receive(ws_session *s, const void *in, size_t len)
 
 static int on_writeable(ws_session *s)
 {
-    if (s->replaced) {
-        lws_close_reason(s->wsi, 4000, (unsigned char *)"replaced", 8);
+    if (s->close_code) {
+        lws_close_reason(s->wsi, (enum lws_close_status)s->close_code,
+                         (unsigned char *)s->close_reason,
+                         strlen(s->close_reason));
         return -1;
     }
     struct out_msg *m = s->head;
@@ -179,6 +183,10 @@ static int on_filter(cloud *c, struct lws *wsi, ws_session *s)
     if (lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI) <= 1)
         return 1;
     if (auth_ws_token_take(c->auth, path + 1, cloud_now(), &s->serial) != 0)
+        return 1;
+    /* The machine may have been removed since it signed in. */
+    uint8_t h[AUTH_HASH_LEN];
+    if (store_machine_hash(c->store, s->serial, h) != 0)
         return 1;
     s->wsi = wsi;
     s->c = c;

@@ -10,8 +10,10 @@ typedef struct ws_session ws_session;
 
 /* Queue one text frame (a line of JSON) for the machine. 0 or -1. */
 int ws_send(ws_session *s, const char *text);
-/* Close a session that a newer one replaced (close code 4000). */
-void ws_replace(ws_session *s);
+/* Close a session from the service side once it is writable, with
+ * `code` and `reason` (a static string): 4000 a newer session replaced it,
+ * 4001 its machine was removed. */
+void ws_end(ws_session *s, int code, const char *reason);
 uint64_t ws_serial(const ws_session *s);
 /* Bytes lws allocates per session. */
 size_t ws_session_size(void);

@@ -423,3 +423,14 @@ def free_port():
 
 def fixture(*parts):
     return os.path.join(source_dir(), "tests", "fixtures", *parts)
+
+
+def with_mcsn(plain, serial):
+    """A plain pulse file with every MCsn tag set to ``serial``: what
+    gfcloud serves a machine for a job file uploaded unlocked."""
+    data = bytearray(plain)
+    hlen = int.from_bytes(data[4:8], "little")
+    for off in range(8, hlen, 8):
+        if data[off:off + 4] == b"MCsn":
+            data[off + 4:off + 8] = int(serial).to_bytes(4, "little")
+    return bytes(data)

@@ -14,7 +14,8 @@ import unittest
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from gfharness import Cloud, FakeMachine, fixture, wait_for  # noqa: E402
+from gfharness import (Cloud, FakeMachine, fixture, wait_for,  # noqa: E402
+                       with_mcsn)
 
 PW = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 SERIAL = 10000042
@@ -150,7 +151,7 @@ class Actions(unittest.TestCase):
         plain = self.fetch_job(a["motion_url"])
         with open(fixture("puls", "hunt-signed-offset--8-step-size-0.35306"
                           ".puls"), "rb") as f:
-            self.assertEqual(plain, f.read())
+            self.assertEqual(plain, with_mcsn(f.read(), SERIAL))
         self.assertEqual(self.run_to_end(aid, ["hunt:completed"])["state"],
                          "completed")
         self.assertEqual(self.events(aid), ["hunt:starting", "hunt:completed"])
@@ -159,7 +160,8 @@ class Actions(unittest.TestCase):
         aid = self.cloud.send_action(SERIAL, "motion", file=self.file_id)
         a = self.m.expect_action("motion")
         with open(JOB, "rb") as f:
-            self.assertEqual(self.fetch_job(a["motion_url"]), f.read())
+            self.assertEqual(self.fetch_job(a["motion_url"]),
+                             with_mcsn(f.read(), SERIAL))
         self.run_to_end(aid, ["motion:starting", "motion:completed"])
 
         pid = self.cloud.send_action(SERIAL, "print", file=self.file_id)

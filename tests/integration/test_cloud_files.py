@@ -8,13 +8,16 @@ machine the job is for, served gzip with Content-Length."""
 
 import gzip
 import os
+import subprocess
 import sys
+import tempfile
 import time
 import unittest
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from gfharness import Cloud, FakeMachine, fixture  # noqa: E402
+from gfharness import (Cloud, FakeMachine, build_dir,  # noqa: E402
+                       fixture, with_mcsn)
 
 PW = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 PW2 = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"
@@ -205,7 +208,8 @@ class Files(unittest.TestCase):
         self.assertNotIn("content-encoding", headers)
         self.assertEqual(int(headers["content-length"]), len(body))
         with open(JOB, "rb") as f:
-            self.assertEqual(gzip.decompress(body), f.read())
+            self.assertEqual(gzip.decompress(body),
+                             with_mcsn(f.read(), SERIAL))
         status, headers, body2 = self.cloud.http(
             "GET", path, token=self.m.tokens["auth_token"],
             headers={"Accept-Encoding": "gzip"})
@@ -213,6 +217,84 @@ class Files(unittest.TestCase):
         self.assertEqual(headers.get("content-encoding"), "gzip")
         self.assertEqual(body2, body)
         self.m.event(aid, "motion:completed")
+        self.cloud.wait_action_state(aid, "completed")
+
+    def fetch(self, machine, motion_url):
+        path = urllib.parse.urlsplit(motion_url).path
+        status, _, body = self.cloud.http(
+            "GET", path, token=machine.tokens["auth_token"])
+        self.assertEqual(status, 200)
+        return body
+
+    def validate(self, body, serial):
+        """`gfpuls validate --serial` on a downloaded job: exit status."""
+        gfpuls = os.path.join(build_dir(), "src", "tools", "gfpuls")
+        self.assertTrue(os.path.exists(gfpuls), gfpuls + " not built")
+        with tempfile.NamedTemporaryFile(suffix=".puls") as f:
+            f.write(body)
+            f.flush()
+            return subprocess.run(
+                [gfpuls, "validate", "--serial", str(serial), f.name],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                timeout=30).returncode
+
+    @staticmethod
+    def mcsn(plain):
+        hlen = int.from_bytes(plain[4:8], "little")
+        values = [int.from_bytes(plain[off + 4:off + 8], "little")
+                  for off in range(8, hlen, 8)
+                  if plain[off:off + 4] == b"MCsn"]
+        return values, hlen
+
+    def test_unlocked_job_served_locked(self):
+        # PROTOCOL.md §19 / §15.6: a job uploaded with MCsn 0 reaches the
+        # machine with its serial in MCsn, so a captured copy is useless on
+        # any other machine; the payload is untouched and gzip is kept.
+        with open(JOB, "rb") as f:
+            original = f.read()
+        values, hlen = self.mcsn(original)
+        self.assertEqual(values, [0])
+        status, info = self.cloud.upload_file(JOB)
+        self.assertEqual(status, 201)
+        self.assertEqual(info["locked_to"], 0)
+        bodies = []
+        for _ in range(2):  # the second action reuses the cached copy
+            aid = self.cloud.send_action(SERIAL, "motion", file=info["id"])
+            a = self.m.expect_action("motion")
+            bodies.append(self.fetch(self.m, a["motion_url"]))
+            self.m.event(aid, "motion:completed")
+            self.cloud.wait_action_state(aid, "completed")
+        self.assertEqual(bodies[0], bodies[1])
+        body = bodies[0]
+        self.assertEqual(body[:2], b"\x1f\x8b")
+        plain = gzip.decompress(body)
+        self.assertEqual(self.mcsn(plain), ([SERIAL], hlen))
+        self.assertEqual(plain[hlen:], original[hlen:])
+        self.assertEqual(plain, with_mcsn(original, SERIAL))
+        self.assertEqual(self.validate(body, SERIAL), 0)
+        self.assertNotEqual(self.validate(body, OTHER), 0)
+        self.assertEqual(self.cloud.log_text().count(
+            "job file %s locked to S%d" % (info["id"][:12], SERIAL)), 1)
+        # The other machine gets its own copy of the same file.
+        aid = self.cloud.send_action(OTHER, "motion", file=info["id"])
+        a = self.other.expect_action("motion")
+        plain2 = gzip.decompress(self.fetch(self.other, a["motion_url"]))
+        self.assertEqual(self.mcsn(plain2), ([OTHER], hlen))
+        self.other.event(aid, "motion:completed")
+        self.cloud.wait_action_state(aid, "completed")
+        # The action still names the file the operator uploaded.
+        self.assertEqual(self.cloud.action(aid)["file"], info["id"])
+
+    def test_job_locked_to_this_machine_served_as_is(self):
+        data = with_mcsn(open(JOB, "rb").read(), SERIAL)
+        status, info = self.cloud.upload_file(data)
+        self.assertEqual(status, 201)
+        self.assertEqual(info["locked_to"], SERIAL)
+        aid = self.cloud.send_action(SERIAL, "print", file=info["id"])
+        a = self.m.expect_action("print")
+        self.assertEqual(gzip.decompress(self.fetch(self.m, a["motion_url"])),
+                         data)
+        self.m.event(aid, "print:completed")
         self.cloud.wait_action_state(aid, "completed")
 
 

@@ -7,3 +7,11 @@ if(TARGET gfcloud_core)
       LIBS gfcloud_core)
   endforeach()
 endif()
+
+# gfcloud_core links the libgf parts it uses, never the `gf` umbrella or the
+# design compiler (gf_compile drags in libxml2, libpng and libjpeg).
+if(TARGET gfcloud_core)
+  add_test(NAME cloud_link_parts
+    COMMAND sh -c "for l in $1; do case $l in gf|gf_compile) echo \"gfcloud_core links $l\"; exit 1;; esac; done; echo \"links: $1\""
+            sh "$<JOIN:$<TARGET_PROPERTY:gfcloud_core,LINK_LIBRARIES>, >")
+endif()

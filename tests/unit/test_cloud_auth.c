@@ -73,12 +73,14 @@ static void ws_tokens_single_use(void **state)
     auth_ws_token_issue(a, 7, 100, 30, t1);
     auth_ws_token_issue(a, 8, 100, 30, t2);
     assert_string_not_equal(t1, t2);
-    assert_int_equal(auth_ws_token_peek(a, t1, 110), 0);
+    assert_int_equal(auth_ws_token_peek(a, t1, 110, &serial), 0);
+    assert_int_equal(serial, 7);
+    serial = 0;
     assert_int_equal(auth_ws_token_take(a, t1, 110, &serial), 0);
     assert_int_equal(serial, 7);
     assert_int_equal(auth_ws_token_take(a, t1, 110, &serial), -1);
     assert_int_equal(auth_ws_token_take(a, t2, 130, &serial), -1); /* old */
-    assert_int_equal(auth_ws_token_peek(a, "nope", 110), -1);
+    assert_int_equal(auth_ws_token_peek(a, "nope", 110, NULL), -1);
     /* Many sign-ins: expired ones are pruned, fresh ones still work. */
     for (int i = 0; i < 1000; i++)
         auth_ws_token_issue(a, (uint64_t)i + 1, 200 + i, 30, t1);

@@ -160,6 +160,55 @@ static void events_logs_files_images(void **state)
     assert_string_equal(blob, "b2");
 }
 
+/* The JSON rows of events and logs (rows_json): every column under its
+ * name, an absent log text left out, cursors paging; the lock copies of a
+ * job file per serial survive a reopen. */
+static void rows_and_file_locks(void **state)
+{
+    struct fx *f = *state;
+    int64_t id = add(f->s, 42, "print");
+    assert_int_equal(store_event_add(f->s, 42, 1, id, 7, 700, "print:starting",
+                                     "INFO", NULL, 9),
+                     0);
+    assert_int_equal(store_event_add(f->s, 42, 0, 0, 8, 800, "lid:opened",
+                                     "WARN", "lid", 10),
+                     0);
+    json_t *ev = store_events(f->s, 42, 0, 10);
+    assert_int_equal(json_array_size(ev), 2);
+    json_t *e0 = json_array_get(ev, 0), *e1 = json_array_get(ev, 1);
+    assert_int_equal(json_integer_value(json_object_get(e0, "action_id")), id);
+    assert_string_equal(json_string_value(json_object_get(e0, "event")),
+                        "print:starting");
+    assert_int_equal(json_integer_value(json_object_get(e0, "id")), 7);
+    assert_int_equal(json_integer_value(json_object_get(e0, "timestamp")), 700);
+    assert_null(json_object_get(e0, "log"));
+    assert_true(json_is_null(json_object_get(e1, "action_id")));
+    assert_string_equal(json_string_value(json_object_get(e1, "log")), "lid");
+    assert_string_equal(json_string_value(json_object_get(e1, "level")),
+                        "WARN");
+    json_int_t cur = json_integer_value(json_object_get(e0, "cursor"));
+    json_decref(ev);
+    ev = store_events(f->s, 42, cur, 10);
+    assert_int_equal(json_array_size(ev), 1);
+    json_decref(ev);
+    assert_int_equal(store_log_add(f->s, 42, 3, 300, "INFO", "hello", 11), 0);
+    json_t *logs = store_logs(f->s, 42, 0, 10);
+    json_t *l0 = json_array_get(logs, 0);
+    assert_string_equal(json_string_value(json_object_get(l0, "log")), "hello");
+    assert_int_equal(json_integer_value(json_object_get(l0, "received")), 11);
+    json_decref(logs);
+    char blob[65];
+    assert_int_equal(store_file_lock_get(f->s, "src", 42, blob), 1);
+    assert_int_equal(store_file_lock_add(f->s, "src", 42, "copy42", 1), 0);
+    assert_int_equal(store_file_lock_add(f->s, "src", 43, "copy43", 1), 0);
+    reopen(f);
+    assert_int_equal(store_file_lock_get(f->s, "src", 42, blob), 0);
+    assert_string_equal(blob, "copy42");
+    assert_int_equal(store_file_lock_get(f->s, "src", 43, blob), 0);
+    assert_string_equal(blob, "copy43");
+    assert_int_equal(store_file_lock_get(f->s, "other", 42, blob), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -168,6 +217,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(events_logs_files_images, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(rows_and_file_locks, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
