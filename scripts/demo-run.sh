@@ -46,7 +46,7 @@ for _ in $(seq 100); do [[ -s $data/port ]] && break; sleep 0.1; done
 url="http://${listen%:*}:$(cat "$data/port")"
 
 "$machine" --server "$url" --serial "$serial" --password "$password" \
-  --speed 100 --auto-button 2 --images "$root/tests/fixtures/img" \
+  --speed 100 --auto-button 2 --watchdog-ms 0 --images "$root/tests/fixtures/img" \
   --control "$data/machine.sock" --work-dir "$data/machine" 2>>"$data/gfmachine.log" &
 pids+=($!)
 

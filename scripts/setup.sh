@@ -9,7 +9,7 @@ packages=(
   libwebsockets-dev libssl-dev libjansson-dev zlib1g-dev libsqlite3-dev sqlite3
   libpq-dev libsodium-dev libinih-dev libcmocka-dev libcurl4-openssl-dev
   libxml2-dev libpng-dev libjpeg-dev
-  python3 python3-websocket curl
+  python3 python3-websocket curl openssl
 )
 
 missing=()

@@ -1,0 +1,406 @@
+/* config.c - gfmachine's settings from defaults, an INI file and flags.
+ *
+ * One table lists every key once: its name (the INI key and, with dashes,
+ * the flag), its type, where it lives in `cfg` and its help line, so the
+ * INI file, the flags and --help can never disagree. INI sections are only
+ * for the reader's benefit: keys are unique across sections. The password
+ * may be given but is never printed, not even in errors. */
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+#ifndef GFM_DEFAULT_IMAGES
+#define GFM_DEFAULT_IMAGES "tests/fixtures/img"
+#endif
+
+typedef enum cfg_kind { K_STR, K_SERIAL, K_I64, K_DBL, K_INT } cfg_kind;
+
+typedef struct cfg_key {
+    const char *name;
+    cfg_kind kind;
+    size_t off;
+    const char *help;
+} cfg_key;
+
+#define KEY(n, k, f, h)                                                        \
+    {                                                                          \
+        n, k, offsetof(cfg, f), h                                              \
+    }
+static const cfg_key cfg_keys[] = {
+    KEY("server", K_STR, server, "app server URL (sign-in, downloads)"),
+    KEY("status", K_STR, status, "status WebSocket URL (default: from server)"),
+    KEY("serial", K_SERIAL, serial, "machine serial, decimal (S prefix ok)"),
+    KEY("password", K_STR, password, "machine password, 64 hex characters"),
+    KEY("user_agent", K_STR, user_agent, "User-Agent sent to the service"),
+    KEY("ca_file", K_STR, ca_file,
+        "PEM CA certificates trusted for https/"
+        "wss (default: the system's)"),
+    KEY("fw_version", K_STR, fw_version, "factory firmware version (MCov)"),
+    KEY("app_version", K_STR, app_version, "app build hash (MCdv)"),
+    KEY("ip", K_STR, ip, "IP address reported (MCip)"),
+    KEY("mac", K_STR, mac, "MAC address reported (NIma)"),
+    KEY("head_id", K_I64, head_id, "head hardware id (HEid)"),
+    KEY("head_serial", K_I64, head_serial, "head serial (HEsn)"),
+    KEY("head_fw", K_I64, head_fw, "head firmware version (HEfv)"),
+    KEY("images", K_STR, images, "folder with the emulated camera JPEGs"),
+    KEY("lid_image", K_STR, lid_image, "lid camera file in the images folder"),
+    KEY("head_image", K_STR, head_image, "head camera file in the folder"),
+    KEY("speed", K_DBL, speed,
+        "playback speed: 1 real time, 100 = 1 h in "
+        "36 s, 0 as fast as possible"),
+    KEY("auto_button", K_DBL, auto_button,
+        "press the button after this many "
+        "seconds (< 0: gfmachine press)"),
+    KEY("control", K_STR, control, "local control socket path"),
+    KEY("work_dir", K_STR, work_dir, "folder for downloaded jobs"),
+    KEY("retry_min_ms", K_I64, retry_min_ms, "first sign-in retry delay"),
+    KEY("retry_max_ms", K_I64, retry_max_ms, "largest sign-in retry delay"),
+    KEY("retry_auth_ms", K_I64, retry_auth_ms,
+        "delay after a refused "
+        "password (401)"),
+    KEY("reconnect_ms", K_I64, reconnect_ms,
+        "delay before reconnecting "
+        "after a drop"),
+    KEY("warmup_ms", K_I64, warmup_ms, "print warm-up (divided by speed)"),
+    KEY("rest_ms", K_I64, rest_ms, "rest after a print (divided by speed)"),
+    KEY("button_timeout_ms", K_I64, button_timeout_ms, "button wait limit"),
+    KEY("progress_interval_ms", K_I64, progress_interval_ms,
+        "progress "
+        "cadence"),
+    KEY("http_timeout_ms", K_I64, http_timeout_ms, "HTTP call limit"),
+    KEY("watchdog_ms", K_I64, watchdog_ms,
+        "reconnect if no action follows "
+        "a full settings report (0 off)"),
+    KEY("ping_s", K_INT, ping_s, "WebSocket ping interval, seconds"),
+    KEY("update_probe", K_INT, update_probe,
+        "1: ask /update/current once "
+        "after sign-in and log it"),
+    KEY("queue_max", K_I64, queue_max, "frames kept while the socket is down"),
+    KEY("max_job_bytes", K_I64, max_job_bytes, "largest job download"),
+    KEY("chunk", K_I64, chunk, "playback slice in bytes (cancel latency)"),
+    KEY("verbose", K_INT, verbose, "1: debug log lines too"),
+};
+#define N_KEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
+
+static void cfg_err(char *err, size_t errlen, const char *a, const char *b)
+{
+    snprintf(err, errlen, "%s%s", a, b);
+}
+
+void cfg_defaults(cfg *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->server = strdup("http://127.0.0.1:8080");
+    c->user_agent = strdup("gfmachine/0.1");
+    c->fw_version = strdup("2.6.0-2228");
+    c->app_version = strdup("0000000000000000000000000000000000000000");
+    c->head_id = c->head_serial = c->head_fw = -1;
+    c->images = strdup(GFM_DEFAULT_IMAGES);
+    c->lid_image = strdup("HOME_1.jpg");
+    c->head_image = strdup("HEAD_NO_LASER_.230.jpg");
+    c->speed = 1;
+    c->auto_button = -1;
+    const char *tmp = getenv("TMPDIR");
+    c->work_dir = strdup(tmp && *tmp ? tmp : "/tmp");
+    c->retry_min_ms = 5000;
+    c->retry_max_ms = 30000;
+    c->retry_auth_ms = 30000;
+    c->reconnect_ms = 5000;
+    c->warmup_ms = 3000;
+    c->rest_ms = 10000;
+    c->button_timeout_ms = 300000;
+    c->progress_interval_ms = 30000;
+    c->http_timeout_ms = 30000;
+    c->watchdog_ms = 120000;
+    c->update_probe = 1;
+    c->ping_s = 30;
+    c->queue_max = 1000;
+    c->max_job_bytes = 128LL * 1024 * 1024;
+    c->chunk = 4096;
+}
+
+static const cfg_key *cfg_find(const char *name)
+{
+    char norm[64];
+    size_t i;
+    for (i = 0; name[i] && i < sizeof(norm) - 1; i++)
+        norm[i] = name[i] == '-' ? '_' : name[i];
+    norm[i] = '\0';
+    for (size_t k = 0; k < N_KEYS; k++)
+        if (strcmp(cfg_keys[k].name, norm) == 0)
+            return &cfg_keys[k];
+    return NULL;
+}
+
+static int cfg_parse_serial(const char *v, uint64_t *out)
+{
+    char *end;
+    if (*v == 'S' || *v == 's')
+        v++;
+    if (!isdigit((unsigned char)*v))
+        return -1;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (errno || *end || n == 0)
+        return -1;
+    *out = n;
+    return 0;
+}
+
+static int cfg_parse_num(const cfg_key *k, void *field, const char *v)
+{
+    char *end;
+    errno = 0;
+    if (k->kind == K_DBL) {
+        double d = strtod(v, &end);
+        if (errno || end == v || *end)
+            return -1;
+        *(double *)field = d;
+        return 0;
+    }
+    long long n = strtoll(v, &end, 10);
+    if (errno || end == v || *end)
+        return -1;
+    if (k->kind == K_INT)
+        *(int *)field = (int)n;
+    else
+        *(int64_t *)field = n;
+    return 0;
+}
+
+int cfg_set(cfg *c, const char *key, const char *value, char *err,
+            size_t errlen)
+{
+    const cfg_key *k = cfg_find(key);
+    void *field;
+    if (!k) {
+        cfg_err(err, errlen, "unknown setting: ", key);
+        return -1;
+    }
+    field = (char *)c + k->off;
+    switch (k->kind) {
+    case K_STR: {
+        char *dup = strdup(value);
+        if (!dup) {
+            cfg_err(err, errlen, "out of memory", "");
+            return -1;
+        }
+        free(*(char **)field);
+        *(char **)field = dup;
+        return 0;
+    }
+    case K_SERIAL:
+        if (cfg_parse_serial(value, field) == 0)
+            return 0;
+        break;
+    default:
+        if (cfg_parse_num(k, field, value) == 0)
+            return 0;
+        break;
+    }
+    /* Never echo the value: the key could be anything a user mistyped. */
+    cfg_err(err, errlen, "bad value for setting: ", k->name);
+    return -1;
+}
+
+typedef struct cfg_ini_ctx {
+    cfg *c;
+    char *err;
+    size_t errlen;
+    int failed;
+} cfg_ini_ctx;
+
+static int cfg_ini_handler(void *user, const char *section, const char *name,
+                           const char *value)
+{
+    cfg_ini_ctx *x = user;
+    if (x->failed)
+        return 1;
+    if (cfg_set(x->c, name, value, x->err, x->errlen) != 0)
+        x->failed = 1;
+    return 1;
+}
+
+int cfg_load_ini(cfg *c, const char *path, char *err, size_t errlen)
+{
+    cfg_ini_ctx x = {c, err, errlen, 0};
+    int rc = ini_parse(path, cfg_ini_handler, &x);
+    if (rc < 0) {
+        cfg_err(err, errlen, "cannot read config file ", path);
+        return -1;
+    }
+    if (rc > 0) {
+        snprintf(err, errlen, "%s:%d: syntax error", path, rc);
+        return -1;
+    }
+    if (x.failed) {
+        char tmp[256];
+        snprintf(tmp, sizeof(tmp), "%s: %s", path, err);
+        snprintf(err, errlen, "%s", tmp);
+        return -1;
+    }
+    return 0;
+}
+
+void cfg_usage(FILE *out)
+{
+    fprintf(out, "usage: gfmachine [--config FILE] --server URL [--status URL]"
+                 " --serial N --password HEX [--KEY VALUE ...]\n"
+                 "       gfmachine press [--control PATH | --serial N]\n"
+                 "       gfmachine lid open|close [--control PATH | "
+                 "--serial N]\n\n"
+                 "Every key below can be set in the INI file (key_name = "
+                 "VALUE, any section)\nor as --key-name VALUE (dashes or "
+                 "underscores):\n");
+    for (size_t k = 0; k < N_KEYS; k++) {
+        char flag[64];
+        size_t i;
+        for (i = 0; cfg_keys[k].name[i] && i < sizeof(flag) - 1; i++)
+            flag[i] = cfg_keys[k].name[i] == '_' ? '-' : cfg_keys[k].name[i];
+        flag[i] = '\0';
+        fprintf(out, "  --%-22s %s\n", flag, cfg_keys[k].help);
+    }
+    fprintf(out, "\nThe password may also come from the environment variable "
+                 "GFMACHINE_PASSWORD\n(keeps it out of `ps`).\n");
+}
+
+/* Find --config first so that flags override the file whatever the order. */
+static const char *cfg_config_path(int argc, char **argv)
+{
+    for (int i = 1; i + 1 < argc; i++)
+        if (strcmp(argv[i], "--config") == 0)
+            return argv[i + 1];
+    return NULL;
+}
+
+static int cfg_flags(cfg *c, int argc, char **argv, char *err, size_t errlen)
+{
+    for (int i = 1; i < argc; i += 2) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            cfg_usage(stdout);
+            return 1;
+        }
+        if (strncmp(a, "--", 2) != 0) {
+            cfg_err(err, errlen, "unexpected argument: ", a);
+            return -1;
+        }
+        if (i + 1 >= argc) {
+            cfg_err(err, errlen, "missing value for ", a);
+            return -1;
+        }
+        if (strcmp(a, "--config") != 0 &&
+            cfg_set(c, a + 2, argv[i + 1], err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static char *cfg_status_from_server(const char *server)
+{
+    const char *rest = server;
+    const char *scheme = "ws://";
+    char *out;
+    if (strncmp(server, "https://", 8) == 0) {
+        rest = server + 8;
+        scheme = "wss://";
+    } else if (strncmp(server, "http://", 7) == 0) {
+        rest = server + 7;
+    }
+    size_t n = strlen(scheme) + strlen(rest) + 1;
+    out = malloc(n);
+    if (out)
+        snprintf(out, n, "%s%s", scheme, rest);
+    return out;
+}
+
+static int cfg_is_hex64(const char *p)
+{
+    size_t n = 0;
+    for (; p[n]; n++)
+        if (!isxdigit((unsigned char)p[n]))
+            return 0;
+    return n == 64;
+}
+
+int cfg_fill_control(cfg *c)
+{
+    char buf[128];
+    if (c->control)
+        return 0;
+    snprintf(buf, sizeof(buf), "/tmp/gfmachine-%llu.sock",
+             (unsigned long long)c->serial);
+    c->control = strdup(buf);
+    return c->control ? 0 : -1;
+}
+
+int cfg_check(cfg *c, char *err, size_t errlen)
+{
+    if (!c->serial) {
+        cfg_err(err, errlen, "missing --serial", "");
+        return -1;
+    }
+    if (cfg_fill_control(c) != 0) {
+        cfg_err(err, errlen, "out of memory", "");
+        return -1;
+    }
+    const char *env = getenv("GFMACHINE_PASSWORD");
+    if (!c->password && env && *env && !(c->password = strdup(env))) {
+        cfg_err(err, errlen, "out of memory", "");
+        return -1;
+    }
+    if (!c->password || !cfg_is_hex64(c->password)) {
+        cfg_err(err, errlen, "--password must be 64 hex characters", "");
+        return -1;
+    }
+    if (strncmp(c->server, "http://", 7) != 0 &&
+        strncmp(c->server, "https://", 8) != 0) {
+        cfg_err(err, errlen, "--server must be an http:// or https:// URL", "");
+        return -1;
+    }
+    size_t sl = strlen(c->server);
+    while (sl > 0 && c->server[sl - 1] == '/')
+        c->server[--sl] = '\0';
+    if (!c->status && !(c->status = cfg_status_from_server(c->server))) {
+        cfg_err(err, errlen, "out of memory", "");
+        return -1;
+    }
+    if (strncmp(c->status, "ws://", 5) != 0 &&
+        strncmp(c->status, "wss://", 6) != 0) {
+        cfg_err(err, errlen, "--status must be a ws:// or wss:// URL", "");
+        return -1;
+    }
+    if (c->chunk < 1 || c->chunk > 1 << 20 || c->queue_max < 1 ||
+        c->queue_max > 1000000 || c->http_timeout_ms < 1 ||
+        c->button_timeout_ms < 0 || c->progress_interval_ms < 0 ||
+        c->max_job_bytes < 64 || c->retry_min_ms < 0 ||
+        c->retry_max_ms < c->retry_min_ms || c->ping_s < 0) {
+        cfg_err(err, errlen, "a timing or limit is out of range", "");
+        return -1;
+    }
+    return 0;
+}
+
+int cfg_load(cfg *c, int argc, char **argv, char *err, size_t errlen)
+{
+    const char *path = cfg_config_path(argc, argv);
+    cfg_defaults(c);
+    if (path && cfg_load_ini(c, path, err, errlen) != 0)
+        return -1;
+    return cfg_flags(c, argc, argv, err, errlen);
+}
+
+void cfg_free(cfg *c)
+{
+    for (size_t k = 0; k < N_KEYS; k++)
+        if (cfg_keys[k].kind == K_STR) {
+            char **p = (char **)((char *)c + cfg_keys[k].off);
+            free(*p);
+            *p = NULL;
+        }
+}

@@ -1,0 +1,181 @@
+/* main.c - gfmachine: the device side of the Glowforge cloud protocol.
+ *
+ * `gfmachine [flags]` runs the daemon: it wires the configuration, the
+ * emulated hardware, the dispatcher and its worker, the control socket and
+ * the session together and runs the event loop until SIGINT/SIGTERM.
+ * `gfmachine press [flags]` presses the button of a running daemon through
+ * its control socket; `gfmachine lid open|close [flags]` moves its lid. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "act.h"
+#include "auth.h"
+#include "config.h"
+#include "control.h"
+#include "frames.h"
+#include "http.h"
+#include "log.h"
+#include "session.h"
+
+static sess *main_sess;
+static wrk *main_wrk;
+
+static void main_on_signal(int sig)
+{
+    (void)sig;
+    if (main_sess)
+        sess_stop(main_sess);
+}
+
+static void main_on_input(void *ud, hw_input input)
+{
+    static const char *const names[] = {"", "button:pressed", "button:released",
+                                        "lid:opened", "lid:closed"};
+    if (input >= HW_BUTTON_PRESSED && input <= HW_LID_CLOSED)
+        frm_event(-1, names[input], NULL, NULL);
+    if (input == HW_LID_OPENED && main_wrk)
+        wrk_lid_opened(main_wrk);
+}
+
+static int main_start(void *ud, const gf_msg *m, const gf_action_spec *spec)
+{
+    return wrk_start(ud, m, spec);
+}
+
+static void main_cancel(void *ud, int64_t id)
+{
+    wrk_cancel(ud, id);
+}
+
+static act_ctx main_ctx;
+
+static void main_answer(void *ud, const gf_msg *m, const gf_action_spec *spec)
+{
+    sync_answer(&main_ctx, m, spec);
+}
+
+static const disp_ops main_ops = {main_start, main_answer, main_cancel};
+
+/* `gfmachine press` / `gfmachine lid open|close`: talk to the daemon. */
+static int main_command(const char *command, int argc, char **argv)
+{
+    cfg c;
+    char err[512];
+    int rc = cfg_load(&c, argc, argv, err, sizeof(err));
+    if (rc == 0 && !c.control && !c.serial) {
+        snprintf(err, sizeof(err), "give --control PATH or --serial N");
+        rc = -1;
+    }
+    if (rc == 0 && cfg_fill_control(&c) != 0) {
+        snprintf(err, sizeof(err), "out of memory");
+        rc = -1;
+    }
+    if (rc == 0 && ctl_send(c.control, command, err, sizeof(err)) != 0)
+        rc = -1;
+    if (rc < 0)
+        fprintf(stderr, "gfmachine %s: %s\n", command, err);
+    cfg_free(&c);
+    return rc < 0 ? 1 : 0;
+}
+
+static void main_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = main_on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+static int main_daemon(cfg *c)
+{
+    int rc = 1;
+    txq *q = txq_new((size_t)c->queue_max, NULL, NULL);
+    hw_emu_config hc = {c->images,
+                        c->lid_image,
+                        c->head_image,
+                        c->speed,
+                        c->auto_button < 0 ? -1
+                                           : (int64_t)(c->auto_button * 1000),
+                        main_on_input,
+                        NULL};
+    hw_dev *hw = NULL;
+    wrk *w = NULL;
+    disp *d = NULL;
+    ctl *control = NULL;
+    if (!q || !(hw = hw_emu_new(&hc)))
+        goto out;
+    frm_init(q);
+    mlog_init(c->verbose ? MLOG_DEBUG : MLOG_INFO, 1);
+    auth_init(c);
+    main_ctx = (act_ctx){.cfg = c, .hw = hw};
+    if (!(w = wrk_new(&main_ctx)) || !(d = disp_new(&main_ops, w)))
+        goto out;
+    main_wrk = w;
+    main_ctx.disp = d;
+    if (!(main_sess = sess_new(c, q, d)))
+        goto out;
+    main_ctx.full_report_sent = sess_watch_full_report;
+    main_ctx.full_report_ud = main_sess;
+    txq_set_wake(q, sess_wake, main_sess);
+    control = ctl_start(c->control, hw);
+    main_signals();
+    mlog(MLOG_INFO, "gfmachine S%llu starting (service %s, speed %g)",
+         (unsigned long long)c->serial, c->server, c->speed);
+    if (access(c->images, R_OK | X_OK) != 0)
+        mlog(MLOG_WARNING,
+             "the images folder %s cannot be read: camera "
+             "actions will fail",
+             c->images);
+    rc = sess_run(main_sess) == 0 ? 0 : 1;
+    if (rc)
+        fprintf(stderr, "gfmachine: the event loop could not start\n");
+    mlog_local(MLOG_INFO, "shutting down");
+    mhttp_shutdown(); /* a sign-in or download in flight ends now */
+out:
+    if (!main_sess)
+        fprintf(stderr, "gfmachine: out of memory while starting\n");
+    ctl_stop(control);
+    main_wrk = NULL;
+    wrk_free(w); /* cancels and joins a running action */
+    sess_free(main_sess);
+    main_sess = NULL;
+    disp_free(d);
+    hw_destroy(hw);
+    frm_init(NULL);
+    txq_free(q);
+    auth_cleanup();
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    cfg c;
+    char err[512];
+    int rc;
+    if (argc > 1 && strcmp(argv[1], "press") == 0)
+        return main_command("press", argc - 1, argv + 1);
+    if (argc > 2 && strcmp(argv[1], "lid") == 0 &&
+        (strcmp(argv[2], "open") == 0 || strcmp(argv[2], "close") == 0))
+        return main_command(strcmp(argv[2], "open") == 0 ? "lid open"
+                                                         : "lid close",
+                            argc - 2, argv + 2);
+    rc = cfg_load(&c, argc, argv, err, sizeof(err));
+    if (rc == 1) {
+        cfg_free(&c);
+        return 0;
+    }
+    if (rc == 0)
+        rc = cfg_check(&c, err, sizeof(err));
+    if (rc != 0) {
+        fprintf(stderr, "gfmachine: %s\n", err);
+        cfg_free(&c);
+        return 2;
+    }
+    rc = main_daemon(&c);
+    cfg_free(&c);
+    return rc;
+}

@@ -1,0 +1,6 @@
+# gfmachine integration tests: the real gfmachine process against a fake
+# service that captures the wire (fakecloud.py), and against the real gfcloud.
+foreach(t wire rules session e2e)
+  gf_py_test(test_machine_${t}
+    SCRIPT ${CMAKE_CURRENT_LIST_DIR}/test_machine_${t}.py TIMEOUT 120)
+endforeach()
