@@ -24,12 +24,14 @@ static void push_mm(cg_builder *b, cg_pt p)
     cg_design *d = b->d;
     if (b->err)
         return;
+    if (d->npts >= CG_MAX_POINTS) {
+        b->err = GF_ETOOBIG;
+        return;
+    }
     if (d->npts == d->ptcap) {
         size_t cap = d->ptcap ? d->ptcap * 2 : 256;
-        if (d->npts >= CG_MAX_POINTS) {
-            b->err = GF_ETOOBIG;
-            return;
-        }
+        if (cap > CG_MAX_POINTS)
+            cap = CG_MAX_POINTS;
         cg_pt *n = realloc(d->pts, cap * sizeof *n);
         if (!n) {
             b->err = GF_ENOMEM;

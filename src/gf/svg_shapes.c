@@ -137,13 +137,19 @@ int draw_shape(const xmlNode *n, const svg_ctx *c, svg_walk *w)
         rc = shape_line(n, &b, w);
     else
         rc = shape_points(n, &b, w, is_name(n, "polygon"));
+    /* The builder's own error (too many points, no memory) can also come
+     * back through the shape parser, which has no words for it. */
     int frc = cgb_finish(&b);
-    if (rc == GF_OK && frc != GF_OK) {
+    if (frc != GF_OK && (rc == GF_OK || rc == frc)) {
         rc = frc;
-        snprintf(w->msg, w->msglen,
-                 "line %d: design is too complex "
-                 "(over %u points after flattening)",
-                 n->line, CG_MAX_POINTS);
+        if (frc == GF_ETOOBIG)
+            snprintf(w->msg, w->msglen,
+                     "line %d: design is too complex "
+                     "(over %u points after flattening)",
+                     n->line, CG_MAX_POINTS);
+        else
+            snprintf(w->msg, w->msglen, "line %d: %s", n->line,
+                     gf_strerror(frc));
     }
     return rc;
 }

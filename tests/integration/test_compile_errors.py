@@ -50,6 +50,12 @@ def main(tmp):
             '<line x1="10" y1="10" x2="10" y2="300" stroke="black"/>'),
             "21.00 mm past the front edge")
     refused(c, tmp, "empty.svg", SVG % ("100mm", ""), "the design is empty")
+    # One path whose huge arcs flatten past the point cap: the refusal
+    # names the cap (it used to come back with no message at all).
+    refused(c, tmp, "toomany.svg",
+            '<svg xmlns="http://www.w3.org/2000/svg"><path stroke="red" '
+            'd="M0 0' + ' A1e9 1e9 0 1 1 1 0 A1e9 1e9 0 1 1 0 0' * 45 +
+            '"/></svg>', "design is too complex")
     refused(c, tmp, "nostroke.svg", SVG % ("100mm",
             '<rect width="5" height="5" fill="black"/>'),
             "1 shapes without a stroke")
