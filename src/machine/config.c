@@ -38,8 +38,7 @@ static const cfg_key cfg_keys[] = {
     KEY("password", K_STR, password, "machine password, 64 hex characters"),
     KEY("user_agent", K_STR, user_agent, "User-Agent sent to the service"),
     KEY("ca_file", K_STR, ca_file,
-        "PEM CA certificates trusted for https/"
-        "wss (default: the system's)"),
+        "PEM CA certificates trusted for https/wss (default: the system's)"),
     KEY("fw_version", K_STR, fw_version, "factory firmware version (MCov)"),
     KEY("app_version", K_STR, app_version, "app build hash (MCdv)"),
     KEY("ip", K_STR, ip, "IP address reported (MCip)"),
@@ -51,35 +50,29 @@ static const cfg_key cfg_keys[] = {
     KEY("lid_image", K_STR, lid_image, "lid camera file in the images folder"),
     KEY("head_image", K_STR, head_image, "head camera file in the folder"),
     KEY("speed", K_DBL, speed,
-        "playback speed: 1 real time, 100 = 1 h in "
-        "36 s, 0 as fast as possible"),
+        "playback speed: 1 real time, 100 = 1 h in 36 s, 0 as fast as "
+        "possible"),
     KEY("auto_button", K_DBL, auto_button,
-        "press the button after this many "
-        "seconds (< 0: gfmachine press)"),
+        "press the button after this many seconds (< 0: gfmachine press)"),
     KEY("control", K_STR, control, "local control socket path"),
     KEY("work_dir", K_STR, work_dir, "folder for downloaded jobs"),
     KEY("retry_min_ms", K_I64, retry_min_ms, "first sign-in retry delay"),
     KEY("retry_max_ms", K_I64, retry_max_ms, "largest sign-in retry delay"),
     KEY("retry_auth_ms", K_I64, retry_auth_ms,
-        "delay after a refused "
-        "password (401)"),
+        "delay after a refused password (401)"),
     KEY("reconnect_ms", K_I64, reconnect_ms,
-        "delay before reconnecting "
-        "after a drop"),
+        "delay before reconnecting after a drop"),
     KEY("warmup_ms", K_I64, warmup_ms, "print warm-up (divided by speed)"),
     KEY("rest_ms", K_I64, rest_ms, "rest after a print (divided by speed)"),
     KEY("button_timeout_ms", K_I64, button_timeout_ms, "button wait limit"),
     KEY("progress_interval_ms", K_I64, progress_interval_ms,
-        "progress "
-        "cadence"),
+        "progress cadence"),
     KEY("http_timeout_ms", K_I64, http_timeout_ms, "HTTP call limit"),
     KEY("watchdog_ms", K_I64, watchdog_ms,
-        "reconnect if no action follows "
-        "a full settings report (0 off)"),
+        "reconnect if no action follows a full settings report (0 off)"),
     KEY("ping_s", K_INT, ping_s, "WebSocket ping interval, seconds"),
     KEY("update_probe", K_INT, update_probe,
-        "1: ask /update/current once "
-        "after sign-in and log it"),
+        "1: ask /update/current once after sign-in and log it"),
     KEY("queue_max", K_I64, queue_max, "frames kept while the socket is down"),
     KEY("max_job_bytes", K_I64, max_job_bytes, "largest job download"),
     KEY("chunk", K_I64, chunk, "playback slice in bytes (cancel latency)"),
@@ -249,14 +242,13 @@ int cfg_load_ini(cfg *c, const char *path, char *err, size_t errlen)
 
 void cfg_usage(FILE *out)
 {
-    fprintf(out, "usage: gfmachine [--config FILE] --server URL [--status URL]"
-                 " --serial N --password HEX [--KEY VALUE ...]\n"
-                 "       gfmachine press [--control PATH | --serial N]\n"
-                 "       gfmachine lid open|close [--control PATH | "
-                 "--serial N]\n\n"
-                 "Every key below can be set in the INI file (key_name = "
-                 "VALUE, any section)\nor as --key-name VALUE (dashes or "
-                 "underscores):\n");
+    fprintf(out,
+            "usage: gfmachine [--config FILE] --server URL [--status URL] "
+            "--serial N --password HEX [--KEY VALUE ...]\n       gfmachine "
+            "press [--control PATH | --serial N]\n       gfmachine lid "
+            "open|close [--control PATH | --serial N]\n\nEvery key below can "
+            "be set in the INI file (key_name = VALUE, any section)\nor as "
+            "--key-name VALUE (dashes or underscores):\n");
     for (size_t k = 0; k < N_KEYS; k++) {
         char flag[64];
         size_t i;
