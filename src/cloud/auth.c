@@ -170,8 +170,12 @@ int auth_token_check(const auth *a, const char *token, int64_t now,
 {
     char body[64];
     const char *last = strrchr(token, '.');
+    /* One spelling per token: the mac is lowercase hex as we write it
+     * (sodium_hex2bin would take uppercase too, so a client could send
+     * many strings that all pass; fuzz_cloud_auth found that). */
     if (!last || (size_t)(last - token) >= sizeof(body) ||
-        strlen(last + 1) != 2 * AUTH_HASH_LEN)
+        strlen(last + 1) != 2 * AUTH_HASH_LEN ||
+        strspn(last + 1, "0123456789abcdef") != 2 * AUTH_HASH_LEN)
         return -1;
     memcpy(body, token, (size_t)(last - token));
     body[last - token] = '\0';

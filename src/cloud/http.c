@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api_path.h"
 #include "ingest.h"
 #include "log.h"
 #include "ws.h"
@@ -261,27 +262,10 @@ static int body_done(cloud *c, struct lws *wsi, http_req *r)
     return r->on_body(c, wsi, r);
 }
 
-/* Paths are ASCII names and ids: anything else (.., //, %, control bytes)
- * is refused before any handler sees it. */
-static int path_ok(const char *p)
-{
-    if (p[0] != '/' || strstr(p, "..") || strstr(p, "//"))
-        return 0;
-    for (; *p; p++) {
-        char ch = *p;
-        int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                 (ch >= '0' && ch <= '9') || ch == '/' || ch == '_' ||
-                 ch == '-' || ch == '.';
-        if (!ok)
-            return 0;
-    }
-    return 1;
-}
-
 static int route(cloud *c, struct lws *wsi, http_req *r)
 {
     const char *p = r->path;
-    if (!path_ok(p))
+    if (!api_path_ok(p)) /* api_path.c */
         return http_error(wsi, r, 400, "bad_path", "malformed path");
     if (strcmp(p, "/machines/sign_in") == 0) {
         if (r->method != LWSHUMETH_POST)

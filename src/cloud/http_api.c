@@ -18,41 +18,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_path.h"
 #include "gf/catalog.h"
 #include "http.h"
 #include "joblock.h"
 #include "scheduler.h"
 
-#define MAX_SEGS 8
 #define LIST_MAX 1000
 
-struct segs {
-    char buf[512];
-    char *s[MAX_SEGS];
-    int n;
-};
-
-static void split(const char *path, struct segs *g)
-{
-    snprintf(g->buf, sizeof(g->buf), "%s", path);
-    g->n = 0;
-    char *save = NULL;
-    for (char *t = strtok_r(g->buf, "/", &save); t && g->n < MAX_SEGS;
-         t = strtok_r(NULL, "/", &save))
-        g->s[g->n++] = t;
-}
-
+/* Query values (lws decodes them); parsed in api_path.c. */
 static long urlarg_long(struct lws *wsi, const char *name, long def, long max)
 {
     char buf[64];
-    const char *v = lws_get_urlarg_by_name(wsi, name, buf, sizeof(buf));
-    if (!v)
-        return def;
-    char *end = NULL;
-    long n = strtol(v, &end, 10);
-    if (end == v || *end || n < 0)
-        return -1;
-    return n > max ? max : n;
+    return api_query_long(lws_get_urlarg_by_name(wsi, name, buf, sizeof(buf)),
+                          def, max);
 }
 
 static int machine_state(cloud *c, struct lws *wsi, http_req *r,
@@ -203,7 +182,7 @@ static int machine_page(cloud *c, struct lws *wsi, http_req *r, uint64_t serial,
                                      rows, "next", next));
 }
 
-static int machine_route(cloud *c, struct lws *wsi, http_req *r, struct segs *g)
+static int machine_route(cloud *c, struct lws *wsi, http_req *r, api_segs *g)
 {
     uint64_t serial;
     if (cloud_parse_serial(g->s[3], &serial) != 0)
@@ -240,11 +219,10 @@ static int machine_route(cloud *c, struct lws *wsi, http_req *r, struct segs *g)
     return http_error(wsi, r, 404, "not_found", "no such resource");
 }
 
-static int action_route(cloud *c, struct lws *wsi, http_req *r, struct segs *g)
+static int action_route(cloud *c, struct lws *wsi, http_req *r, api_segs *g)
 {
-    char *end = NULL;
-    long long id = strtoll(g->s[3], &end, 10);
-    if (end == g->s[3] || *end || id <= 0)
+    int64_t id = 0;
+    if (api_parse_id(g->s[3], &id) != 0)
         return http_error(wsi, r, 404, "no_action", "no such action");
     if (g->n == 4) {
         if (r->method != LWSHUMETH_GET)
@@ -272,10 +250,10 @@ static int action_route(cloud *c, struct lws *wsi, http_req *r, struct segs *g)
 
 int http_api(cloud *c, struct lws *wsi, http_req *r)
 {
-    struct segs g;
+    api_segs g;
     if (http_api_auth(c, wsi, r) != 0)
         return 0;
-    split(r->path, &g); /* "api" "v1" ... */
+    api_split(r->path, &g); /* "api" "v1" ... */
     if (g.n == 3 && strcmp(g.s[2], "machines") == 0)
         return r->method == LWSHUMETH_GET
                    ? machines_list(c, wsi, r)

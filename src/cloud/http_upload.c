@@ -14,20 +14,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api_path.h"
 #include "gf/catalog.h"
 #include "http.h"
 #include "ingest.h"
 #include "log.h"
-
-static int parse_id(const char *s, int64_t *out)
-{
-    char *end = NULL;
-    long long v = strtoll(s, &end, 10);
-    if (end == s || *end || v <= 0)
-        return -1;
-    *out = v;
-    return 0;
-}
 
 static int is_jpeg_type(struct lws *wsi)
 {
@@ -149,8 +140,8 @@ int http_upload_put(cloud *c, struct lws *wsi, http_req *r)
         return http_error(wsi, r, 405, "method_not_allowed", "use PUT");
     const char *e = lws_get_urlarg_by_name(wsi, "exp=", eb, sizeof(eb));
     const char *s = lws_get_urlarg_by_name(wsi, "sig=", sb, sizeof(sb));
-    if (parse_id(r->path + 8, &r->action_id) != 0 || !e || !s ||
-        parse_id(e, &exp) != 0)
+    if (api_parse_id(r->path + 8, &r->action_id) != 0 || !e || !s ||
+        api_parse_id(e, &exp) != 0)
         return http_error(wsi, r, 403, "bad_signature",
                           "upload URL is not valid");
     int rc = auth_upload_check(c->auth, r->action_id, exp, s, cloud_now());
@@ -175,7 +166,7 @@ int http_upload_post(cloud *c, struct lws *wsi, http_req *r)
     const char *rest = r->path + 14; /* after /api/machines/ */
     const char *slash = strchr(rest, '/');
     if (!slash || (size_t)(slash - rest) >= sizeof(type) ||
-        parse_id(slash + 1, &r->action_id) != 0)
+        api_parse_id(slash + 1, &r->action_id) != 0)
         return http_error(wsi, r, 404, "not_found", "no such resource");
     memcpy(type, rest, (size_t)(slash - rest));
     type[slash - rest] = '\0';

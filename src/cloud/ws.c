@@ -83,9 +83,15 @@ static void session_free(ws_session *s)
     s->rx = NULL;
 }
 
+/* Who sent the frame being ingested (on_msg's user data). */
+struct sender {
+    cloud *c;
+    uint64_t serial;
+};
+
 static void on_msg(void *ud, const gf_msg *m, int err, const char *errtext)
 {
-    ws_session *s = ud;
+    const struct sender *s = ud;
     if (err) {
         log_msg(LOG_WARN, "S%llu: malformed message skipped: %s",
                 (unsigned long long)s->serial, errtext ? errtext : "?");
@@ -110,13 +116,18 @@ static void on_msg(void *ud, const gf_msg *m, int err, const char *errtext)
     }
 }
 
+void ws_ingest(cloud *c, uint64_t serial, const char *buf, size_t len)
+{
+    struct sender from = {c, serial};
+    store_begin(c->store);
+    store_machine_seen(c->store, serial, cloud_now());
+    gf_frame_each(buf, len, on_msg, &from);
+    store_commit(c->store);
+}
+
 static void process_frame(ws_session *s)
 {
-    store *st = s->c->store;
-    store_begin(st);
-    store_machine_seen(st, s->serial, cloud_now());
-    gf_frame_each(s->rx, s->rx_len, on_msg, s);
-    store_commit(st);
+    ws_ingest(s->c, s->serial, s->rx, s->rx_len);
     s->rx_len = 0;
     /* Do not keep a rare large buffer for the life of the session. */
     if (s->rx_cap > 65536) {

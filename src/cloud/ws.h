@@ -18,6 +18,12 @@ uint64_t ws_serial(const ws_session *s);
 /* Bytes lws allocates per session. */
 size_t ws_session_size(void);
 
+struct cloud;
+/* One whole frame from machine `serial`: every message in it goes to its
+ * handle_*.c module, all in one store transaction. No session or network
+ * is needed, so the fuzz target fuzz_cloud_ws drives this directly. */
+void ws_ingest(struct cloud *c, uint64_t serial, const char *buf, size_t len);
+
 int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
                 void *in, size_t len);
 
