@@ -1,0 +1,187 @@
+/* gfload.h - internals shared by the gfload files (not a public API).
+ *
+ * gfload holds thousands of emulated machines on ONE libwebsockets event
+ * loop in one thread: every machine is a small struct with a state, timers
+ * (lws_sul) and at most one WebSocket plus two HTTP client connections (its
+ * sign-in and its current action's download or upload). Nothing blocks;
+ * every step is a callback. Modules: gfload.c (options, loop, signals),
+ * gfload_machine.c (sign-in, the WebSocket, reconnects), gfload_act.c (the
+ * answers to actions), gfload_http.c (an HTTP request on the shared loop),
+ * gfload_report.c (progress, summary, RSS), gfload_jpeg.c (the image the
+ * image actions upload). */
+#ifndef GFLOAD_H
+#define GFLOAD_H
+
+#include <libwebsockets.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gf/message.h"
+
+/* Caps on what the network may hand us. */
+#define GL_MAX_SIGNIN_BODY (16 * 1024)   /* two tokens of a few hundred bytes */
+#define GL_MAX_TOKEN       4096          /* §2.2: no limit below 4 KiB */
+#define GL_MAX_JOB         (128L << 20)  /* a pulse file (gfcloud's own cap) */
+#define GL_MAX_UPLOAD_BODY (64 * 1024)   /* answer to an image PUT */
+#define GL_MAX_MESSAGE     (1024 * 1024) /* one WebSocket message */
+#define GL_TXQ_MAX         256           /* queued lines per machine */
+#define GL_RECENT_IDS      64            /* finished ids remembered (§11) */
+
+typedef struct gl_opts {
+    const char *server; /* http(s)://host:port */
+    const char *status; /* ws(s)://host:port; derived when NULL */
+    long machines;
+    uint64_t serial_base;
+    const char *password_file; /* "serial password" lines */
+    const char *password;      /* one password for all */
+    double rate;               /* sign-ins started per second */
+    double duration;           /* seconds; <= 0 means until SIGINT */
+    long play_delay_ms;        /* pretend playback of a job */
+    const char *image_file;    /* JPEG to upload; built-in when NULL */
+    const char *ca_file;
+    int insecure; /* accept any TLS certificate (tests) */
+    int json;
+    int verbose;
+} gl_opts;
+
+/* Action types gfload knows, for the per-type figures. */
+typedef enum gl_type {
+    GL_T_SETTINGS = 0,
+    GL_T_UPDATE_CHECK,
+    GL_T_FACTORY_RESET,
+    GL_T_HEAD_FW,
+    GL_T_HUNT,
+    GL_T_MOTION,
+    GL_T_PRINT,
+    GL_T_LID_IMAGE,
+    GL_T_HEAD_IMAGE,
+    GL_T_LIDAR_IMAGE,
+    GL_T_USER_IMAGE,
+    GL_T_OTHER,
+    GL_NTYPES
+} gl_type;
+
+typedef struct gl_type_stats {
+    uint64_t received, completed, failed, cancelled, busy;
+    double rt_sum_ms, rt_max_ms;
+} gl_type_stats;
+
+typedef struct gl_stats {
+    uint64_t sign_ins, sign_in_failures, connects, connect_failures, drops;
+    uint64_t bad_lines, tx_dropped, bytes_down, bytes_up;
+    long connected, peak_connected, ever_connected;
+    double start_s, last_first_connect_s;
+    gl_type_stats types[GL_NTYPES];
+} gl_stats;
+
+typedef struct gl_machine gl_machine;
+
+/* -- gfload_http.c: one HTTP request, owned by a machine ----------------- */
+typedef void (*gl_http_done)(gl_machine *m, long status, const char *body,
+                             size_t len, const char *err);
+
+typedef struct gl_http {
+    struct lws *wsi; /* NULL when idle */
+    const char *method;
+    const char *ctype;
+    char *bearer; /* "Bearer <token>" or NULL, owned */
+    const unsigned char *body;
+    size_t body_len, sent;
+    int keep; /* keep the body (else only count it) */
+    int64_t cap, got, declared;
+    long status;
+    int finished;
+    char *resp;
+    size_t resp_len, resp_cap;
+    char err[128];
+    gl_http_done done;
+} gl_http;
+
+int gl_http_start(gl_machine *m, gl_http *h, const char *method,
+                  const char *url, const char *bearer_token, const char *ctype,
+                  const void *body, size_t body_len, int64_t cap, int keep,
+                  gl_http_done done);
+/* The lws callback's share for an HTTP client connection. */
+int gl_http_callback(gl_machine *m, gl_http *h, struct lws *wsi,
+                     enum lws_callback_reasons reason, void *in, size_t len);
+void gl_http_free(gl_http *h);
+
+/* -- gfload_machine.c ------------------------------------------------------ */
+typedef struct gl_line {
+    struct gl_line *next;
+    size_t len;
+    char text[]; /* one JSON line ending "\n" */
+} gl_line;
+
+typedef struct gl_action {
+    int active;
+    int cancelled;
+    gl_type type;
+    const char *name; /* action_type */
+    int64_t id;
+    double t0_s;
+    char *url; /* motion_url or endpoint, owned */
+    lws_sorted_usec_list_t play;
+} gl_action;
+
+struct gl_machine {
+    uint64_t serial;
+    char password[132];
+    struct lws *ws;
+    int up, closing, ever_connected, reported_full, connect_failed;
+    char *signin_body;
+    int64_t seq;
+    int64_t backoff_ms;
+    lws_sorted_usec_list_t timer; /* next sign-in */
+    gl_http signin, job;
+    char *auth_token;
+    gl_line *tx_head, *tx_tail;
+    int tx_len;
+    char *rx; /* only for messages split over fragments */
+    size_t rx_len;
+    int rx_skip;
+    gl_action act;
+    int64_t recent[GL_RECENT_IDS];
+    int recent_n;
+};
+
+typedef struct gl_world {
+    gl_opts opt;
+    struct lws_context *ctx;
+    gl_machine *m;
+    int tls;
+    volatile int stop;
+    gl_http *connecting;       /* the request being connected right now */
+    gl_machine *ws_connecting; /* the WebSocket being connected right now */
+    gl_stats st;
+    unsigned char *jpeg;
+    size_t jpeg_len;
+    unsigned char *txbuf;
+    size_t txbuf_cap;
+} gl_world;
+
+extern gl_world gl_w;
+
+double gl_now(void); /* monotonic seconds */
+void gl_machine_schedule(gl_machine *m, int64_t delay_ms);
+void gl_machine_send(gl_machine *m, char *line); /* takes the line */
+void gl_machine_close_all(void);
+int gl_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+                void *in, size_t len);
+void gl_machine_free(gl_machine *m);
+
+/* -- gfload_act.c ------------------------------------------------------------
+ */
+void gl_act_on_message(gl_machine *m, const gf_msg *msg);
+const char *gl_type_name(gl_type t);
+
+/* -- gfload_report.c ----------------------------------------------------- */
+long gl_rss_kib(void);
+void gl_report_progress(void);
+void gl_report_summary(long rss_base_kib, long rss_end_kib, long held);
+
+/* -- gfload_jpeg.c ----------------------------------------------------------
+ */
+int gl_jpeg_load(const char *path, unsigned char **out, size_t *len);
+
+#endif

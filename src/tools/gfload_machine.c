@@ -1,0 +1,380 @@
+/* gfload_machine.c - one emulated machine's connection life on the shared
+ * loop: sign in (JSON body, as the factory sends it, PROTOCOL.md §2), open
+ * {status}/{ws_token} with subprotocol glowforge (§4.1), read frames
+ * (split with gf_frame_each, §4.2), send queued lines, and on any drop sign
+ * in again after a back-off (§3.2, §4.3).
+ *
+ * The machine's state lives in gl_machine; the one lws callback below
+ * routes each connection to its owner by comparing the wsi with the
+ * machine's WebSocket and its two HTTP requests. Outgoing lines wait in a
+ * bounded per-machine queue (GL_TXQ_MAX, like the reference's queue) and
+ * are written from one shared buffer: the loop is single-threaded. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gfload.h"
+
+#define GL_BACKOFF_MIN_MS  1000
+#define GL_BACKOFF_MAX_MS  30000
+#define GL_BACKOFF_AUTH_MS 30000 /* §2.3: a refused password backs off */
+
+static void gl_machine_connect(gl_machine *m, const char *ws_token);
+
+void gl_machine_send(gl_machine *m, char *line)
+{
+    if (!line)
+        return;
+    size_t n = strlen(line);
+    gl_line *l = NULL;
+    if (m->tx_len >= GL_TXQ_MAX || !(l = malloc(sizeof(*l) + n + 1))) {
+        gl_w.st.tx_dropped++;
+        free(line);
+        return;
+    }
+    l->next = NULL;
+    l->len = n;
+    memcpy(l->text, line, n + 1);
+    free(line);
+    if (m->tx_tail)
+        m->tx_tail->next = l;
+    else
+        m->tx_head = l;
+    m->tx_tail = l;
+    m->tx_len++;
+    if (m->ws && m->up)
+        lws_callback_on_writable(m->ws);
+}
+
+static void gl_tx_clear(gl_machine *m)
+{
+    while (m->tx_head) {
+        gl_line *l = m->tx_head;
+        m->tx_head = l->next;
+        free(l);
+    }
+    m->tx_tail = NULL;
+    m->tx_len = 0;
+}
+
+/* -- sign-in ----------------------------------------------------------------
+ */
+
+static int gl_take_token(json_t *o, const char *key, char **out)
+{
+    const char *v = json_string_value(json_object_get(o, key));
+    if (!v || !v[0] || strlen(v) > GL_MAX_TOKEN)
+        return -1;
+    return (*out = strdup(v)) ? 0 : -1;
+}
+
+static void gl_signin_done(gl_machine *m, long status, const char *body,
+                           size_t len, const char *err)
+{
+    char *ws_token = NULL;
+    json_t *o = NULL;
+    if (gl_w.stop)
+        return;
+    if (err || status != 200) {
+        gl_w.st.sign_in_failures++;
+        if (gl_w.opt.verbose)
+            fprintf(stderr, "gfload: S%llu: sign-in failed: %s (HTTP %ld)\n",
+                    (unsigned long long)m->serial, err ? err : "refused",
+                    status);
+        gl_machine_schedule(m,
+                            status == 401 ? GL_BACKOFF_AUTH_MS : m->backoff_ms);
+        return;
+    }
+    o = json_loadb(body, len, 0, NULL);
+    free(m->auth_token);
+    m->auth_token = NULL;
+    if (!o || gl_take_token(o, "ws_token", &ws_token) != 0 ||
+        gl_take_token(o, "auth_token", &m->auth_token) != 0) {
+        gl_w.st.sign_in_failures++;
+        fprintf(stderr, "gfload: S%llu: sign-in answer without tokens\n",
+                (unsigned long long)m->serial);
+        gl_machine_schedule(m, m->backoff_ms);
+    } else {
+        gl_w.st.sign_ins++;
+        gl_machine_connect(m, ws_token);
+    }
+    json_decref(o);
+    free(ws_token); /* single use (§3) */
+}
+
+static void gl_sign_in(lws_sorted_usec_list_t *sul)
+{
+    gl_machine *m = lws_container_of(sul, gl_machine, timer);
+    char url[2048], body[300];
+    if (gl_w.stop || m->ws || m->signin.wsi)
+        return;
+    snprintf(url, sizeof(url), "%s/machines/sign_in", gl_w.opt.server);
+    /* The factory's exact form: a space after each ':' and ',' (§2.1). */
+    snprintf(body, sizeof(body),
+             "{\"serial\": \"S%llu\", \"password\": \"%s\"}",
+             (unsigned long long)m->serial, m->password);
+    /* The body is sent from the loop later: it must outlive this call. */
+    char *copy = strdup(body);
+    if (!copy) {
+        gl_machine_schedule(m, m->backoff_ms);
+        return;
+    }
+    free(m->signin_body);
+    m->signin_body = copy;
+    if (gl_http_start(m, &m->signin, "POST", url, NULL, "application/json",
+                      copy, strlen(copy), GL_MAX_SIGNIN_BODY, 1,
+                      gl_signin_done) != 0) {
+        gl_w.st.sign_in_failures++;
+        gl_machine_schedule(m, m->backoff_ms);
+    }
+}
+
+void gl_machine_schedule(gl_machine *m, int64_t delay_ms)
+{
+    if (gl_w.stop)
+        return;
+    if (delay_ms == m->backoff_ms) {
+        m->backoff_ms *= 2;
+        if (m->backoff_ms > GL_BACKOFF_MAX_MS)
+            m->backoff_ms = GL_BACKOFF_MAX_MS;
+    }
+    lws_sul_schedule(gl_w.ctx, 0, &m->timer, gl_sign_in,
+                     (lws_usec_t)delay_ms * LWS_US_PER_MS);
+}
+
+/* -- the WebSocket -------------------------------------------------------- */
+
+static void gl_machine_connect(gl_machine *m, const char *ws_token)
+{
+    char url[2048], path[2048 + GL_MAX_TOKEN], host[300];
+    const char *prot, *addr, *p;
+    int port;
+    snprintf(url, sizeof(url), "%s", gl_w.opt.status);
+    if (lws_parse_uri(url, &prot, &addr, &port, &p) != 0) {
+        gl_machine_schedule(m, GL_BACKOFF_MAX_MS);
+        return;
+    }
+    size_t pl = strlen(p);
+    snprintf(path, sizeof(path), "/%s%s%s", p,
+             (pl && p[pl - 1] != '/') ? "/" : "", ws_token);
+    int tls = strcmp(prot, "wss") == 0;
+    if (port == (tls ? 443 : 80))
+        snprintf(host, sizeof(host), "%s", addr);
+    else
+        snprintf(host, sizeof(host), "%s:%d", addr, port);
+    struct lws_client_connect_info i;
+    memset(&i, 0, sizeof(i));
+    i.context = gl_w.ctx;
+    i.address = addr;
+    i.port = port;
+    i.path = path;
+    i.host = host;
+    i.origin = host;
+    i.protocol = "glowforge";
+    i.ssl_connection = tls ? LCCSCF_USE_SSL : 0;
+    if (tls && gl_w.opt.insecure)
+        i.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED |
+                            LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
+                            LCCSCF_ALLOW_INSECURE;
+    i.userdata = m;
+    m->connect_failed = 0;
+    gl_w.ws_connecting = m;
+    struct lws *wsi = lws_client_connect_via_info(&i);
+    gl_w.ws_connecting = NULL;
+    if (m->connect_failed)
+        return; /* the error callback rescheduled already */
+    m->ws = wsi;
+    if (!wsi) {
+        gl_w.st.connect_failures++;
+        gl_machine_schedule(m, m->backoff_ms);
+    }
+}
+
+static void gl_on_line(void *ud, const gf_msg *msg, int err,
+                       const char *errtext)
+{
+    gl_machine *m = ud;
+    if (err) {
+        gl_w.st.bad_lines++;
+        if (gl_w.opt.verbose)
+            fprintf(stderr, "gfload: S%llu: bad line: %s\n",
+                    (unsigned long long)m->serial, errtext ? errtext : "");
+        return;
+    }
+    if (msg->type == GF_MSG_ACTION)
+        gl_act_on_message(m, msg);
+}
+
+/* A whole message arrives in one fragment almost always; only a split one
+ * is copied, and only up to GL_MAX_MESSAGE. */
+static void gl_receive(gl_machine *m, struct lws *wsi, const char *in,
+                       size_t len)
+{
+    int first = lws_is_first_fragment(wsi), final = lws_is_final_fragment(wsi);
+    if (lws_frame_is_binary(wsi))
+        return; /* §4.2: binary frames are dropped */
+    if (first && final) {
+        gf_frame_each(in, len, gl_on_line, m);
+        return;
+    }
+    if (!m->rx_skip && m->rx_len + len > GL_MAX_MESSAGE)
+        m->rx_skip = 1;
+    if (!m->rx_skip) {
+        char *nb = realloc(m->rx, m->rx_len + len + 1);
+        if (!nb) {
+            m->rx_skip = 1;
+        } else {
+            m->rx = nb;
+            memcpy(m->rx + m->rx_len, in, len);
+            m->rx_len += len;
+        }
+    }
+    if (!final)
+        return;
+    if (m->rx_skip)
+        gl_w.st.bad_lines++;
+    else
+        gf_frame_each(m->rx, m->rx_len, gl_on_line, m);
+    free(m->rx);
+    m->rx = NULL;
+    m->rx_len = 0;
+    m->rx_skip = 0;
+}
+
+static int gl_write(gl_machine *m, struct lws *wsi)
+{
+    if (m->closing) {
+        lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, (unsigned char *)"bye",
+                         3);
+        return -1;
+    }
+    gl_line *l = m->tx_head;
+    if (!l)
+        return 0;
+    if (LWS_PRE + l->len > gl_w.txbuf_cap) {
+        unsigned char *nb = realloc(gl_w.txbuf, LWS_PRE + l->len);
+        if (!nb)
+            return -1;
+        gl_w.txbuf = nb;
+        gl_w.txbuf_cap = LWS_PRE + l->len;
+    }
+    memcpy(gl_w.txbuf + LWS_PRE, l->text, l->len);
+    if (lws_write(wsi, gl_w.txbuf + LWS_PRE, l->len, LWS_WRITE_TEXT) <
+        (int)l->len)
+        return -1;
+    m->tx_head = l->next;
+    if (!m->tx_head)
+        m->tx_tail = NULL;
+    m->tx_len--;
+    free(l);
+    if (m->tx_head)
+        lws_callback_on_writable(wsi);
+    return 0;
+}
+
+static void gl_established(gl_machine *m, struct lws *wsi)
+{
+    double now = gl_now();
+    m->ws = wsi;
+    m->up = 1;
+    m->backoff_ms = GL_BACKOFF_MIN_MS;
+    gl_w.st.connects++;
+    if (++gl_w.st.connected > gl_w.st.peak_connected)
+        gl_w.st.peak_connected = gl_w.st.connected;
+    if (!m->ever_connected) {
+        m->ever_connected = 1;
+        gl_w.st.ever_connected++;
+        gl_w.st.last_first_connect_s = now;
+    }
+    if (m->tx_head)
+        lws_callback_on_writable(wsi);
+}
+
+static void gl_down(gl_machine *m, int failed)
+{
+    if (m->up) {
+        gl_w.st.connected--;
+        if (!m->closing)
+            gl_w.st.drops++;
+    }
+    if (failed)
+        gl_w.st.connect_failures++;
+    m->ws = NULL;
+    m->up = 0;
+    free(m->rx);
+    m->rx = NULL;
+    m->rx_len = 0;
+    m->rx_skip = 0;
+    if (!gl_w.stop && !m->closing)
+        gl_machine_schedule(m, m->backoff_ms);
+}
+
+static int gl_ws_callback(gl_machine *m, struct lws *wsi,
+                          enum lws_callback_reasons reason, void *in,
+                          size_t len)
+{
+    switch (reason) {
+    case LWS_CALLBACK_CLIENT_ESTABLISHED:
+        gl_established(m, wsi);
+        break;
+    case LWS_CALLBACK_CLIENT_RECEIVE:
+        gl_receive(m, wsi, in, len);
+        break;
+    case LWS_CALLBACK_CLIENT_WRITEABLE:
+        return gl_write(m, wsi);
+    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+        if (gl_w.opt.verbose)
+            fprintf(stderr, "gfload: S%llu: WebSocket failed: %.100s\n",
+                    (unsigned long long)m->serial, in ? (const char *)in : "?");
+        m->connect_failed = 1;
+        gl_down(m, 1);
+        break;
+    case LWS_CALLBACK_CLIENT_CLOSED:
+        gl_down(m, 0);
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
+
+int gl_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+                void *in, size_t len)
+{
+    gl_machine *m = user;
+    if (!m)
+        return 0;
+    if (wsi == m->ws || (!m->ws && gl_w.ws_connecting == m))
+        return gl_ws_callback(m, wsi, reason, in, len);
+    if (wsi == m->signin.wsi || gl_w.connecting == &m->signin)
+        return gl_http_callback(m, &m->signin, wsi, reason, in, len);
+    if (wsi == m->job.wsi || gl_w.connecting == &m->job)
+        return gl_http_callback(m, &m->job, wsi, reason, in, len);
+    return 0; /* a finished connection's last callbacks */
+}
+
+/* Ask every open session to close (a close frame, 1000). */
+void gl_machine_close_all(void)
+{
+    for (long k = 0; k < gl_w.opt.machines; k++) {
+        gl_machine *m = &gl_w.m[k];
+        lws_sul_cancel(&m->timer);
+        lws_sul_cancel(&m->act.play);
+        if (m->ws) {
+            m->closing = 1;
+            lws_callback_on_writable(m->ws);
+        }
+    }
+}
+
+void gl_machine_free(gl_machine *m)
+{
+    gl_tx_clear(m);
+    gl_http_free(&m->signin);
+    gl_http_free(&m->job);
+    free(m->signin_body);
+    free(m->auth_token);
+    free(m->rx);
+    free(m->act.url);
+}

@@ -1,0 +1,222 @@
+"""gfload against the real gfcloud: 50 emulated machines in one process.
+
+Starts gfcloud (gfharness.Cloud), registers 50 machines with `gfcloud
+machine add`, runs gfload for them, and checks through the REST API that
+all 50 are online, that settings, lid_image (with its upload), motion and
+print actions (on an uploaded job file), hunt (the bundled file) and
+update_check sent to them complete with the protocol's event sequences, that
+a print cancelled while it plays ends print:cancelled, then stops gfload with SIGINT and checks it
+exits 0 with a summary that agrees with what the service saw. Also checks
+that bad arguments and a wrong password give clear errors, not hangs."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import shutil
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from gfharness import Cloud, build_dir, fixture, wait_for  # noqa: E402
+
+N = 50
+BASE = 30000000
+JOB = fixture("puls", "1234567890-nooptions-xxxxx.puls")
+IMAGE_EVENTS = ["starting", "capture:starting", "capture:completed",
+                "upload:starting", "upload:completed", "completed"]
+PRINT_EVENTS = ["print:starting", "print:download:completed",
+                "print:warmup:starting", "print:running",
+                "print:return_to_home:succeeded", "print:completed"]
+SANITIZER_MARKERS = ("AddressSanitizer", "LeakSanitizer", "runtime error:")
+
+
+def gfload_binary():
+    return os.path.join(build_dir(), "src", "tools", "gfload")
+
+
+class GfLoad(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.cloud = Cloud()
+        cls.tmp = tempfile.mkdtemp(prefix="gfload-test-")
+        cls.pwfile = os.path.join(cls.tmp, "passwords")
+        with open(cls.pwfile, "w") as f:
+            for k in range(N):
+                f.write("S%d %s\n" % (BASE + k,
+                                      cls.cloud.add_machine(BASE + k)))
+        status, info = cls.cloud.upload_file(JOB)
+        assert status == 201, (status, info)
+        cls.file_id = info["id"]
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+        cls.cloud.close()
+
+    def run_gfload(self, *extra):
+        out = open(os.path.join(self.tmp, "out"), "w+")
+        err = open(os.path.join(self.tmp, "err"), "w+")
+        args = [gfload_binary(), "--server", self.cloud.base_url,
+                "--machines", str(N), "--serial-base", str(BASE),
+                "--rate", "200", "--json", *extra]
+        proc = subprocess.Popen(args, stdout=out, stderr=err)
+        return proc, out, err
+
+    def finish(self, proc, out, err, sig=signal.SIGINT):
+        if proc.poll() is None:
+            proc.send_signal(sig)
+        try:
+            rc = proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            raise AssertionError("gfload did not stop")
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+        out.close()
+        err.close()
+        for marker in SANITIZER_MARKERS:
+            self.assertNotIn(marker, stderr, stderr[-4000:])
+        return rc, stdout, stderr
+
+    def online(self):
+        status, body = self.cloud.api("GET", "/api/v1/machines")
+        self.assertEqual(status, 200)
+        ours = [m for m in body["machines"]
+                if BASE <= int(m["serial"].lstrip("S")) < BASE + N]
+        return sum(1 for m in ours if m["online"])
+
+    def events(self, action_id):
+        return [e["event"] for e in self.cloud.action(action_id)["events"]]
+
+    def test_load_and_actions(self):
+        proc, out, err = self.run_gfload("--password-file", self.pwfile,
+                                         "--duration", "0")
+        try:
+            wait_for(lambda: self.online() == N, timeout=30,
+                     what="all %d machines online" % N)
+            # The opening settings action of every machine completes.
+            serials = [BASE + k for k in (0, 7, 21, 49)]
+            sent = []
+            for s in serials:
+                sent.append(("settings",
+                             self.cloud.send_action(s, "settings")))
+            lid = self.cloud.send_action(serials[1], "lid_image",
+                                         settings={"LCfl": 1})
+            motion = self.cloud.send_action(serials[2], "motion",
+                                            file=self.file_id)
+            prnt = self.cloud.send_action(serials[3], "print",
+                                          file=self.file_id)
+            hunt = self.cloud.send_action(serials[0], "hunt")
+            upd = self.cloud.send_action(serials[2], "update_check")
+            for _, aid in sent:
+                self.cloud.wait_action_state(aid, "completed", timeout=30)
+            done = self.cloud.wait_action_state(lid, "completed", timeout=30)
+            self.assertEqual([e["event"] for e in done["events"]],
+                             ["lid_image:" + e for e in IMAGE_EVENTS])
+            status, headers, body = self.cloud.http(
+                "GET", "/api/v1/machines/S%d/images/lid_image/latest"
+                % serials[1], token=self.cloud.api_key)
+            self.assertEqual(status, 200)
+            self.assertEqual(body[:2], b"\xff\xd8")
+            self.cloud.wait_action_state(motion, "completed", timeout=30)
+            self.assertEqual(self.events(motion),
+                             ["motion:starting", "motion:completed"])
+            self.cloud.wait_action_state(prnt, "completed", timeout=30)
+            self.assertEqual(self.events(prnt), PRINT_EVENTS)
+            self.cloud.wait_action_state(hunt, "completed", timeout=30)
+            self.assertEqual(self.events(hunt),
+                             ["hunt:starting", "hunt:completed"])
+            self.cloud.wait_action_state(upd, "completed", timeout=30)
+            self.assertEqual(self.online(), N)
+        finally:
+            rc, stdout, stderr = self.finish(proc, out, err)
+        self.assertEqual(rc, 0, stderr[-3000:])
+        self.assertIn("connected", stderr)  # the progress lines
+        summary = json.loads(stdout)
+        self.assertEqual(summary["machines"], N)
+        self.assertEqual(summary["sessions_held"], N)
+        self.assertEqual(summary["ever_connected"], N)
+        self.assertEqual(summary["sign_in_failures"], 0)
+        self.assertEqual(summary["action_failures"], 0)
+        self.assertGreater(summary["rss_kib"], 0)
+        acts = summary["actions"]
+        # One opening settings per machine plus the four sent above.
+        self.assertEqual(acts["settings"]["completed"], N + 4)
+        self.assertEqual(acts["lid_image"]["completed"], 1)
+        self.assertEqual(acts["motion"]["completed"], 1)
+        self.assertEqual(acts["print"]["completed"], 1)
+        self.assertEqual(acts["hunt"]["completed"], 1)
+        self.assertEqual(acts["update_check"]["completed"], 1)
+        self.assertGreater(summary["bytes_down"], 0)  # the two job files
+        # After gfload closed its sessions the service sees them offline.
+        wait_for(lambda: self.online() == 0, timeout=30,
+                 what="machines offline after gfload stopped")
+
+    def test_cancel_while_playing(self):
+        proc, out, err = self.run_gfload("--password-file", self.pwfile,
+                                         "--play-delay", "60000")
+        serial = BASE + 3
+        try:
+            wait_for(lambda: self.online() == N, timeout=30,
+                     what="all %d machines online" % N)
+            pid = self.cloud.send_action(serial, "print", file=self.file_id)
+            wait_for(lambda: "print:running" in self.events(pid), timeout=30,
+                     what="the print to run")
+            status, body = self.cloud.api("POST",
+                                          "/api/v1/actions/%d/cancel" % pid)
+            self.assertEqual(status, 200, body)
+            done = self.cloud.wait_action_state(
+                pid, ("completed", "failed", "cancelled"), timeout=30)
+            self.assertEqual(done["state"], "cancelled")
+            self.assertEqual(self.events(pid), PRINT_EVENTS[:4] +
+                             ["print:cancelled"])
+        finally:
+            rc, stdout, stderr = self.finish(proc, out, err, signal.SIGTERM)
+        self.assertEqual(rc, 0, stderr[-3000:])
+        summary = json.loads(stdout)
+        self.assertEqual(summary["actions"]["print"]["cancelled"], 1)
+        self.assertEqual(summary["actions"]["print"]["completed"], 0)
+
+    def test_wrong_password_and_duration(self):
+        wrong = "ab" * 32
+        proc, out, err = self.run_gfload("--password", wrong,
+                                         "--duration", "2")
+        try:
+            rc = proc.wait(timeout=30)
+        finally:
+            rc, stdout, stderr = self.finish(proc, out, err)
+        self.assertEqual(rc, 0, stderr)
+        summary = json.loads(stdout)
+        self.assertEqual(summary["sessions_held"], 0)
+        self.assertEqual(summary["ever_connected"], 0)
+        self.assertGreaterEqual(summary["sign_in_failures"], N)
+
+    def test_bad_arguments(self):
+        cases = [
+            [],
+            ["--server", "http://127.0.0.1:1", "--machines", "0",
+             "--serial-base", "1", "--password", "ab"],
+            ["--server", "ftp://x", "--machines", "1", "--serial-base", "1",
+             "--password", "ab"],
+            ["--server", "http://127.0.0.1:1", "--machines", "2",
+             "--serial-base", "1", "--password-file",
+             os.path.join(self.tmp, "missing")],
+            ["--server", "http://127.0.0.1:1", "--machines", "2",
+             "--serial-base", str(BASE), "--password-file", self.pwfile,
+             "--image", JOB],
+        ]
+        for args in cases:
+            p = subprocess.run([gfload_binary(), *args], capture_output=True,
+                               text=True, timeout=30)
+            self.assertNotEqual(p.returncode, 0, args)
+            self.assertTrue(p.stderr.strip(), args)
+            for marker in SANITIZER_MARKERS:
+                self.assertNotIn(marker, p.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
