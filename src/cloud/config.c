@@ -264,11 +264,17 @@ int cfg_parse_args(cfg *c, int argc, char **argv, char **rest, int *nrest,
 
 void cfg_print_help(FILE *out)
 {
-    fprintf(out, "settings (INI key = flag name; flags override the file):\n"
-                 "  --config FILE   INI file to read first\n");
+    fprintf(out,
+            "settings (INI key = flag name; flags override the file):\n"
+            "  --%-20s %s\n",
+            "config FILE", "INI file to read first");
     for (size_t i = 0; i < N_KEYS; i++) {
-        fprintf(out, "  --%-18s %s (default: %s)\n", keys[i].name, keys[i].help,
-                *keys[i].def ? keys[i].def : "none");
+        /* A help text that already says its default needs no second one. */
+        int says_default = strstr(keys[i].help, "(default") != NULL;
+        fprintf(out, "  --%-20s %s", keys[i].name, keys[i].help);
+        if (!says_default)
+            fprintf(out, " (default: %s)", *keys[i].def ? keys[i].def : "none");
+        fputc('\n', out);
     }
 }
 
