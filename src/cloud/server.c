@@ -128,7 +128,7 @@ static int start(cloud *c)
     char host[256], err[512];
     int port = 0;
     if (cfg_listen_split(&c->cfg, host, sizeof(host), &port) != 0) {
-        log_msg(LOG_ERR, "listen: expected HOST:PORT");
+        log_msg(LOG_ERR, "listen: expected HOST:PORT with a port of 0..65535");
         return -1;
     }
     if (cloud_open_data(c, err, sizeof(err)) != 0) {
