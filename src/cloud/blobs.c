@@ -3,9 +3,16 @@
  * A blob is named by the BLAKE2b-256 of its bytes and lives at
  * DIR/ab/abcdef... Writers stream to DIR/tmp/, hash as they go, fsync, then
  * rename into place and fsync the directory: after a crash a blob is either
- * complete or absent, never half-written. Identical content is stored once. */
+ * complete or absent, never half-written. Identical content is stored once.
+ *
+ * A full disk is an expected failure, not a bug: every write path keeps the
+ * errno of the call that failed (ENOSPC, or EFBIG under a file size limit)
+ * so the HTTP side can answer 507 "disk_full", and a failed writer removes
+ * its temp file so a refused upload leaves nothing behind. Scratch files
+ * orphaned by a process that died mid-upload are swept on open. */
 #include "blobs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
@@ -13,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 struct blobs {
@@ -34,6 +42,33 @@ static int mkdir_p1(const char *path)
     return -1;
 }
 
+/* Scratch files older than this are left over from a process that died
+ * mid-upload (kill -9, power loss): nothing will ever use them. A live
+ * upload's file is written to as its bytes arrive and handed to a worker
+ * within seconds, so an hour leaves a wide margin; the CLI opens the blob
+ * store while the service runs, so the age is what keeps a live file safe. */
+#define STALE_SCRATCH_S 3600
+
+static void sweep_stale(const char *tmpdir)
+{
+    char path[4500];
+    struct stat sb;
+    struct dirent *e;
+    time_t now = time(NULL);
+    DIR *d = opendir(tmpdir);
+    if (!d)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, "scratch-", 8) != 0)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", tmpdir, e->d_name);
+        if (lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) &&
+            now - sb.st_mtime > STALE_SCRATCH_S)
+            unlink(path);
+    }
+    closedir(d);
+}
+
 int blobs_open(blobs **out, const char *dir, char *err, size_t errlen)
 {
     *out = NULL;
@@ -50,7 +85,37 @@ int blobs_open(blobs **out, const char *dir, char *err, size_t errlen)
         free(b);
         return -1;
     }
+    sweep_stale(tmp);
     *out = b;
+    return 0;
+}
+
+int blobs_is_full(int e)
+{
+    return e == ENOSPC || e == EDQUOT || e == EFBIG;
+}
+
+int blobs_err_status(int e, const char **code)
+{
+    int full = blobs_is_full(e);
+    *code = full ? "disk_full" : "internal";
+    return full ? 507 : 500;
+}
+
+int blobs_write_all(int fd, const void *buf, size_t len)
+{
+    const uint8_t *p = buf;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n == 0)
+            errno = ENOSPC; /* no progress and no error: treat as full */
+        if (n <= 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
     return 0;
 }
 
@@ -97,19 +162,9 @@ int blob_writer_open(blobs *b, blob_writer **out)
 
 int blob_writer_write(blob_writer *w, const void *buf, size_t len)
 {
-    const uint8_t *p = buf;
-    crypto_generichash_update(&w->st, p, len);
+    crypto_generichash_update(&w->st, buf, len);
     w->size += len;
-    while (len > 0) {
-        ssize_t n = write(w->fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
+    return blobs_write_all(w->fd, buf, len);
 }
 
 uint64_t blob_writer_size(const blob_writer *w)
@@ -148,9 +203,11 @@ static int place(const blobs *b, int fd, const char *tmp,
 int blob_writer_commit(blob_writer *w, char id[BLOB_ID_LEN + 1])
 {
     int rc = place(w->b, w->fd, w->tmp, &w->st, id);
+    int saved = errno; /* the caller wants place()'s errno, not close()'s */
     if (rc >= 0)
         w->tmp[0] = '\0';
     blob_writer_abort(w);
+    errno = saved;
     return rc == 0 ? 0 : -1;
 }
 
@@ -168,7 +225,9 @@ int blobs_adopt(blobs *b, const char *path, char id[BLOB_ID_LEN + 1])
         crypto_generichash_update(&st, buf, (size_t)n);
     if (n == 0)
         rc = place(b, fd, path, &st, id);
+    int saved = errno;
     close(fd);
+    errno = saved;
     return rc;
 }
 
@@ -176,9 +235,11 @@ void blob_writer_abort(blob_writer *w)
 {
     if (!w)
         return;
+    int saved = errno;
     if (w->fd >= 0)
         close(w->fd);
     if (w->tmp[0])
         unlink(w->tmp);
     free(w);
+    errno = saved;
 }

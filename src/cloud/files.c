@@ -6,9 +6,12 @@
  * refused here rather than on the machine). It is then kept gzip-compressed
  * as a content-addressed blob, whose hash is the file id: the form §15.1
  * says to serve. The work is split so the heavy part (files_prepare: read,
- * inflate, deflate, fsync) can run off the event loop. */
+ * inflate, deflate, fsync) can run off the event loop. A store that fails
+ * because the disk is full says so (code "disk_full", HTTP 507) instead of
+ * "internal": the operator frees space and the same upload then works. */
 #include "files.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,11 +97,23 @@ out:
     return rc;
 }
 
-static int fail(files_result *res, const char *msg)
+/* A failed store: `e` is the errno of the call that failed. */
+static int fail_errno(files_result *res, const char *msg, int e)
 {
+    if (blobs_is_full(e)) {
+        snprintf(res->err, sizeof(res->err), "%s: the disk is full (%s)", msg,
+                 strerror(e));
+        res->code = "disk_full";
+        return -1;
+    }
     snprintf(res->err, sizeof(res->err), "%s", msg);
     res->code = "internal";
     return -1;
+}
+
+static int fail(files_result *res, const char *msg)
+{
+    return fail_errno(res, msg, errno);
 }
 
 int files_prepare(blobs *b, long max_body, const char *path, files_result *res)
@@ -121,11 +136,12 @@ int files_prepare(blobs *b, long max_body, const char *path, files_result *res)
         return fail(res, "cannot store the file");
     }
     rc = copy_to_blob(fd, gzip, w);
+    int e = errno;
     close(fd);
     res->size = blob_writer_size(w);
     if (rc != 0) {
         blob_writer_abort(w);
-        return fail(res, "cannot store the file");
+        return fail_errno(res, "cannot store the file", e);
     }
     if (blob_writer_commit(w, res->id) != 0)
         return fail(res, "cannot store the file");
@@ -182,6 +198,7 @@ int files_lock_copy(blobs *b, const char *src_path, uint32_t serial,
     close(fd);
     int rc = gf_puls_open_file(&rd, src_path, &lim, res->err, sizeof(res->err));
     int64_t payload = rc == GF_OK ? write_locked(rd, path, serial) : rc;
+    int e = errno; /* a full disk shows here, in write_locked's errno */
     if (rd)
         gf_puls_tag_get(rd, "STfr", &res->stfr);
     gf_puls_close(rd);
@@ -190,11 +207,12 @@ int files_lock_copy(blobs *b, const char *src_path, uint32_t serial,
     if (payload >= 0 && stat(path, &sb) == 0) {
         res->size = (uint64_t)sb.st_size;
         moved = blobs_adopt(b, path, res->id);
+        e = errno;
     }
     if (moved != 0) {
         if (moved < 0)
             unlink(path);
-        return fail(res, "cannot write the locked copy");
+        return fail_errno(res, "cannot write the locked copy", e);
     }
     res->payload = payload;
     res->mcsn = serial;
@@ -220,7 +238,7 @@ int files_ingest(cloud *c, const char *path, files_result *res)
         return -1;
     json_t *info = files_record(c, res);
     if (!info)
-        return fail(res, "database error");
+        return fail_errno(res, "database error", 0);
     json_decref(info);
     return 0;
 }

@@ -63,9 +63,13 @@ void handle_event(cloud *c, uint64_t serial, const gf_msg *m)
                         m->level ? m->level : "INFO", m->log, cloud_now());
         return;
     }
-    store_event_add(c->store, serial, m->has_action_id, m->action_id, m->id,
-                    m->timestamp, ev, m->level ? m->level : "INFO", m->log,
-                    cloud_now());
+    if (store_event_add(c->store, serial, m->has_action_id, m->action_id, m->id,
+                        m->timestamp, ev, m->level ? m->level : "INFO", m->log,
+                        cloud_now()) != 0)
+        log_msg(LOG_WARN,
+                "S%llu: event %s not stored (the tracker still "
+                "follows it)",
+                (unsigned long long)serial, ev);
     if (strcmp(ev, "settings:completed") == 0)
         settings_report(c, serial, m);
     log_msg(LOG_DEBUG, "S%llu: event %s", (unsigned long long)serial, ev);

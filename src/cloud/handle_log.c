@@ -2,10 +2,15 @@
  * copies of the machine's own log, kept for the operator to page through
  * (GET /api/v1/machines/{serial}/logs). */
 #include "handle.h"
+#include "log.h"
 
 void handle_log(cloud *c, uint64_t serial, const gf_msg *m)
 {
-    store_log_add(c->store, serial, m->id, m->timestamp,
-                  m->level ? m->level : "INFO", m->log ? m->log : "",
-                  cloud_now());
+    /* Nobody waits for an answer: a line the store cannot keep (a full
+     * disk) is counted and logged by the store, and named here. */
+    if (store_log_add(c->store, serial, m->id, m->timestamp,
+                      m->level ? m->level : "INFO", m->log ? m->log : "",
+                      cloud_now()) != 0)
+        log_msg(LOG_WARN, "S%llu: log message %lld not stored",
+                (unsigned long long)serial, (long long)m->id);
 }

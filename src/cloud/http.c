@@ -11,6 +11,7 @@
  * cannot be taken for the next request. */
 #include "http.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,6 +217,17 @@ int http_want_body(cloud *c, struct lws *wsi, http_req *r,
     return 0;
 }
 
+/* A body that cannot be stored: 507 disk_full when the disk is full (the
+ * operator frees space and the client retries), 500 otherwise. */
+static int body_store_error(struct lws *wsi, http_req *r, int e)
+{
+    const char *code;
+    int status = blobs_err_status(e, &code);
+    log_msg(LOG_ERR, "cannot store a request body: %s", strerror(e));
+    return http_error(wsi, r, status, code,
+                      status == 507 ? "the disk is full" : "cannot store body");
+}
+
 static int body_append(struct lws *wsi, http_req *r, const void *in, size_t len)
 {
     if (r->responded || r->handled)
@@ -226,8 +238,8 @@ static int body_append(struct lws *wsi, http_req *r, const void *in, size_t len)
         if (r->body_len < 2)
             memcpy(r->head + r->body_len, in,
                    len < 2 - r->body_len ? len : 2 - r->body_len);
-        if (write(r->body_fd - 1, in, len) != (ssize_t)len)
-            return http_error(wsi, r, 500, "internal", "cannot store body");
+        if (blobs_write_all(r->body_fd - 1, in, len) != 0)
+            return body_store_error(wsi, r, errno);
         r->body_len += len;
         return 0;
     }

@@ -30,13 +30,17 @@ static void file_reply(cloud *c, struct lws *wsi, http_req *r, void *ctx,
 {
     struct file_job *fj = ctx;
     if (rc != 0) {
-        int status = strcmp(fj->res.code, "internal") == 0 ? 500 : 422;
+        int status = strcmp(fj->res.code, "internal") == 0    ? 500
+                     : strcmp(fj->res.code, "disk_full") == 0 ? 507
+                                                              : 422;
         http_error(wsi, r, status, fj->res.code, fj->res.err);
         return;
     }
     json_t *info = files_record(c, &fj->res);
     if (!info) {
-        http_error(wsi, r, 500, "internal", "database error");
+        int full = store_last_full(c->store);
+        http_error(wsi, r, full ? 507 : 500, full ? "disk_full" : "internal",
+                   full ? "the disk is full" : "database error");
         return;
     }
     log_msg(LOG_INFO, "job file %.12s stored", fj->res.id);

@@ -8,6 +8,7 @@
  * starts with the JPEG SOI marker FF D8; the image becomes a blob (written
  * and fsynced on a worker, not on the event loop) and the action's latest
  * image, and the answer goes out once it is durable. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +47,7 @@ static int image_work(cloud *c, void *ctx)
     int rc = blobs_adopt(c->blobs, ij->path, ij->blob);
     if (rc >= 0)
         ij->path[0] = '\0';
-    return rc == 0 ? 0 : -1;
+    return rc == 0 ? 0 : errno ? errno : EIO; /* errno: 507 if disk full */
 }
 
 static void image_reply(cloud *c, struct lws *wsi, http_req *r, void *ctx,
@@ -54,7 +55,9 @@ static void image_reply(cloud *c, struct lws *wsi, http_req *r, void *ctx,
 {
     struct image_job *ij = ctx;
     if (rc != 0) {
-        http_error(wsi, r, 500, "internal", "cannot store the image");
+        const char *code;
+        int status = blobs_err_status(rc, &code);
+        http_error(wsi, r, status, code, "cannot store the image");
         return;
     }
     store_begin(c->store);
@@ -63,7 +66,9 @@ static void image_reply(cloud *c, struct lws *wsi, http_req *r, void *ctx,
         store_image_add(c->store, ij->action_id, ij->serial, ij->type, ij->blob,
                         (int64_t)ij->len, cloud_now());
     if (store_commit(c->store) != 0 || used < 0) {
-        http_error(wsi, r, 500, "internal", "cannot store the image");
+        int full = store_last_full(c->store);
+        http_error(wsi, r, full ? 507 : 500, full ? "disk_full" : "internal",
+                   "cannot store the image");
         return;
     }
     if (used == 1) {

@@ -37,13 +37,18 @@ static void lock_reply(cloud *c, struct lws *wsi, http_req *r, void *ctx,
 {
     struct lock_job *lj = ctx;
     if (rc != 0) {
+        int full = lj->res.code && strcmp(lj->res.code, "disk_full") == 0;
         log_msg(LOG_ERR, "job file %.12s: %s", lj->a.file, lj->res.err);
-        http_error(wsi, r, 500, "internal", "cannot lock the job file");
+        http_error(wsi, r, full ? 507 : 500, full ? "disk_full" : "internal",
+                   full ? "the disk is full: cannot lock the job file"
+                        : "cannot lock the job file");
         return;
     }
     if (store_file_lock_add(c->store, lj->a.file, lj->a.serial, lj->res.id,
                             cloud_now()) != 0) {
-        http_error(wsi, r, 500, "internal", "database error");
+        int full = store_last_full(c->store);
+        http_error(wsi, r, full ? 507 : 500, full ? "disk_full" : "internal",
+                   full ? "the disk is full" : "database error");
         return;
     }
     log_msg(LOG_INFO, "job file %.12s locked to S%llu as %.12s", lj->a.file,

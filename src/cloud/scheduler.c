@@ -322,15 +322,17 @@ static char *build_frame(struct mstate *m, const store_action *a)
     return line;
 }
 
-/* Send `a`; 0 sent, -1 it cannot be (recorded failed). */
+/* Send `a`; 0 sent, -1 it cannot be (recorded failed), -2 it cannot be and
+ * the failure could not be recorded either (a full disk): it stays queued. */
 static int dispatch(struct mstate *m, store_action *a)
 {
     store *st = m->s->c->store;
     char *line = build_frame(m, a);
     if (!line) {
-        store_action_finish(st, a->id, "failed", "cannot build the action",
-                            cloud_now());
-        return -1;
+        return store_action_finish(st, a->id, "failed",
+                                   "cannot build the action", cloud_now()) == 0
+                   ? -1
+                   : -2;
     }
     store_action_sent(st, a->id, cloud_now());
     ws_send(m->sess, line);
@@ -351,15 +353,22 @@ void sched_kick(sched *s, uint64_t serial)
     store_action a;
     if (!m || !m->sess || m->inflight)
         return;
+    /* An action that can be neither sent nor recorded as finished (the
+     * store cannot write: a full disk) stays queued and ends the loop: it
+     * would be the next one again, forever, with the event loop stuck. The
+     * next kick (an event, a reconnect, a new action) tries again. */
     while (store_action_next(s->c->store, serial, &a) == 0) {
         int sent = -1;
-        if (a.expires_at && a.expires_at <= cloud_now())
-            store_action_finish(s->c->store, a.id, "expired",
-                                "waited too long for the machine", cloud_now());
-        else
+        if (a.expires_at && a.expires_at <= cloud_now()) {
+            if (store_action_finish(s->c->store, a.id, "expired",
+                                    "waited too long for the machine",
+                                    cloud_now()) != 0)
+                sent = -2;
+        } else {
             sent = dispatch(m, &a);
+        }
         store_action_free(&a);
-        if (sent == 0)
+        if (sent == 0 || sent == -2)
             return;
     }
 }

@@ -169,6 +169,9 @@ int server_run(cloud *c)
     int rc = 1;
     g_cloud = c;
     signal(SIGPIPE, SIG_IGN);
+    /* Under a file-size limit a write fails with EFBIG (answered 507) rather
+     * than killing the service. */
+    signal(SIGXFSZ, SIG_IGN);
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
     lws_set_log_level(LLL_ERR, NULL);

@@ -33,6 +33,11 @@ void store_close(store *s);
 /* Group hot-path writes (one WebSocket frame) into one transaction. */
 int store_begin(store *s);
 int store_commit(store *s);
+/* Writes that failed since the store opened (each one is also logged), and
+ * whether the last failure was a full disk (SQLITE_FULL or an I/O error):
+ * an HTTP caller answers 507 "disk_full" then, 500 otherwise. */
+uint64_t store_lost_writes(const store *s);
+int store_last_full(const store *s);
 
 /* machines */
 int store_machine_add(store *s, uint64_t serial, const uint8_t hash[32],

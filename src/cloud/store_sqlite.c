@@ -7,9 +7,17 @@
  * the caller with store_begin/store_commit. Anything the service answers
  * for over HTTP is committed before the answer goes out.
  *
- * Statements are prepared once and cached by their SQL text's address. */
+ * Statements are prepared once and cached by their SQL text's address.
+ *
+ * A full disk (SQLITE_FULL, or an I/O error) is survivable: the failed call
+ * returns -1 like any database error, the write is counted as lost and
+ * logged with the running count (an event or log line from a machine has
+ * nobody to answer to, so this is the only trace), a transaction whose
+ * COMMIT failed is rolled back so the next one can start, and once space
+ * returns writes simply succeed again. */
 #include "store.h"
 
+#include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +36,36 @@ struct store {
     } cache[MAX_STMTS];
     int n_cache;
     int in_tx;
+    int last_full;        /* the last failed write hit a full disk */
+    uint64_t lost_writes; /* writes that failed since the store opened */
 };
+
+/* A write failed with `rc`: count it, remember whether the disk was full,
+ * and log it with the count (never the values: they may be secrets). */
+static void write_failed(store *s, int rc, const char *what)
+{
+    /* EFBIG: a file size limit (RLIMIT_FSIZE) is a full disk too, but
+     * SQLite reports it as an I/O error, and sqlite3_exec() clears the
+     * system errno it kept; the C errno of the failed write tells. */
+    int e = sqlite3_system_errno(s->db);
+    if (e == 0)
+        e = errno;
+    s->lost_writes++;
+    s->last_full =
+        (rc & 0xff) == SQLITE_FULL || e == ENOSPC || e == EDQUOT || e == EFBIG;
+    log_msg(LOG_ERR, "store: %s (%llu writes lost so far)", what,
+            (unsigned long long)s->lost_writes);
+}
+
+uint64_t store_lost_writes(const store *s)
+{
+    return s->lost_writes;
+}
+
+int store_last_full(const store *s)
+{
+    return s->last_full;
+}
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS machines("
@@ -99,7 +136,7 @@ static int done(store *s, sqlite3_stmt *st)
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) {
-        log_msg(LOG_ERR, "store: %s", sqlite3_errmsg(s->db));
+        write_failed(s, rc, sqlite3_errmsg(s->db));
         return -1;
     }
     return 0;
@@ -143,8 +180,9 @@ static int set_text(store *s, const char *q, int64_t key, const char *v)
 static int exec(store *s, const char *sql)
 {
     char *msg = NULL;
-    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        log_msg(LOG_ERR, "store: %s", msg ? msg : "error");
+    int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        write_failed(s, rc, msg ? msg : "error");
         sqlite3_free(msg);
         return -1;
     }
@@ -216,7 +254,14 @@ int store_commit(store *s)
 {
     if (s->in_tx == 0 || --s->in_tx > 0)
         return 0;
-    return exec(s, "COMMIT");
+    if (exec(s, "COMMIT") == 0)
+        return 0;
+    /* SQLite may leave the transaction open after a failed COMMIT (a full
+     * disk): end it, or every later BEGIN fails and nothing recovers. */
+    if (!sqlite3_get_autocommit(s->db) &&
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
+        log_msg(LOG_ERR, "store: rollback failed: %s", sqlite3_errmsg(s->db));
+    return -1;
 }
 
 /* ---- machines ---------------------------------------------------------- */

@@ -12,6 +12,7 @@
  * capped (never trust a length from the network) and a body shorter than
  * its Content-Length is reported, so a half-delivered job cannot pass for a
  * whole one. Responses are taken as sent: no content decoding. */
+#include <errno.h>
 #include <libwebsockets.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -64,7 +65,8 @@ typedef struct mhttp_call {
     int64_t got, cap;
     size_t sent;
     int done, completed, toobig, ioerr, nomem, aborted, timedout;
-    int tls_locked; /* holds mhttp_tls_mu until the handshake is over */
+    int ioerr_errno; /* errno of the failed sink write (ENOSPC: disk full) */
+    int tls_locked;  /* holds mhttp_tls_mu until the handshake is over */
     char neterr[256];
     char *buf;
     size_t len, alloc;
@@ -99,6 +101,7 @@ static int mhttp_take(mhttp_call *c, const char *p, size_t n)
     }
     if (c->r->sink && fwrite(p, 1, n, c->r->sink) != n) {
         c->ioerr = 1;
+        c->ioerr_errno = errno;
         return -1;
     }
     if (c->r->mem && mhttp_mem_append(c, p, n) != 0) {
@@ -314,8 +317,10 @@ static int mhttp_result(mhttp_call *c, long *status, char *err, size_t errlen)
         return MHTTP_EABORTED;
     }
     if (c->nomem || c->ioerr) {
-        snprintf(err, errlen, "%s",
-                 c->nomem ? "out of memory" : "cannot write the download");
+        snprintf(err, errlen, "%s%s%s",
+                 c->nomem ? "out of memory" : "cannot write the download",
+                 c->ioerr ? ": " : "",
+                 c->ioerr ? strerror(c->ioerr_errno) : "");
         return c->nomem ? MHTTP_ENOMEM : MHTTP_ENET;
     }
     if (c->timedout || (!c->completed && !c->status)) {

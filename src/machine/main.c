@@ -5,6 +5,7 @@
  * the session together and runs the event loop until SIGINT/SIGTERM.
  * `gfmachine press [flags]` presses the button of a running daemon through
  * its control socket; `gfmachine lid open|close [flags]` moves its lid. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "http.h"
 #include "log.h"
 #include "session.h"
+#include "spool.h"
 
 static sess *main_sess;
 static wrk *main_wrk;
@@ -88,6 +90,9 @@ static void main_signals(void)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* A file size limit (RLIMIT_FSIZE) must fail the spool write with EFBIG,
+     * which ends the job :failed, rather than kill the daemon. */
+    signal(SIGXFSZ, SIG_IGN);
 }
 
 static int main_daemon(cfg *c)
@@ -130,6 +135,11 @@ static int main_daemon(cfg *c)
              "the images folder %s cannot be read: camera "
              "actions will fail",
              c->images);
+    if (spool_ensure_dir(c->work_dir) != 0)
+        mlog(MLOG_WARNING,
+             "the work folder %s cannot be made (%s): jobs will fail "
+             "until it can",
+             c->work_dir, strerror(errno));
     rc = sess_run(main_sess) == 0 ? 0 : 1;
     if (rc)
         fprintf(stderr, "gfmachine: the event loop could not start\n");

@@ -7,9 +7,11 @@
  * payload to the backend in slices of `chunk` bytes, which both paces the
  * job at its tick rate and bounds how late a cancel can bite. A refused
  * file ends the action with :cancelled and "refusing the job: <reason>" in
- * the log, never :completed. A print also waits for the button, warms up,
- * reports progress at every phase change and every progress interval,
+ * the log, never :completed; a job that cannot be spooled (a full disk)
+ * ends :failed with the reason in the log. A print also waits for the button,
+ * warms up, reports progress at every phase change and every progress interval,
  * parks the head where it started (even after a cancel) and rests. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,7 @@
 #include "http.h"
 #include "log.h"
 #include "pause.h"
+#include "spool.h"
 
 enum { PLS_OK = 0, PLS_REFUSE = 1, PLS_FAIL = 2 };
 
@@ -79,7 +82,8 @@ static int pls_download(act_job *j, FILE *f, char *why, size_t whylen)
         return PLS_FAIL;
     }
     if (fflush(f) != 0) {
-        snprintf(why, whylen, "cannot write the spooled job");
+        snprintf(why, whylen, "cannot write the spooled job: %s",
+                 strerror(errno));
         return PLS_FAIL;
     }
     return PLS_OK;
@@ -270,20 +274,6 @@ static gf_outcome pls_play(pls_run_state *s)
                                       : GF_OUTCOME_COMPLETED;
 }
 
-static FILE *pls_spool(act_job *j, char *path, size_t pathlen)
-{
-    snprintf(path, pathlen, "%s/gfmachine-job-XXXXXX", j->ctx->cfg->work_dir);
-    int fd = mkstemp(path);
-    if (fd < 0)
-        return NULL;
-    FILE *f = fdopen(fd, "w+b");
-    if (!f) {
-        close(fd);
-        unlink(path);
-    }
-    return f;
-}
-
 /* Download and validate into `path`; PLS_OK or why not. */
 static int pls_fetch(act_job *j, const char *path, FILE *f, char *why,
                      size_t whylen)
@@ -330,9 +320,9 @@ gf_outcome pls_run(act_job *j)
     }
     if (s.print)
         frm_progress(j->id, "print:download", 0, "bytes", -1, NULL);
-    if (!(f = pls_spool(j, path, sizeof(path)))) {
-        mlog(MLOG_ERROR, "%s %lld: cannot create a spool file in %s", j->type,
-             (long long)j->id, j->ctx->cfg->work_dir);
+    if (!(f = spool_open(j->ctx->cfg->work_dir, path, sizeof(path)))) {
+        mlog(MLOG_ERROR, "%s %lld: cannot create a spool file in %s: %s",
+             j->type, (long long)j->id, j->ctx->cfg->work_dir, strerror(errno));
         return o;
     }
     int rc = pls_fetch(j, path, f, why, sizeof(why));
