@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "gfnet_target.h"
 #include "http.h"
 
 #define MHTTP_DEFAULT_CAP (64 * 1024)
@@ -254,21 +255,12 @@ static void mhttp_tick(lws_sorted_usec_list_t *sul)
 
 static int mhttp_start(mhttp_call *c, char *url, char *err, size_t errlen)
 {
-    const char *prot, *addr, *path;
-    char fullpath[2048];
-    int port;
-    if (lws_parse_uri(url, &prot, &addr, &port, &path) != 0 ||
-        (strcmp(prot, "http") != 0 && strcmp(prot, "https") != 0)) {
+    gfnet_target target, *t = &target; /* lws copies what it keeps */
+    if (gfnet_target_parse(t, url, GFNET_HTTP, NULL) != 0) {
         snprintf(err, errlen, "not an http(s) URL");
         return MHTTP_ENET;
     }
-    snprintf(fullpath, sizeof(fullpath), "/%s", path);
-    int tls = strcmp(prot, "https") == 0;
-    char host[300];
-    if (port == (tls ? 443 : 80))
-        snprintf(host, sizeof(host), "%s", addr);
-    else
-        snprintf(host, sizeof(host), "%s:%d", addr, port);
+    int tls = t->tls;
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof(info));
     info.port = CONTEXT_PORT_NO_LISTEN;
@@ -288,16 +280,10 @@ static int mhttp_start(mhttp_call *c, char *url, char *err, size_t errlen)
     struct lws_client_connect_info i;
     memset(&i, 0, sizeof(i));
     i.context = c->ctx;
-    i.address = addr;
-    i.port = port;
-    i.path = fullpath;
-    i.host = host;
-    i.origin = host;
     i.method = c->r->method;
     i.protocol = mhttp_protocols[0].name;
     i.ssl_connection = LCCSCF_HTTP_NO_FOLLOW_REDIRECT;
-    if (tls)
-        i.ssl_connection |= LCCSCF_USE_SSL;
+    gfnet_target_fill(t, &i);
     if (!lws_client_connect_via_info(&i)) {
         snprintf(err, errlen, "cannot connect");
         return MHTTP_ENET;

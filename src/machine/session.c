@@ -21,6 +21,7 @@
 
 #include "auth.h"
 #include "gf/message.h"
+#include "gfnet_target.h"
 #include "http.h"
 #include "log.h"
 #include "session.h"
@@ -187,42 +188,25 @@ static void sess_connect(sess *s)
         }
         s->tls_locked = 1;
     }
-    char url[2048], path[2048];
-    const char *prot = NULL, *addr = NULL, *p = NULL;
-    int port = 0;
+    gfnet_target target, *t = &target; /* lws copies what it keeps */
     pthread_mutex_lock(&s->mu);
-    snprintf(url, sizeof(url), "%s", s->cfg->status);
     s->state = SS_CONNECTING;
-    if (lws_parse_uri(url, &prot, &addr, &port, &p) != 0) {
+    if (gfnet_target_parse(t, s->cfg->status, GFNET_WS, s->ws_token) != 0) {
         sess_retry_locked(s, s->cfg->retry_max_ms);
         pthread_mutex_unlock(&s->mu);
         sess_tls_release(s);
         mlog_local(MLOG_ERROR, "bad status URL");
         return;
     }
-    size_t pl = strlen(p);
-    snprintf(path, sizeof(path), "/%s%s%s", p,
-             (pl && p[pl - 1] != '/') ? "/" : "", s->ws_token);
     free(s->ws_token); /* single use (§3) */
     s->ws_token = NULL;
     pthread_mutex_unlock(&s->mu);
 
-    int tls = strcmp(prot, "wss") == 0;
-    char host[300];
-    if (port == (tls ? 443 : 80))
-        snprintf(host, sizeof(host), "%s", addr);
-    else
-        snprintf(host, sizeof(host), "%s:%d", addr, port);
     struct lws_client_connect_info i;
     memset(&i, 0, sizeof(i));
     i.context = s->ctx;
-    i.address = addr;
-    i.port = port;
-    i.path = path;
-    i.host = host;
-    i.origin = host;
     i.protocol = "glowforge";
-    i.ssl_connection = tls ? LCCSCF_USE_SSL : 0;
+    gfnet_target_fill(t, &i);
     i.retry_and_idle_policy = &s->retry;
     i.pwsi = &s->wsi;
     i.userdata = s;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "gfload.h"
+#include "gfnet_target.h"
 
 #define GL_HTTP_IO     4096
 #define GL_HTTP_BODY_S 120 /* whole-body limit, seconds */
@@ -184,34 +185,18 @@ int gl_http_callback(gl_machine *m, gl_http *h, struct lws *wsi,
 
 static int gl_http_connect(gl_machine *m, gl_http *h, const char *url)
 {
-    char buf[2048], path[2048], host[300];
-    const char *prot, *addr, *p;
-    int port;
-    snprintf(buf, sizeof(buf), "%s", url);
-    if (lws_parse_uri(buf, &prot, &addr, &port, &p) != 0 ||
-        (strcmp(prot, "http") != 0 && strcmp(prot, "https") != 0))
+    gfnet_target t; /* lws copies what it keeps */
+    if (gfnet_target_parse(&t, url, GFNET_HTTP, NULL) != 0)
         return -1;
-    int tls = strcmp(prot, "https") == 0;
-    snprintf(path, sizeof(path), "/%s", p);
-    if (port == (tls ? 443 : 80))
-        snprintf(host, sizeof(host), "%s", addr);
-    else
-        snprintf(host, sizeof(host), "%s:%d", addr, port);
     struct lws_client_connect_info i;
     memset(&i, 0, sizeof(i));
     i.context = gl_w.ctx;
-    i.address = addr;
-    i.port = port;
-    i.path = path;
-    i.host = host;
-    i.origin = host;
     i.method = h->method;
     i.protocol = "gfload-http";
     i.local_protocol_name = "gfload-http";
     i.ssl_connection = LCCSCF_HTTP_NO_FOLLOW_REDIRECT;
-    if (tls)
-        i.ssl_connection |= LCCSCF_USE_SSL;
-    if (tls && gl_w.opt.insecure)
+    gfnet_target_fill(&t, &i);
+    if (t.tls && gl_w.opt.insecure)
         i.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED |
                             LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
                             LCCSCF_ALLOW_INSECURE;

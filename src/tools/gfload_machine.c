@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "gfload.h"
+#include "gfnet_target.h"
 
 #define GL_BACKOFF_MIN_MS  1000
 #define GL_BACKOFF_MAX_MS  30000
@@ -147,33 +148,17 @@ void gl_machine_schedule(gl_machine *m, int64_t delay_ms)
 
 static void gl_machine_connect(gl_machine *m, const char *ws_token)
 {
-    char url[2048], path[2048 + GL_MAX_TOKEN], host[300];
-    const char *prot, *addr, *p;
-    int port;
-    snprintf(url, sizeof(url), "%s", gl_w.opt.status);
-    if (lws_parse_uri(url, &prot, &addr, &port, &p) != 0) {
+    gfnet_target t; /* lws copies what it keeps */
+    if (gfnet_target_parse(&t, gl_w.opt.status, GFNET_WS, ws_token) != 0) {
         gl_machine_schedule(m, GL_BACKOFF_MAX_MS);
         return;
     }
-    size_t pl = strlen(p);
-    snprintf(path, sizeof(path), "/%s%s%s", p,
-             (pl && p[pl - 1] != '/') ? "/" : "", ws_token);
-    int tls = strcmp(prot, "wss") == 0;
-    if (port == (tls ? 443 : 80))
-        snprintf(host, sizeof(host), "%s", addr);
-    else
-        snprintf(host, sizeof(host), "%s:%d", addr, port);
     struct lws_client_connect_info i;
     memset(&i, 0, sizeof(i));
     i.context = gl_w.ctx;
-    i.address = addr;
-    i.port = port;
-    i.path = path;
-    i.host = host;
-    i.origin = host;
     i.protocol = "glowforge";
-    i.ssl_connection = tls ? LCCSCF_USE_SSL : 0;
-    if (tls && gl_w.opt.insecure)
+    gfnet_target_fill(&t, &i);
+    if (t.tls && gl_w.opt.insecure)
         i.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED |
                             LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
                             LCCSCF_ALLOW_INSECURE;

@@ -1,0 +1,5 @@
+# gfnet: client-connection helpers shared by gfmachine and gfload.
+if(TARGET gfnet)
+  gf_unit_test(test_gfnet_target
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_gfnet_target.c LIBS gfnet)
+endif()
