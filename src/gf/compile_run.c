@@ -185,32 +185,29 @@ static int check_bed(const gf_job *j, char *msg, size_t msglen)
     cr_box b = job_box(j);
     const double eps = CG_STEP / 2;
     const char *why = j->nimg ? " (engrave overscan included)" : "";
-    if (b.bad)
+    if (b.bad) {
         snprintf(msg, msglen,
-                 "design has coordinates that are not finite "
-                 "numbers");
-    else if (!(b.x0 >= -eps))
-        snprintf(msg, msglen,
-                 "design leaves the %gx%g mm work area: it "
-                 "reaches x = %.2f mm, %.2f mm past the left edge%s",
-                 GF_BED_W_MM, GF_BED_H_MM, b.x0, -b.x0, why);
+                 "design has coordinates that are not finite numbers");
+        return GF_ERANGE;
+    }
+    /* The first edge crossed names the overflow: axis, reach, distance. */
+    char axis = 0;
+    const char *edge = NULL;
+    double at = 0, past = 0;
+    if (!(b.x0 >= -eps))
+        axis = 'x', edge = "left", at = b.x0, past = -b.x0;
     else if (!(b.x1 <= GF_BED_W_MM + eps))
-        snprintf(msg, msglen,
-                 "design leaves the %gx%g mm work area: it "
-                 "reaches x = %.2f mm, %.2f mm past the right edge%s",
-                 GF_BED_W_MM, GF_BED_H_MM, b.x1, b.x1 - GF_BED_W_MM, why);
+        axis = 'x', edge = "right", at = b.x1, past = b.x1 - GF_BED_W_MM;
     else if (!(b.y0 >= -eps))
-        snprintf(msg, msglen,
-                 "design leaves the %gx%g mm work area: it "
-                 "reaches y = %.2f mm, %.2f mm past the rear edge%s",
-                 GF_BED_W_MM, GF_BED_H_MM, b.y0, -b.y0, why);
+        axis = 'y', edge = "rear", at = b.y0, past = -b.y0;
     else if (!(b.y1 <= GF_BED_H_MM + eps))
-        snprintf(msg, msglen,
-                 "design leaves the %gx%g mm work area: it "
-                 "reaches y = %.2f mm, %.2f mm past the front edge%s",
-                 GF_BED_W_MM, GF_BED_H_MM, b.y1, b.y1 - GF_BED_H_MM, why);
+        axis = 'y', edge = "front", at = b.y1, past = b.y1 - GF_BED_H_MM;
     else
         return GF_OK;
+    snprintf(msg, msglen,
+             "design leaves the %gx%g mm work area: it reaches %c = %.2f mm, "
+             "%.2f mm past the %s edge%s",
+             GF_BED_W_MM, GF_BED_H_MM, axis, at, past, edge, why);
     return GF_ERANGE;
 }
 
