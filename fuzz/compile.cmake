@@ -6,16 +6,16 @@
 # instrumentation (gf_fuzz_target, fuzz/CMakeLists.txt), so coverage guides
 # the fuzzer through the parsers, the flattener, the dither and the planner;
 # the pulse writer and the core come from their libraries. The harnesses
-# read the job's internals (src/gf/compile_job.h) to keep each input's
+# read the job's internals (src/gf/compile/compile_job.h) to keep each input's
 # planning short; fuzz_compile_write.c, shared, writes each small job and
 # reads it back as a machine would. ctest fuzzes each for 10 s from its seed corpus
 # (fuzz/corpus/fuzz_svg, fuzz/corpus/fuzz_image); fuzz_svg uses a dictionary
 # of SVG elements, attributes, units, path and transform words.
 if(GF_FUZZ AND CMAKE_C_COMPILER_ID MATCHES Clang)
-  set(gf_compile_src ${PROJECT_SOURCE_DIR}/src/gf)
+  set(gf_compile_src ${PROJECT_SOURCE_DIR}/src/gf/compile)
   file(GLOB gf_compile_fuzz_sources
-    ${gf_compile_src}/compile*.c ${gf_compile_src}/svg*.c
-    ${gf_compile_src}/plan*.c ${gf_compile_src}/raster*.c)
+    ${gf_compile_src}/compile*.c ${gf_compile_src}/svg/*.c
+    ${gf_compile_src}/plan/*.c ${gf_compile_src}/raster/*.c)
   set(gf_compile_fuzz_libs gf_puls gf_core PkgConfig::XML2 PkgConfig::PNG
     JPEG::JPEG PkgConfig::ZLIB Threads::Threads m)
 
@@ -35,7 +35,7 @@ if(GF_FUZZ AND CMAKE_C_COMPILER_ID MATCHES Clang)
   target_include_directories(fuzz_image PRIVATE ${gf_compile_src})
 endif()
 
-# fuzz_render: the preview renderer (render.c) on arbitrary pulse files,
+# fuzz_render: the preview renderer (compile/render.c) on arbitrary pulse files,
 # seeded from the pulse-file corpus of fuzz_puls.
 if(GF_FUZZ AND CMAKE_C_COMPILER_ID MATCHES Clang)
   gf_fuzz_target(fuzz_render

@@ -1,5 +1,5 @@
 /* fuzz_image.c - libFuzzer target for the raster inputs of the design
- * compiler (gf_job_add_image_mem, src/gf/raster_*.c): operators upload PNG
+ * compiler (gf_job_add_image_mem, src/gf/compile/raster/): operators upload PNG
  * and JPEG images, so no byte string may crash, hang or leak the decoders
  * (libpng, libjpeg behind our error handling), the declared-size cap, the
  * resolution-based sizing or the dither.

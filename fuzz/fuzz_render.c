@@ -1,6 +1,6 @@
 /* fuzz_render.c - libFuzzer target for the preview renderer (compile.h,
- * src/gf/render.c): it draws whatever pulse file an operator uploads, so no
- * byte string may crash, hang or leak it.
+ * src/gf/compile/render.c): it draws whatever pulse file an operator uploads,
+ * so no byte string may crash, hang or leak it.
  *
  * The renderer takes paths, so the input goes to an anonymous in-memory
  * file (memfd, by its /proc/self/fd path) and the picture to another, at a

@@ -1,5 +1,5 @@
 /* fuzz_svg.c - libFuzzer target for the SVG design compiler (compile.h,
- * src/gf/svg_*.c): operators upload designs to the service, so no byte
+ * src/gf/compile/svg/): operators upload designs to the service, so no byte
  * string may crash, hang or leak the XML walk, the path, transform, unit,
  * colour and CSS grammars, or the curve flattener.
  *

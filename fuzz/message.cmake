@@ -5,7 +5,7 @@
 # 10 s from the seed corpus in fuzz/corpus/fuzz_message, with a dictionary of
 # the protocol's field names.
 if(GF_FUZZ AND CMAKE_C_COMPILER_ID MATCHES Clang)
-  set(gf_proto_src ${PROJECT_SOURCE_DIR}/src/gf)
+  set(gf_proto_src ${PROJECT_SOURCE_DIR}/src/gf/proto)
   gf_fuzz_target(fuzz_message
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_message.c
             ${gf_proto_src}/message.c ${gf_proto_src}/message_emit.c

@@ -1,5 +1,5 @@
 # Unit tests of libgf's protocol core: the message model, the action catalog
-# and the settings catalog (src/gf/proto.cmake).
+# and the settings catalog (src/gf/proto/).
 gf_unit_test(test_message SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_message.c
              LIBS gf_proto)
 gf_unit_test(test_catalog SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_catalog.c

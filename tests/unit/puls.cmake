@@ -1,4 +1,4 @@
-# Unit tests of the pulse-file codec (src/gf/puls*.c). They read the real
+# Unit tests of the pulse-file codec (src/gf/puls/). They read the real
 # fixtures in tests/fixtures/puls and make gzip copies in temp dirs.
 foreach(t puls_fixtures puls_hostile puls_write)
   gf_unit_test(test_${t}

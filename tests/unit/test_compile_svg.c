@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "compile_int.h"
+#include "svg/svg_geom.h"
 
 static char msg[300];
 

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "compile_int.h"
+#include "svg_geom.h"
 
 cg_mat cg_mat_identity(void)
 {

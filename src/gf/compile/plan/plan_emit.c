@@ -9,7 +9,7 @@
  * how the compiler learns the payload length before writing the header. */
 #include <stdlib.h>
 
-#include "compile_int.h"
+#include "plan.h"
 
 int pe_init(pe_emit *e, gf_puls_writer *w, int64_t x, int64_t y)
 {

@@ -14,7 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compile_int.h"
+#include "gf/compile.h"
+#include "gf/puls.h"
 
 #define RD_TRAVEL    1 /* cell value; laser cells are 2 + the highest duty */
 #define RD_MAX_SCALE 10.0
@@ -34,8 +35,8 @@ static void locate(rd_canvas *c)
 {
     /* Half a step of slack: 10 mm is step 533 (9.994 mm), and it should
      * land in the pixel that starts at 10 mm. */
-    double px = floor(((double)c->x + 0.5) * CG_STEP * c->scale);
-    double py = floor(((double)c->y + 0.5) * CG_STEP * c->scale);
+    double px = floor(((double)c->x + 0.5) * GF_PULS_MM_PER_STEP_XY * c->scale);
+    double py = floor(((double)c->y + 0.5) * GF_PULS_MM_PER_STEP_XY * c->scale);
     if (px < 0 || py < 0 || px >= c->w || py >= c->h)
         c->at = -1;
     else
@@ -174,8 +175,8 @@ int gf_render_file(const char *puls_path, const char *png_path,
         return GF_ERANGE;
     }
     if (opts) {
-        c.x = llround(opts->origin_x / CG_STEP);
-        c.y = llround(opts->origin_y / CG_STEP);
+        c.x = llround(opts->origin_x / GF_PULS_MM_PER_STEP_XY);
+        c.y = llround(opts->origin_y / GF_PULS_MM_PER_STEP_XY);
     }
     c.duty = 127; /* a run starts at about full power (§15.4) */
     c.w = (unsigned)floor(GF_BED_W_MM * c.scale) + 1;

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compile_int.h"
+#include "svg_geom.h"
 
 static int is_digit(char c)
 {

@@ -10,7 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "compile_int.h"
+#include "raster.h"
 
 int64_t ra_overscan_steps(unsigned period, double accel)
 {

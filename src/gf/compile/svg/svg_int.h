@@ -6,7 +6,7 @@
 
 #include <libxml/tree.h>
 
-#include "compile_int.h"
+#include "svg_geom.h"
 
 #define SVG_MAX_DEPTH  200
 #define SVG_MAX_VISITS (4u * 1000 * 1000) /* elements drawn, <use> included */

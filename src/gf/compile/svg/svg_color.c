@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "compile_int.h"
+#include "svg_geom.h"
 
 typedef struct {
     const char *name;

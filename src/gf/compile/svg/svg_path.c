@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "compile_int.h"
+#include "svg_geom.h"
 
 typedef struct path_state {
     cg_builder *b;

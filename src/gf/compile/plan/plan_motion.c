@@ -12,7 +12,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "compile_int.h"
+#include "plan.h"
 
 void pm_scratch_free(pm_scratch *s)
 {

@@ -8,7 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "compile_int.h"
+#include "svg_geom.h"
 
 void cg_design_free(cg_design *d)
 {

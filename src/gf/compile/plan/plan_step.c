@@ -10,7 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "compile_int.h"
+#include "plan.h"
 
 #define PS_VMIN 0.5 /* mm/s: keeps a segment that ends at rest moving */
 

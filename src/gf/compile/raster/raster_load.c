@@ -16,7 +16,7 @@
 #include <jpeglib.h>
 #include <png.h>
 
-#include "compile_int.h"
+#include "raster.h"
 
 void ra_gray_free(ra_gray *g)
 {

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compile_int.h"
+#include "raster.h"
 
 void ra_bitmap_free(ra_bitmap *b)
 {
