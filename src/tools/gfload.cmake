@@ -2,5 +2,5 @@
 # the load tool for gfcloud (docs/gfload.md). One file per module.
 add_executable(gfload gfload.c gfload_machine.c gfload_act.c gfload_http.c
   gfload_report.c gfload_jpeg.c)
-target_link_libraries(gfload PRIVATE gf gfnet PkgConfig::JANSSON PkgConfig::LWS
+target_link_libraries(gfload PRIVATE gf_proto gf_core gfnet PkgConfig::JANSSON PkgConfig::LWS
   JPEG::JPEG)
