@@ -20,3 +20,13 @@ if(LDD)
   set_tests_properties(gfmachine_ldd gfcloud_ldd PROPERTIES LABELS unit)
 endif()
 set_tests_properties(machine_link_parts PROPERTIES LABELS unit)
+
+# libgf exports gf_* and, between its own parts, names with a module prefix;
+# never a bare helper name (scripts/check-symbols.sh, run on the archives).
+set(gf_symbol_prefixes "gf_ puls_ cg_ cgb_ svg_ co_ cord_ ra_ pe_ pm_ ps_")
+add_test(NAME libgf_symbols
+  COMMAND ${PROJECT_SOURCE_DIR}/scripts/check-symbols.sh "${gf_symbol_prefixes}"
+          $<TARGET_FILE:gf_core> $<TARGET_FILE:gf_proto> $<TARGET_FILE:gf_puls>
+          $<TARGET_FILE:gf_plan> $<TARGET_FILE:gf_raster>
+          $<TARGET_FILE:gf_svg> $<TARGET_FILE:gf_compile>)
+set_tests_properties(libgf_symbols PROPERTIES LABELS unit)

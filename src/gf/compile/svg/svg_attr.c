@@ -8,14 +8,14 @@
 
 #include "svg_int.h"
 
-int is_name(const xmlNode *n, const char *name)
+int svg_is_name(const xmlNode *n, const char *name)
 {
     return n->type == XML_ELEMENT_NODE &&
            strcmp((const char *)n->name, name) == 0;
 }
 
 /* Copies attribute `name` into buf; 0 when present. */
-int get_attr(const xmlNode *n, const char *name, char *buf, size_t buflen)
+int svg_get_attr(const xmlNode *n, const char *name, char *buf, size_t buflen)
 {
     xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
     if (!v)
@@ -58,25 +58,25 @@ int svg_style_get(const char *style, const char *prop, char *buf, size_t buflen)
 
 /* A presentation property: the style attribute wins over a style sheet
  * rule, which wins over the attribute (CSS cascade, without !important). */
-int get_prop(const xmlNode *n, const char *prop, char *buf, size_t buflen,
-             const svg_css *css)
+int svg_get_prop(const xmlNode *n, const char *prop, char *buf, size_t buflen,
+                 const svg_css *css)
 {
     char style[4096];
-    if (get_attr(n, "style", style, sizeof style) == 0 &&
+    if (svg_get_attr(n, "style", style, sizeof style) == 0 &&
         svg_style_get(style, prop, buf, buflen) == 0)
         return 0;
     if (css && svg_css_get(css, n, prop, buf, buflen) == 0)
         return 0;
-    return get_attr(n, prop, buf, buflen);
+    return svg_get_attr(n, prop, buf, buflen);
 }
 
 /* A length attribute in user units (px); `def` when absent. */
-int get_len(const xmlNode *n, const char *name, double def, double *out,
-            svg_walk *w)
+int svg_get_len(const xmlNode *n, const char *name, double def, double *out,
+                svg_walk *w)
 {
     char buf[128], sub[200];
     double mm;
-    if (get_attr(n, name, buf, sizeof buf) != 0) {
+    if (svg_get_attr(n, name, buf, sizeof buf) != 0) {
         *out = def;
         return GF_OK;
     }
@@ -90,7 +90,7 @@ int get_len(const xmlNode *n, const char *name, double def, double *out,
 }
 
 /* Applies an element's transform and stroke to the inherited context. */
-int element_ctx(const xmlNode *n, svg_ctx *c, int *hidden, svg_walk *w)
+int svg_element_ctx(const xmlNode *n, svg_ctx *c, int *hidden, svg_walk *w)
 {
     char buf[1024], sub[200];
     cg_mat t;
@@ -105,7 +105,7 @@ int element_ctx(const xmlNode *n, svg_ctx *c, int *hidden, svg_walk *w)
         }
         c->m = cg_mat_mul(c->m, t);
     }
-    if (get_prop(n, "stroke", buf, sizeof buf, w->css) == 0 &&
+    if (svg_get_prop(n, "stroke", buf, sizeof buf, w->css) == 0 &&
         strcmp(buf, "inherit") != 0) {
         if (strcmp(buf, "currentColor") == 0) { /* no `color` support: black */
             c->stroke = 1;
@@ -121,9 +121,9 @@ int element_ctx(const xmlNode *n, svg_ctx *c, int *hidden, svg_walk *w)
             c->stroke = r == 1 ? 2 : 1;
         }
     }
-    if ((get_prop(n, "display", buf, sizeof buf, w->css) == 0 &&
+    if ((svg_get_prop(n, "display", buf, sizeof buf, w->css) == 0 &&
          strcmp(buf, "none") == 0) ||
-        (get_prop(n, "visibility", buf, sizeof buf, w->css) == 0 &&
+        (svg_get_prop(n, "visibility", buf, sizeof buf, w->css) == 0 &&
          strcmp(buf, "hidden") == 0))
         *hidden = 1;
     return GF_OK;

@@ -136,7 +136,7 @@ int svg_css_load(svg_css *css, const xmlNode *root, char *msg, size_t msglen)
     size_t total = 0;
     int rc = GF_OK;
     while (cur && rc == GF_OK) {
-        if (is_name(cur, "style")) {
+        if (svg_is_name(cur, "style")) {
             xmlChar *text = xmlNodeGetContent(cur);
             total += text ? strlen((const char *)text) : 0;
             if (total > CSS_MAX_TEXT)
@@ -146,7 +146,7 @@ int svg_css_load(svg_css *css, const xmlNode *root, char *msg, size_t msglen)
             xmlFree(text);
         }
         if (cur->children && cur->type == XML_ELEMENT_NODE &&
-            !is_name(cur, "style")) {
+            !svg_is_name(cur, "style")) {
             cur = cur->children;
             continue;
         }
@@ -181,7 +181,7 @@ int svg_css_get(const svg_css *css, const xmlNode *n, const char *prop,
                 char *buf, size_t buflen)
 {
     char classes[512];
-    int have_class = get_attr(n, "class", classes, sizeof classes) == 0;
+    int have_class = svg_get_attr(n, "class", classes, sizeof classes) == 0;
     int found = -1; /* 0 type rule, 1 class rule */
     for (size_t i = 0; i < css->count; i++) {
         const svg_rule *r = &css->rules[i];

@@ -38,13 +38,14 @@ static int visit_use(const xmlNode *n, svg_ctx c, int depth, svg_walk *w)
     const xmlNode *t = svg_use_target(n, w);
     if (!t)
         return GF_EINVAL;
-    if ((rc = get_len(n, "x", 0, &x, w)) || (rc = get_len(n, "y", 0, &y, w)))
+    if ((rc = svg_get_len(n, "x", 0, &x, w)) ||
+        (rc = svg_get_len(n, "y", 0, &y, w)))
         return rc;
     c.m = cg_mat_mul(c.m, (cg_mat){1, 0, 0, 1, x, y});
-    if (!is_name(t, "symbol"))
+    if (!svg_is_name(t, "symbol"))
         return svg_visit(t, c, depth + 1, w);
     cg_mat vp;
-    if ((rc = element_ctx(t, &c, &hidden, w)) != GF_OK ||
+    if ((rc = svg_element_ctx(t, &c, &hidden, w)) != GF_OK ||
         (rc = svg_viewport(t, n, &vp, w)) != GF_OK)
         return rc;
     if (hidden) {
@@ -70,20 +71,21 @@ int svg_visit(const xmlNode *n, svg_ctx c, int depth, svg_walk *w)
                  n->line, SVG_MAX_VISITS);
         return GF_ETOOBIG;
     }
-    int container = is_name(n, "g") || is_name(n, "a") || is_name(n, "svg");
-    int use = is_name(n, "use");
-    if (!container && !use && !is_shape(n)) {
-        if (is_name(n, "image") || is_name(n, "text"))
+    int container =
+        svg_is_name(n, "g") || svg_is_name(n, "a") || svg_is_name(n, "svg");
+    int use = svg_is_name(n, "use");
+    if (!container && !use && !svg_is_shape(n)) {
+        if (svg_is_name(n, "image") || svg_is_name(n, "text"))
             w->d->skipped++;
         return GF_OK;
     }
-    if ((rc = element_ctx(n, &c, &hidden, w)) != GF_OK)
+    if ((rc = svg_element_ctx(n, &c, &hidden, w)) != GF_OK)
         return rc;
     if (hidden) {
         w->d->skipped++;
         return GF_OK;
     }
-    if (is_name(n, "svg")) { /* nested: its own viewport */
+    if (svg_is_name(n, "svg")) { /* nested: its own viewport */
         cg_mat vp;
         if ((rc = svg_viewport(n, n, &vp, w)) != GF_OK)
             return rc;
@@ -97,7 +99,7 @@ int svg_visit(const xmlNode *n, svg_ctx c, int depth, svg_walk *w)
         w->d->skipped++;
         return GF_OK;
     }
-    return draw_shape(n, &c, w);
+    return svg_draw_shape(n, &c, w);
 }
 
 /* The root's width/height/viewBox -> the matrix from user units to mm. */
@@ -108,7 +110,8 @@ static int root_matrix(const xmlNode *root, cg_mat *m, svg_walk *w)
     const char *names[2] = {"width", "height"};
     int have[2] = {0, 0};
     for (int i = 0; i < 2; i++) {
-        if (get_attr(root, names[i], buf, sizeof buf) != 0 || strchr(buf, '%'))
+        if (svg_get_attr(root, names[i], buf, sizeof buf) != 0 ||
+            strchr(buf, '%'))
             continue;
         if (svg_length_mm(buf, &size[i], sub, sizeof sub) != GF_OK) {
             snprintf(w->msg, w->msglen, "<svg %s>: %s", names[i], sub);
@@ -118,7 +121,7 @@ static int root_matrix(const xmlNode *root, cg_mat *m, svg_walk *w)
     }
     *m = cg_mat_identity();
     m->a = m->d = PX_MM;
-    if (get_attr(root, "viewBox", buf, sizeof buf) != 0)
+    if (svg_get_attr(root, "viewBox", buf, sizeof buf) != 0)
         return GF_OK;
     if (svg_numbers(buf, vb, 4) != 4 || !(vb[2] > 0) || !(vb[3] > 0)) {
         snprintf(w->msg, w->msglen,
@@ -130,8 +133,9 @@ static int root_matrix(const xmlNode *root, cg_mat *m, svg_walk *w)
     double sx = have[0] ? size[0] / vb[2] : have[1] ? size[1] / vb[3] : PX_MM;
     double sy = have[1] ? size[1] / vb[3] : sx;
     double tx = 0, ty = 0;
-    int stretch = get_attr(root, "preserveAspectRatio", buf, sizeof buf) == 0 &&
-                  strncmp(buf, "none", 4) == 0;
+    int stretch =
+        svg_get_attr(root, "preserveAspectRatio", buf, sizeof buf) == 0 &&
+        strncmp(buf, "none", 4) == 0;
     if (have[0] && have[1] && !stretch && sx != sy) {
         /* The default xMidYMid meet: uniform scale, centred. */
         double s = fmin(sx, sy);
@@ -181,7 +185,7 @@ int svg_load_mem(cg_design *d, const void *buf, size_t len, char *msg,
         goto out;
     }
     xmlNode *root = xmlDocGetRootElement(doc);
-    if (!root || !is_name(root, "svg")) {
+    if (!root || !svg_is_name(root, "svg")) {
         snprintf(msg, msglen, "not an SVG document (root element <%s>)",
                  root ? (const char *)root->name : "none");
         goto out;
@@ -189,7 +193,7 @@ int svg_load_mem(cg_design *d, const void *buf, size_t len, char *msg,
     int hidden;
     if ((rc = svg_css_load(&css, root, msg, msglen)) != GF_OK ||
         (rc = root_matrix(root, &c.m, &w)) != GF_OK ||
-        (rc = element_ctx(root, &c, &hidden, &w)) != GF_OK)
+        (rc = svg_element_ctx(root, &c, &hidden, &w)) != GF_OK)
         goto out;
     w.root = root;
     rc = hidden ? GF_OK : walk_children(root, c, 0, &w);

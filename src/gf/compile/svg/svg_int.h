@@ -48,24 +48,24 @@ typedef struct svg_walk {
 } svg_walk;
 
 /* Attributes (svg_attr.c). */
-int is_name(const xmlNode *n, const char *name);
+int svg_is_name(const xmlNode *n, const char *name);
 /* Copies attribute `name` into buf; 0 when present. */
-int get_attr(const xmlNode *n, const char *name, char *buf, size_t buflen);
+int svg_get_attr(const xmlNode *n, const char *name, char *buf, size_t buflen);
 /* Finds `prop` in a declaration list ("a:b; c:d"); copies its value. */
 int svg_style_get(const char *style, const char *prop, char *buf,
                   size_t buflen);
 /* A presentation property: style attribute, then sheet, then attribute. */
-int get_prop(const xmlNode *n, const char *prop, char *buf, size_t buflen,
-             const svg_css *css);
+int svg_get_prop(const xmlNode *n, const char *prop, char *buf, size_t buflen,
+                 const svg_css *css);
 /* A length attribute in user units (px); `def` when absent. */
-int get_len(const xmlNode *n, const char *name, double def, double *out,
-            svg_walk *w);
+int svg_get_len(const xmlNode *n, const char *name, double def, double *out,
+                svg_walk *w);
 /* Applies an element's transform, stroke and visibility to `c`. */
-int element_ctx(const xmlNode *n, svg_ctx *c, int *hidden, svg_walk *w);
+int svg_element_ctx(const xmlNode *n, svg_ctx *c, int *hidden, svg_walk *w);
 
 /* Shapes (svg_shapes.c). */
-int is_shape(const xmlNode *n);
-int draw_shape(const xmlNode *n, const svg_ctx *c, svg_walk *w);
+int svg_is_shape(const xmlNode *n);
+int svg_draw_shape(const xmlNode *n, const svg_ctx *c, svg_walk *w);
 
 /* Elements drawn through others (svg_use.c). */
 /* The viewport matrix of a nested <svg> or a <symbol>: x/y from `n`, the

@@ -12,9 +12,10 @@
 static int shape_rect(const xmlNode *n, cg_builder *b, svg_walk *w)
 {
     double x, y, wd, ht, rx, ry;
-    if (get_len(n, "x", 0, &x, w) || get_len(n, "y", 0, &y, w) ||
-        get_len(n, "width", 0, &wd, w) || get_len(n, "height", 0, &ht, w) ||
-        get_len(n, "rx", -1, &rx, w) || get_len(n, "ry", -1, &ry, w))
+    if (svg_get_len(n, "x", 0, &x, w) || svg_get_len(n, "y", 0, &y, w) ||
+        svg_get_len(n, "width", 0, &wd, w) ||
+        svg_get_len(n, "height", 0, &ht, w) ||
+        svg_get_len(n, "rx", -1, &rx, w) || svg_get_len(n, "ry", -1, &ry, w))
         return GF_EINVAL;
     if (wd < 0 || ht < 0) {
         snprintf(w->msg, w->msglen, "line %d: <rect> with a negative size",
@@ -46,10 +47,11 @@ static int shape_ellipse(const xmlNode *n, cg_builder *b, svg_walk *w,
                          int circle)
 {
     double cx, cy, rx, ry;
-    if (get_len(n, "cx", 0, &cx, w) || get_len(n, "cy", 0, &cy, w))
+    if (svg_get_len(n, "cx", 0, &cx, w) || svg_get_len(n, "cy", 0, &cy, w))
         return GF_EINVAL;
-    if (circle ? get_len(n, "r", 0, &rx, w)
-               : (get_len(n, "rx", 0, &rx, w) || get_len(n, "ry", 0, &ry, w)))
+    if (circle ? svg_get_len(n, "r", 0, &rx, w)
+               : (svg_get_len(n, "rx", 0, &rx, w) ||
+                  svg_get_len(n, "ry", 0, &ry, w)))
         return GF_EINVAL;
     if (circle)
         ry = rx;
@@ -70,8 +72,8 @@ static int shape_ellipse(const xmlNode *n, cg_builder *b, svg_walk *w,
 static int shape_line(const xmlNode *n, cg_builder *b, svg_walk *w)
 {
     double x1, y1, x2, y2;
-    if (get_len(n, "x1", 0, &x1, w) || get_len(n, "y1", 0, &y1, w) ||
-        get_len(n, "x2", 0, &x2, w) || get_len(n, "y2", 0, &y2, w))
+    if (svg_get_len(n, "x1", 0, &x1, w) || svg_get_len(n, "y1", 0, &y1, w) ||
+        svg_get_len(n, "x2", 0, &x2, w) || svg_get_len(n, "y2", 0, &y2, w))
         return GF_EINVAL;
     cgb_move(b, (cg_pt){x1, y1});
     cgb_line(b, (cg_pt){x2, y2});
@@ -120,23 +122,23 @@ static int shape_path(const xmlNode *n, cg_builder *b, svg_walk *w)
     return rc;
 }
 
-int draw_shape(const xmlNode *n, const svg_ctx *c, svg_walk *w)
+int svg_draw_shape(const xmlNode *n, const svg_ctx *c, svg_walk *w)
 {
     cg_builder b;
     int rc;
     cgb_init(&b, w->d, c->m, c->rgb);
-    if (is_name(n, "path"))
+    if (svg_is_name(n, "path"))
         rc = shape_path(n, &b, w);
-    else if (is_name(n, "rect"))
+    else if (svg_is_name(n, "rect"))
         rc = shape_rect(n, &b, w);
-    else if (is_name(n, "circle"))
+    else if (svg_is_name(n, "circle"))
         rc = shape_ellipse(n, &b, w, 1);
-    else if (is_name(n, "ellipse"))
+    else if (svg_is_name(n, "ellipse"))
         rc = shape_ellipse(n, &b, w, 0);
-    else if (is_name(n, "line"))
+    else if (svg_is_name(n, "line"))
         rc = shape_line(n, &b, w);
     else
-        rc = shape_points(n, &b, w, is_name(n, "polygon"));
+        rc = shape_points(n, &b, w, svg_is_name(n, "polygon"));
     /* The builder's own error (too many points, no memory) can also come
      * back through the shape parser, which has no words for it. */
     int frc = cgb_finish(&b);
@@ -154,12 +156,12 @@ int draw_shape(const xmlNode *n, const svg_ctx *c, svg_walk *w)
     return rc;
 }
 
-int is_shape(const xmlNode *n)
+int svg_is_shape(const xmlNode *n)
 {
     static const char *const shapes[] = {
         "path", "rect", "circle", "ellipse", "line", "polyline", "polygon"};
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
-        if (is_name(n, shapes[i]))
+        if (svg_is_name(n, shapes[i]))
             return 1;
     return 0;
 }

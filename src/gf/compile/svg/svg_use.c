@@ -53,7 +53,7 @@ const xmlNode *svg_use_target(const xmlNode *use, svg_walk *w)
 {
     char ref[256];
     const xmlNode *t = NULL;
-    if (get_attr(use, "href", ref, sizeof ref) != 0 || ref[0] != '#') {
+    if (svg_get_attr(use, "href", ref, sizeof ref) != 0 || ref[0] != '#') {
         snprintf(w->msg, w->msglen,
                  "line %d: <use> needs href=\"#id\" of an "
                  "element in this document",
@@ -76,9 +76,9 @@ static int viewport_len(const xmlNode *n, const char *name, double *out,
 {
     char buf[128];
     *out = -1;
-    if (get_attr(n, name, buf, sizeof buf) != 0 || strchr(buf, '%'))
+    if (svg_get_attr(n, name, buf, sizeof buf) != 0 || strchr(buf, '%'))
         return GF_OK;
-    return get_len(n, name, -1, out, w);
+    return svg_get_len(n, name, -1, out, w);
 }
 
 int svg_viewport(const xmlNode *n, const xmlNode *size, cg_mat *m, svg_walk *w)
@@ -86,12 +86,13 @@ int svg_viewport(const xmlNode *n, const xmlNode *size, cg_mat *m, svg_walk *w)
     char buf[256];
     double x = 0, y = 0, wd, ht, vb[4];
     int rc;
-    if ((rc = get_len(n, "x", 0, &x, w)) || (rc = get_len(n, "y", 0, &y, w)) ||
+    if ((rc = svg_get_len(n, "x", 0, &x, w)) ||
+        (rc = svg_get_len(n, "y", 0, &y, w)) ||
         (rc = viewport_len(size, "width", &wd, w)) ||
         (rc = viewport_len(size, "height", &ht, w)))
         return rc;
     *m = (cg_mat){1, 0, 0, 1, x, y};
-    if (get_attr(n, "viewBox", buf, sizeof buf) != 0)
+    if (svg_get_attr(n, "viewBox", buf, sizeof buf) != 0)
         return GF_OK;
     if (svg_numbers(buf, vb, 4) != 4 || !(vb[2] > 0) || !(vb[3] > 0)) {
         snprintf(w->msg, w->msglen,
@@ -102,8 +103,9 @@ int svg_viewport(const xmlNode *n, const xmlNode *size, cg_mat *m, svg_walk *w)
     }
     double sx = wd > 0 ? wd / vb[2] : ht > 0 ? ht / vb[3] : 1;
     double sy = ht > 0 ? ht / vb[3] : sx, tx = x, ty = y;
-    int stretch = get_attr(n, "preserveAspectRatio", buf, sizeof buf) == 0 &&
-                  strncmp(buf, "none", 4) == 0;
+    int stretch =
+        svg_get_attr(n, "preserveAspectRatio", buf, sizeof buf) == 0 &&
+        strncmp(buf, "none", 4) == 0;
     if (wd > 0 && ht > 0 && !stretch && sx != sy) {
         double s = fmin(sx, sy); /* xMidYMid meet */
         tx += (wd - vb[2] * s) / 2;
