@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "cloud.h"
+#include "gf/version.h"
 #include "log.h"
 #include "server.h"
 
@@ -17,7 +18,8 @@ static void usage(FILE *out)
                  "[--data DIR] [--public-url URL] ...\n"
                  "       gfcloud machine add --serial N [--password HEX]\n"
                  "       gfcloud machine list | remove --serial N\n"
-                 "       gfcloud apikey create | list | revoke ID\n\n");
+                 "       gfcloud apikey create | list | revoke ID\n"
+                 "       gfcloud --help | --version\n\n");
     cfg_print_help(out);
 }
 
@@ -59,6 +61,10 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
+            return 0;
+        }
+        if (strcmp(argv[i], "--version") == 0) {
+            printf("gfcloud %s\n", GF_VERSION);
             return 0;
         }
     }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "gf/version.h"
 
 #ifndef GFM_DEFAULT_IMAGES
 #define GFM_DEFAULT_IMAGES "tests/fixtures/img"
@@ -246,7 +247,8 @@ void cfg_usage(FILE *out)
             "usage: gfmachine [--config FILE] --server URL [--status URL] "
             "--serial N --password HEX [--KEY VALUE ...]\n       gfmachine "
             "press [--control PATH | --serial N]\n       gfmachine lid "
-            "open|close [--control PATH | --serial N]\n\nEvery key below can "
+            "open|close [--control PATH | --serial N]\n       gfmachine "
+            "--help | --version\n\nEvery key below can "
             "be set in the INI file (key_name = VALUE, any section)\nor as "
             "--key-name VALUE (dashes or underscores):\n");
     for (size_t k = 0; k < N_KEYS; k++) {
@@ -276,6 +278,10 @@ static int cfg_flags(cfg *c, int argc, char **argv, char *err, size_t errlen)
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             cfg_usage(stdout);
+            return 1;
+        }
+        if (strcmp(a, "--version") == 0) {
+            printf("gfmachine %s\n", GF_VERSION);
             return 1;
         }
         if (strncmp(a, "--", 2) != 0) {

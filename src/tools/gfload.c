@@ -16,6 +16,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "gf/version.h"
 #include "gfload.h"
 
 #define GL_TICK_US      (100 * LWS_US_PER_MS)
@@ -48,6 +49,7 @@ static void gl_usage(FILE *f)
                "              [--rate PER_S] [--duration S] [--play-delay MS]\n"
                "              [--image FILE.jpg] [--ca-file PEM] [--insecure]\n"
                "              [--json] [--verbose]\n"
+               "       gfload --help | --version\n"
                "Machines are serials S..S+N-1; FILE holds `serial password` "
                "lines\n(the serial with or without its S). --duration 0 runs "
                "until SIGINT.\n");
@@ -132,6 +134,10 @@ static int gl_parse(int argc, char **argv, gl_opts *o)
         {"json", 0, 0, 'j'},          {"verbose", 0, 0, 'v'},
         {"help", 0, 0, 'h'},          {0, 0, 0, 0}};
     int c, rc = 0;
+    if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+        printf("gfload %s\n", GF_VERSION);
+        exit(0);
+    }
     o->rate = 200;
     o->machines = -1;
     while (rc == 0 && (c = getopt_long(argc, argv, "", lo, NULL)) != -1) {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gf/version.h"
 #include "gfpuls_cmds.h"
 #include "gfpuls_util.h"
 
@@ -22,6 +23,7 @@ static const char *const main_help =
     "  line | gen       write a straight move (-o FILE)\n"
     "  compile          a design (SVG/PNG) to a pulse file\n"
     "  render           a pulse file to a preview PNG\n"
+    "  --version        the version of gfpuls\n"
     "Exit status: 0 ok, 2 usage, 3 I/O, 6 over a size cap, 40..51 a\n"
     "pulse-file error (see gfpuls validate --help).\n";
 
@@ -46,6 +48,10 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
         !strcmp(argv[1], "help")) {
         fputs(main_help, stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("gfpuls %s\n", GF_VERSION);
         return 0;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
