@@ -8,7 +8,6 @@
  * file. SIGTERM/SIGINT stop the loop; everything is closed in order. */
 #include "server.h"
 
-#include <libgen.h>
 #include <libwebsockets.h>
 #include <limits.h>
 #include <stdio.h>
@@ -16,6 +15,8 @@
 #include <unistd.h>
 
 #include "files.h"
+#include "gf/data.h"
+#include "gf/error.h"
 #include "http.h"
 #include "ingest.h"
 #include "log.h"
@@ -41,24 +42,15 @@ static struct lws_protocols protocols[] = {
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
-/* Find the hunt file: config, else next to the binary, else ../share. */
+/* Find the hunt file: config, else the bundled one (next to the binary,
+ * else ../share/gfcloud: gf/data.h). */
 static int find_hunt(cloud *c, char *out, size_t outlen)
 {
-    char exe[PATH_MAX], dir[PATH_MAX];
     if (c->cfg.hunt_file[0]) {
         snprintf(out, outlen, "%s", c->cfg.hunt_file);
         return access(out, R_OK);
     }
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (n <= 0)
-        return -1;
-    exe[n] = '\0';
-    snprintf(dir, sizeof(dir), "%s", dirname(exe));
-    int n1 = snprintf(out, outlen, "%s/hunt.puls", dir);
-    if (n1 > 0 && (size_t)n1 < outlen && access(out, R_OK) == 0)
-        return 0;
-    int n2 = snprintf(out, outlen, "%s/../share/gfcloud/hunt.puls", dir);
-    if (n2 < 0 || (size_t)n2 >= outlen)
+    if (gf_data_path("hunt.puls", out, outlen) != GF_OK)
         return -1;
     return access(out, R_OK);
 }

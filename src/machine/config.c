@@ -8,16 +8,14 @@
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
+#include "gf/data.h"
 #include "gf/version.h"
-
-#ifndef GFM_DEFAULT_IMAGES
-#define GFM_DEFAULT_IMAGES "tests/fixtures/img"
-#endif
 
 typedef enum cfg_kind { K_STR, K_SERIAL, K_I64, K_DBL, K_INT } cfg_kind;
 
@@ -47,7 +45,9 @@ static const cfg_key cfg_keys[] = {
     KEY("head_id", K_I64, head_id, "head hardware id (HEid)"),
     KEY("head_serial", K_I64, head_serial, "head serial (HEsn)"),
     KEY("head_fw", K_I64, head_fw, "head firmware version (HEfv)"),
-    KEY("images", K_STR, images, "folder with the emulated camera JPEGs"),
+    KEY("images", K_STR, images,
+        "folder with the emulated camera JPEGs (default: images next to the "
+        "binary or in ../share/gfcloud)"),
     KEY("lid_image", K_STR, lid_image, "lid camera file in the images folder"),
     KEY("head_image", K_STR, head_image, "head camera file in the folder"),
     KEY("speed", K_DBL, speed,
@@ -94,7 +94,10 @@ void cfg_defaults(cfg *c)
     c->fw_version = strdup("2.6.0-2228");
     c->app_version = strdup("0000000000000000000000000000000000000000");
     c->head_id = c->head_serial = c->head_fw = -1;
-    c->images = strdup(GFM_DEFAULT_IMAGES);
+    char images[PATH_MAX];
+    /* Not found: keep the install path, so the start-up error names it. */
+    gf_data_path("images", images, sizeof(images));
+    c->images = strdup(images);
     c->lid_image = strdup("HOME_1.jpg");
     c->head_image = strdup("HEAD_NO_LASER_.230.jpg");
     c->speed = 1;

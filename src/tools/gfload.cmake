@@ -4,3 +4,4 @@ add_executable(gfload gfload.c gfload_machine.c gfload_act.c gfload_http.c
   gfload_report.c gfload_jpeg.c)
 target_link_libraries(gfload PRIVATE gf_proto gf_core gfnet PkgConfig::JANSSON PkgConfig::LWS
   JPEG::JPEG)
+install(TARGETS gfload RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
