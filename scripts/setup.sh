@@ -8,7 +8,7 @@ packages=(
   build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
   libwebsockets-dev libssl-dev libjansson-dev zlib1g-dev libsqlite3-dev sqlite3
   libsodium-dev libinih-dev libcmocka-dev
-  libxml2-dev libpng-dev libjpeg-dev
+  libxml2-dev libpng-dev libjpeg-dev help2man
   python3 python3-websocket curl openssl
 )
 
