@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "compile_job.h"
+#include "gf/grow.h"
 
 #define CJ_MAX_SVG   (64u * 1024 * 1024)
 #define CJ_MAX_CELLS (64u * 1024 * 1024) /* dithered cells of one image */
@@ -177,12 +178,9 @@ static void image_size(const ra_gray *g, double *w, double *h)
 static int push_image(gf_job *j, const cj_image *im)
 {
     if (j->nimg == j->imgcap) {
-        size_t cap = j->imgcap ? j->imgcap * 2 : 4;
-        cj_image *n = realloc(j->img, cap * sizeof *n);
-        if (!n)
-            return GF_ENOMEM;
-        j->img = n;
-        j->imgcap = cap;
+        int rc = gf_grow(&j->img, &j->imgcap, sizeof *j->img, 4, SIZE_MAX);
+        if (rc != GF_OK)
+            return rc;
     }
     j->img[j->nimg++] = *im;
     return GF_OK;

@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "compile_int.h"
+#include "gf/grow.h"
 
 #define CO_MAX_FILE  (1024 * 1024)
 #define CO_MAX_RULES 4096
@@ -48,14 +49,9 @@ int co_set(co_table *t, uint32_t rgb, const gf_op *op)
         }
     }
     if (t->count == t->cap) {
-        if (t->cap >= CO_MAX_RULES)
-            return GF_ETOOBIG;
-        size_t cap = t->cap ? t->cap * 2 : 8;
-        co_rule *n = realloc(t->rules, cap * sizeof *n);
-        if (!n)
-            return GF_ENOMEM;
-        t->rules = n;
-        t->cap = cap;
+        int rc = gf_grow(&t->rules, &t->cap, sizeof *t->rules, 8, CO_MAX_RULES);
+        if (rc != GF_OK)
+            return rc;
     }
     t->rules[t->count].rgb = rgb;
     t->rules[t->count].op = *op;

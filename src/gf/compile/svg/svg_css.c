@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gf/grow.h"
 #include "svg_int.h"
 
 #define CSS_MAX_TEXT  (1024 * 1024)
@@ -43,14 +44,10 @@ static int add_rule(svg_css *css, const char *sel, size_t n, int is_class,
                     const char *decl, size_t dlen)
 {
     if (css->count == css->cap) {
-        if (css->cap >= CSS_MAX_RULES)
-            return GF_ETOOBIG;
-        size_t cap = css->cap ? css->cap * 2 : 16;
-        svg_rule *r = realloc(css->rules, cap * sizeof *r);
-        if (!r)
-            return GF_ENOMEM;
-        css->rules = r;
-        css->cap = cap;
+        int rc = gf_grow(&css->rules, &css->cap, sizeof *css->rules, 16,
+                         CSS_MAX_RULES);
+        if (rc != GF_OK)
+            return rc;
     }
     svg_rule *r = &css->rules[css->count];
     r->decl = malloc(dlen + 1);

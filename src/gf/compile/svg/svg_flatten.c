@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "gf/grow.h"
 #include "svg_geom.h"
 
 void cg_design_free(cg_design *d)
@@ -29,16 +30,12 @@ static void push_mm(cg_builder *b, cg_pt p)
         return;
     }
     if (d->npts == d->ptcap) {
-        size_t cap = d->ptcap ? d->ptcap * 2 : 256;
-        if (cap > CG_MAX_POINTS)
-            cap = CG_MAX_POINTS;
-        cg_pt *n = realloc(d->pts, cap * sizeof *n);
-        if (!n) {
-            b->err = GF_ENOMEM;
+        int rc =
+            gf_grow(&d->pts, &d->ptcap, sizeof *d->pts, 256, CG_MAX_POINTS);
+        if (rc != GF_OK) {
+            b->err = rc;
             return;
         }
-        d->pts = n;
-        d->ptcap = cap;
     }
     d->pts[d->npts++] = p;
 }
@@ -81,14 +78,12 @@ void cgb_move(cg_builder *b, cg_pt p)
     if (b->err)
         return;
     if (d->npolys == d->polycap) {
-        size_t cap = d->polycap ? d->polycap * 2 : 64;
-        cg_poly *n = realloc(d->polys, cap * sizeof *n);
-        if (!n) {
-            b->err = GF_ENOMEM;
+        int rc =
+            gf_grow(&d->polys, &d->polycap, sizeof *d->polys, 64, SIZE_MAX);
+        if (rc != GF_OK) {
+            b->err = rc;
             return;
         }
-        d->polys = n;
-        d->polycap = cap;
     }
     d->polys[d->npolys].first = d->npts;
     d->polys[d->npolys].count = 0;
