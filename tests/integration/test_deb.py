@@ -53,6 +53,7 @@ class DebTest(unittest.TestCase):
             want += ["/usr/share/man/man1/%s.1.gz" % b for b in BINARIES]
         want += ["/usr/lib/systemd/system/gfcloud.service",
                  "/usr/lib/systemd/system/gfmachine@.service",
+                 "/usr/lib/sysusers.d/gfcloud.conf",
                  "/usr/share/gfcloud/hunt.puls",
                  "/usr/share/gfcloud/images/HOME_1.jpg",
                  "/usr/share/gfcloud/images/HEAD_NO_LASER_.230.jpg",
@@ -68,6 +69,22 @@ class DebTest(unittest.TestCase):
         with open(os.path.join(self.root, "usr", "lib", "systemd", "system",
                                "gfcloud.service")) as f:
             self.assertIn("\nExecStart=/usr/bin/gfcloud serve ", f.read())
+
+    def test_postinst_makes_the_user(self):
+        control = os.path.join(self.tmp, "control")
+        run("dpkg-deb", "-e", self.deb, control)
+        postinst = os.path.join(control, "postinst")
+        self.assertTrue(os.access(postinst, os.X_OK))
+        with open(postinst) as f:
+            self.assertIn("systemd-sysusers gfcloud.conf", f.read())
+        sysusers = shutil.which("systemd-sysusers")
+        if not sysusers:
+            self.skipTest("no systemd-sysusers")
+        # What postinst runs, applied to the unpacked root only.
+        os.makedirs(os.path.join(self.root, "etc"), exist_ok=True)
+        run(sysusers, "--root=" + self.root)
+        with open(os.path.join(self.root, "etc", "passwd")) as f:
+            self.assertRegex(f.read(), r"(?m)^gfcloud:x:\d+:\d+:")
 
     def test_depends_covers_every_library(self):
         depends = run("dpkg-deb", "-f", self.deb, "Depends")

@@ -95,12 +95,17 @@ class InstallTest(unittest.TestCase):
         self.assertEqual(cloud["ExecStart"], [
             "%s/bin/gfcloud serve --data /var/lib/gfcloud $GFCLOUD_OPTS"
             % self.prefix])
-        for k, v in (("DynamicUser", "yes"), ("StateDirectory", "gfcloud"),
+        for k, v in (("User", "gfcloud"), ("StateDirectory", "gfcloud"),
                      ("ProtectSystem", "strict"), ("NoNewPrivileges", "yes"),
                      ("ProtectHome", "yes"), ("PrivateTmp", "yes"),
                      ("CapabilityBoundingSet", "")):
             self.assertEqual(cloud[k], [v], k)
         self.assertGreaterEqual(int(cloud["LimitNOFILE"][0]), 65536)
+        # ... and the user it names is made by systemd-sysusers.
+        with open(self.at("lib", "sysusers.d", "gfcloud.conf")) as f:
+            users = [line.split() for line in f
+                     if line.strip() and not line.startswith("#")]
+        self.assertEqual([u[:2] for u in users], [["u", "gfcloud"]])
         machine = self.directives(self.unit("gfmachine@.service"))
         exec_start = machine["ExecStart"][0]
         self.assertTrue(exec_start.startswith(
