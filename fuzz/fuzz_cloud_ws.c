@@ -108,7 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (serial != 77 && !m)
         abort();
     json_decref(m);
-    json_decref(store_events(fz_cloud.store, serial, 0, 5));
-    json_decref(store_logs(fz_cloud.store, serial, 0, 5));
+    json_decref(store_event_list(fz_cloud.store, serial, 0, 5));
+    json_decref(store_log_list(fz_cloud.store, serial, 0, 5));
     return 0;
 }

@@ -16,7 +16,7 @@ static int apikey_create(cloud *c)
     auth_random_hex(hex);
     snprintf(key, sizeof(key), "gfk_%s", hex);
     auth_hash_secret(c->auth, key, h);
-    if (store_apikey_add(c->store, h, cloud_now(), &id) != 0) {
+    if (store_apikey_add(c->store, h, cloud_now(), &id) != STORE_OK) {
         fprintf(stderr, "gfcloud: cannot store the key (database error)\n");
         return 1;
     }
@@ -53,12 +53,12 @@ static int apikey_revoke(cloud *c, int argc, char **argv)
         fprintf(stderr, "usage: gfcloud apikey revoke ID\n");
         return 2;
     }
-    int rc = store_apikey_revoke(c->store, id);
-    if (rc == 1) {
+    store_rc rc = store_apikey_revoke(c->store, id);
+    if (rc == STORE_NOT_FOUND) {
         fprintf(stderr, "gfcloud: no API key %lld\n", id);
         return 1;
     }
-    if (rc != 0)
+    if (rc != STORE_OK)
         return 1;
     printf("revoked %lld\n", id);
     return 0;

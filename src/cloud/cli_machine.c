@@ -37,13 +37,13 @@ static int machine_add(cloud *c, int argc, char **argv)
     }
     uint8_t h[AUTH_HASH_LEN];
     auth_hash_secret(c->auth, pw, h);
-    int rc = store_machine_add(c->store, serial, h, cloud_now());
-    if (rc == 1) {
+    store_rc rc = store_machine_add(c->store, serial, h, cloud_now());
+    if (rc == STORE_ALREADY) {
         fprintf(stderr, "gfcloud: machine S%llu already exists\n",
                 (unsigned long long)serial);
         return 1;
     }
-    if (rc != 0) {
+    if (rc != STORE_OK) {
         fprintf(stderr, "gfcloud: cannot add machine (database error)\n");
         return 1;
     }
@@ -83,13 +83,13 @@ static int machine_remove(cloud *c, int argc, char **argv)
         fprintf(stderr, "gfcloud: machine remove needs --serial N\n");
         return 2;
     }
-    int rc = store_machine_remove(c->store, serial);
-    if (rc == 1) {
+    store_rc rc = store_machine_remove(c->store, serial);
+    if (rc == STORE_NOT_FOUND) {
         fprintf(stderr, "gfcloud: no machine S%llu\n",
                 (unsigned long long)serial);
         return 1;
     }
-    if (rc != 0)
+    if (rc != STORE_OK)
         return 1;
     printf("removed S%llu\n", (unsigned long long)serial);
     return 0;

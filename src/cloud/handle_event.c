@@ -20,19 +20,20 @@ static void settings_report(cloud *c, uint64_t serial, const gf_msg *m)
     if (!m->settings || gf_settings_report_form(m->settings, &full) != 0) {
         log_msg(LOG_WARN, "S%llu: settings:completed without a valid report",
                 (unsigned long long)serial);
-        store_machine_malformed(c->store, serial);
+        store_machine_count_malformed(c->store, serial);
         return;
     }
     char *values = NULL;
     if (full)
         values =
             json_dumps(json_object_get(m->settings, "values"), JSON_COMPACT);
-    store_machine_settings(c->store, serial, values, full ? "full" : "empty");
+    store_machine_set_settings(c->store, serial, values,
+                               full ? "full" : "empty");
     /* A full report comes from a fresh machine process: wherever the head
      * was, we no longer know it until a homing sequence runs. The empty
      * form keeps the position we hold (unknown stays unknown). */
     if (full)
-        store_machine_head(c->store, serial, "unknown");
+        store_machine_set_head(c->store, serial, "unknown");
     free(values);
 }
 

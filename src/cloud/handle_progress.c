@@ -25,6 +25,6 @@ void handle_progress(cloud *c, uint64_t serial, const gf_msg *m)
     char *text = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     if (text)
-        store_machine_progress(c->store, serial, text);
+        store_machine_set_progress(c->store, serial, text);
     free(text);
 }

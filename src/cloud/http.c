@@ -151,7 +151,7 @@ int http_machine_auth(cloud *c, struct lws *wsi, http_req *r)
         return -1;
     }
     int rc = auth_token_check(c->auth, tok, cloud_now(), &r->serial);
-    if (rc == 0 && store_machine_hash(c->store, r->serial, h) != 0)
+    if (rc == 0 && store_machine_get_hash(c->store, r->serial, h) != 0)
         rc = -1; /* the machine was removed */
     if (rc != 0) {
         http_error(wsi, r, 401, rc == -2 ? "token_expired" : "unauthorized",
@@ -171,7 +171,7 @@ int http_api_auth(cloud *c, struct lws *wsi, http_req *r)
         return -1;
     }
     auth_hash_secret(c->auth, key, h);
-    if (store_apikey_valid(c->store, h) != 1) {
+    if (store_apikey_check(c->store, h) != STORE_OK) {
         http_error(wsi, r, 401, "unauthorized", "unknown or revoked API key");
         return -1;
     }
@@ -394,7 +394,7 @@ static int confirm_upgrade(cloud *c, struct lws *wsi)
         return refuse_upgrade(wsi, 401, "bad_token",
                               "unknown, used or expired ws_token");
     /* `gfcloud machine remove` since the sign-in: no session. */
-    if (store_machine_hash(c->store, serial, h) != 0)
+    if (store_machine_get_hash(c->store, serial, h) != 0)
         return refuse_upgrade(wsi, 401, "unknown_machine",
                               "the machine is no longer registered");
     return 0;

@@ -142,7 +142,7 @@ static int action_post_done(cloud *c, struct lws *wsi, http_req *r)
                           "body must be a JSON object");
     }
     uint8_t h[AUTH_HASH_LEN];
-    if (store_machine_hash(c->store, r->serial, h) != 0) {
+    if (store_machine_get_hash(c->store, r->serial, h) != 0) {
         json_decref(o);
         return http_error(wsi, r, 404, "no_machine", "no such machine");
     }
@@ -169,8 +169,9 @@ static int machine_page(cloud *c, struct lws *wsi, http_req *r, uint64_t serial,
     long limit = urlarg_long(wsi, "limit=", 100, LIST_MAX);
     if (since < 0 || limit < 0)
         return http_error(wsi, r, 400, "bad_query", "since/limit malformed");
-    json_t *rows = events ? store_events(c->store, serial, since, (int)limit)
-                          : store_logs(c->store, serial, since, (int)limit);
+    json_t *rows = events
+                       ? store_event_list(c->store, serial, since, (int)limit)
+                       : store_log_list(c->store, serial, since, (int)limit);
     if (!rows)
         return http_error(wsi, r, 500, "internal", "database error");
     size_t n = json_array_size(rows);
@@ -188,7 +189,7 @@ static int machine_route(cloud *c, struct lws *wsi, http_req *r, api_segs *g)
     if (cloud_parse_serial(g->s[3], &serial) != 0)
         return http_error(wsi, r, 404, "no_machine", "no such machine");
     uint8_t h[AUTH_HASH_LEN];
-    if (store_machine_hash(c->store, serial, h) != 0)
+    if (store_machine_get_hash(c->store, serial, h) != 0)
         return http_error(wsi, r, 404, "no_machine", "no such machine");
     if (g->n == 4)
         return r->method == LWSHUMETH_GET
@@ -235,13 +236,13 @@ static int action_route(cloud *c, struct lws *wsi, http_req *r, api_segs *g)
     if (g->n == 5 && strcmp(g->s[4], "cancel") == 0) {
         if (r->method != LWSHUMETH_POST)
             return http_error(wsi, r, 405, "method_not_allowed", "use POST");
-        int rc = sched_cancel(c->sched, id);
-        if (rc == 1)
+        store_rc rc = sched_cancel(c->sched, id);
+        if (rc == STORE_NOT_FOUND)
             return http_error(wsi, r, 404, "no_action", "no such action");
-        if (rc == 2)
+        if (rc == STORE_ALREADY)
             return http_error(wsi, r, 409, "already_finished",
                               "the action has already finished");
-        if (rc != 0)
+        if (rc != STORE_OK)
             return http_error(wsi, r, 500, "internal", "database error");
         return http_reply_json(wsi, r, 200, store_action_json(c->store, id));
     }

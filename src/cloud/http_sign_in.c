@@ -27,7 +27,7 @@ static int check(cloud *c, const signin_creds *cr, uint64_t serial)
 {
     uint8_t want[AUTH_HASH_LEN], got[AUTH_HASH_LEN];
     /* Hash even for an unknown serial so both answers cost the same. */
-    int known = store_machine_hash(c->store, serial, want) == 0;
+    int known = store_machine_get_hash(c->store, serial, want) == 0;
     auth_hash_secret(c->auth, cr->password, got);
     return known && auth_is_password(cr->password) &&
            auth_hash_equal(want, got);

@@ -61,17 +61,17 @@ static void image_reply(cloud *c, struct lws *wsi, http_req *r, void *ctx,
         return;
     }
     store_begin(c->store);
-    int used = store_action_upload_use(c->store, ij->action_id);
-    if (used == 0)
+    store_rc used = store_action_upload_use(c->store, ij->action_id);
+    if (used == STORE_OK)
         store_image_add(c->store, ij->action_id, ij->serial, ij->type, ij->blob,
                         (int64_t)ij->len, cloud_now());
-    if (store_commit(c->store) != 0 || used < 0) {
+    if (store_commit(c->store) != STORE_OK || used == STORE_ERROR) {
         int full = store_last_full(c->store);
         http_error(wsi, r, full ? 507 : 500, full ? "disk_full" : "internal",
                    "cannot store the image");
         return;
     }
-    if (used == 1) {
+    if (used == STORE_ALREADY) {
         http_error(wsi, r, 409, "already_uploaded",
                    "this upload URL was used already");
         return;

@@ -81,11 +81,11 @@ int joblock_prepare(cloud *c, struct lws *wsi, http_req *r, store_action *a)
         return http_error(wsi, r, 400, "serial_too_large",
                           "MCsn holds 32 bits; cannot lock the job file"),
                -1;
-    int rc = store_file_lock_get(c->store, a->file, a->serial, blob);
-    if (rc == 0)
+    store_rc rc = store_file_lock_get(c->store, a->file, a->serial, blob);
+    if (rc == STORE_OK)
         return 0;
     struct lock_job *lj = calloc(1, sizeof(*lj));
-    if (rc < 0 || !lj ||
+    if (rc == STORE_ERROR || !lj ||
         blobs_path(c->blobs, a->file, lj->src, sizeof(lj->src)) != 0) {
         free(lj);
         return http_error(wsi, r, 500, "internal", "cannot lock the job file"),
@@ -107,5 +107,6 @@ int joblock_blob(cloud *c, const char *file, uint64_t serial, char blob[65])
     }
     if (f.mcsn != 0)
         return -1;
-    return store_file_lock_get(c->store, file, serial, blob) == 0 ? 0 : -1;
+    return store_file_lock_get(c->store, file, serial, blob) == STORE_OK ? 0
+                                                                         : -1;
 }

@@ -159,7 +159,7 @@ static void job_lost(struct mstate *m)
 {
     const gf_action_spec *spec = gf_action_lookup(m->type);
     if (spec && spec->kind == GF_KIND_PULSE)
-        store_machine_head(m->s->c->store, m->serial, "unknown");
+        store_machine_set_head(m->s->c->store, m->serial, "unknown");
 }
 
 static void on_deadline(lws_sorted_usec_list_t *sul)
@@ -180,7 +180,7 @@ static void on_deadline(lws_sorted_usec_list_t *sul)
         store_action_finish(st, id, "failed", "timed out", cloud_now());
     }
     /* Whatever the head did, we no longer know where it is (§10). */
-    store_machine_head(st, m->serial, "unknown");
+    store_machine_set_head(st, m->serial, "unknown");
     store_commit(st);
     clear_inflight(m);
     sched_kick(m->s, m->serial);
@@ -196,7 +196,7 @@ static void lost_session(struct mstate *m)
                             "machine disconnected", cloud_now());
         /* A sync action has nothing left running to stop. */
         if (!spec || spec->kind != GF_KIND_SYNC)
-            store_action_cancel_pending(st, m->inflight, 1);
+            store_action_set_cancel_pending(st, m->inflight, 1);
         job_lost(m);
         store_commit(st);
         clear_inflight(m);
@@ -208,7 +208,7 @@ static void cancel_one(void *ud, int64_t id, const char *type)
 {
     struct mstate *m = ud;
     send_cancel(m, id, type);
-    store_action_cancel_pending(m->s->c->store, id, 0);
+    store_action_set_cancel_pending(m->s->c->store, id, 0);
 }
 
 /* `gfcloud machine remove` is another process writing the store: the
@@ -232,7 +232,8 @@ static void on_recheck(lws_sorted_usec_list_t *sul)
     uint8_t h[AUTH_HASH_LEN];
     for (int i = 0; i < BUCKETS; i++) {
         for (struct mstate *m = s->b[i]; m; m = m->next) {
-            if (m->sess && store_machine_hash(s->c->store, m->serial, h) == 1) {
+            if (m->sess &&
+                store_machine_get_hash(s->c->store, m->serial, h) == 1) {
                 log_msg(LOG_INFO, "S%llu: machine removed; closing its session",
                         (unsigned long long)m->serial);
                 ws_end(m->sess, 4001, "machine removed");
@@ -256,7 +257,7 @@ void sched_connected(sched *s, uint64_t serial, ws_session *sess)
     }
     m->sess = sess;
     m->stage = -1;
-    store_machine_seen(s->c->store, serial, cloud_now());
+    store_machine_set_seen(s->c->store, serial, cloud_now());
     store_action_each_cancel_pending(s->c->store, serial, cancel_one, m);
     store_action a = {0};
     a.serial = serial;
@@ -334,7 +335,7 @@ static int dispatch(struct mstate *m, store_action *a)
                    ? -1
                    : -2;
     }
-    store_action_sent(st, a->id, cloud_now());
+    store_action_mark_sent(st, a->id, cloud_now());
     ws_send(m->sess, line);
     free(line);
     m->inflight = a->id;
@@ -404,7 +405,7 @@ static void advance(struct mstate *m, const char *event)
         return;
     if (stage > m->stage) {
         m->stage = stage;
-        store_action_stage(m->s->c->store, m->inflight, stage);
+        store_action_set_stage(m->s->c->store, m->inflight, stage);
         arm(m, stage_deadline(m, stage));
     } else if (stage < 0) {
         const gf_deadline *d = gf_action_event_deadline(spec, event);
@@ -438,11 +439,11 @@ void sched_on_event(sched *s, uint64_t serial, const gf_msg *msg)
     sched_kick(s, serial);
 }
 
-int sched_cancel(sched *s, int64_t action_id)
+store_rc sched_cancel(sched *s, int64_t action_id)
 {
     store_action a;
-    int rc = store_action_get(s->c->store, action_id, &a);
-    if (rc != 0)
+    store_rc rc = store_action_get(s->c->store, action_id, &a);
+    if (rc != STORE_OK)
         return rc;
     struct mstate *m = find(s, a.serial, 0);
     if (strcmp(a.state, "queued") == 0) {
@@ -450,16 +451,16 @@ int sched_cancel(sched *s, int64_t action_id)
                                  "cancelled before it was sent", cloud_now());
     } else if (m && m->inflight == a.id && !m->cancelling) {
         send_cancel(m, a.id, a.type);
-        store_action_state(s->c->store, a.id, "cancelling");
+        store_action_set_state(s->c->store, a.id, "cancelling");
         m->cancelling = 1;
         double grace = (double)s->c->cfg.cancel_grace;
         if (s->c->cfg.deadline_seconds > 0)
             grace = s->c->cfg.deadline_seconds;
         arm(m, grace);
     } else if (m && m->inflight == a.id) {
-        rc = 0; /* already cancelling */
+        rc = STORE_OK; /* already cancelling */
     } else {
-        rc = 2;
+        rc = STORE_ALREADY;
     }
     store_action_free(&a);
     return rc;

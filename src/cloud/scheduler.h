@@ -7,6 +7,7 @@
 
 #include "cloud.h"
 #include "gf/message.h"
+#include "store.h"
 #include "ws.h"
 
 typedef struct sched sched;
@@ -24,8 +25,10 @@ void sched_disconnected(sched *s, uint64_t serial, ws_session *sess);
 void sched_kick(sched *s, uint64_t serial);
 /* The tracker: an event arrived (already recorded). */
 void sched_on_event(sched *s, uint64_t serial, const gf_msg *m);
-/* Operator cancel: 0 ok, 1 no such action, 2 already finished, -1 error. */
-int sched_cancel(sched *s, int64_t action_id);
+/* Operator cancel: STORE_OK (cancelled, or cancelling already),
+ * STORE_NOT_FOUND (no such action), STORE_ALREADY (finished already),
+ * STORE_ERROR. */
+store_rc sched_cancel(sched *s, int64_t action_id);
 /* The action in flight for `serial`, or 0. */
 int64_t sched_inflight(sched *s, uint64_t serial);
 /* Live state for the API: {"online":..,"current_action":..,"stage":..}. */

@@ -1,9 +1,12 @@
 /* store.h - gfcloud's durable state, behind a narrow interface so that a
  * second backend (PostgreSQL, store_pg.c) can sit beside store_sqlite.c.
  *
- * Calls return 0 on success, 1 for "not found" / "already" where noted, and
- * -1 on a database error (logged). Lists come back as jansson values ready
- * for the REST API (new references). */
+ * Calls return a store_rc: STORE_OK, one of the two named misses where a
+ * call's comment says so, or STORE_ERROR on a database error (logged).
+ * Counts (reconcile, each_cancel_pending) are >= 0 or STORE_ERROR. Lists
+ * come back as jansson values ready for the REST API (new references),
+ * NULL on a database error. Setters are named for what they do
+ * (set_, mark_, count_). */
 #ifndef CLOUD_STORE_H
 #define CLOUD_STORE_H
 
@@ -12,6 +15,15 @@
 #include <stdint.h>
 
 typedef struct store store;
+
+/* Like libgf's gf_err, negative is an error; the misses are positive
+ * because they are answers, not failures (a 404, a 409, "already there"). */
+typedef enum store_rc {
+    STORE_ERROR = -1,    /* database error (logged, counted if a write) */
+    STORE_OK = 0,        /* done, or found */
+    STORE_NOT_FOUND = 1, /* no such row */
+    STORE_ALREADY = 2,   /* already there, or already so: nothing changed */
+} store_rc;
 
 typedef struct store_action {
     int64_t id;
@@ -27,12 +39,12 @@ typedef struct store_action {
 
 void store_action_free(store_action *a); /* frees params only */
 
-int store_open(store **out, const char *path, int sync_full, char *err,
-               size_t errlen);
+store_rc store_open(store **out, const char *path, int sync_full, char *err,
+                    size_t errlen);
 void store_close(store *s);
 /* Group hot-path writes (one WebSocket frame) into one transaction. */
-int store_begin(store *s);
-int store_commit(store *s);
+store_rc store_begin(store *s);
+store_rc store_commit(store *s);
 /* Writes that failed since the store opened (each one is also logged), and
  * whether the last failure was a full disk (SQLITE_FULL or an I/O error):
  * an HTTP caller answers 507 "disk_full" then, 500 otherwise. */
@@ -40,58 +52,65 @@ uint64_t store_lost_writes(const store *s);
 int store_last_full(const store *s);
 
 /* machines */
-int store_machine_add(store *s, uint64_t serial, const uint8_t hash[32],
-                      int64_t now); /* 1: exists */
-int store_machine_hash(store *s, uint64_t serial, uint8_t hash[32]); /* 1 */
-int store_machine_remove(store *s, uint64_t serial);                 /* 1 */
+store_rc store_machine_add(store *s, uint64_t serial, const uint8_t hash[32],
+                           int64_t now); /* ALREADY: exists */
+store_rc store_machine_get_hash(store *s, uint64_t serial,
+                                uint8_t hash[32]);        /* NOT_FOUND */
+store_rc store_machine_remove(store *s, uint64_t serial); /* NOT_FOUND */
 json_t *store_machine_list(store *s);
 json_t *store_machine_get(store *s, uint64_t serial); /* NULL: none */
-int store_machine_seen(store *s, uint64_t serial, int64_t now);
-int store_machine_progress(store *s, uint64_t serial, const char *json);
-int store_machine_settings(store *s, uint64_t serial, const char *values,
-                           const char *form);
-int store_machine_head(store *s, uint64_t serial, const char *head);
-int store_machine_malformed(store *s, uint64_t serial);
+store_rc store_machine_set_seen(store *s, uint64_t serial, int64_t now);
+store_rc store_machine_set_progress(store *s, uint64_t serial,
+                                    const char *json);
+store_rc store_machine_set_settings(store *s, uint64_t serial,
+                                    const char *values, const char *form);
+store_rc store_machine_set_head(store *s, uint64_t serial, const char *head);
+store_rc store_machine_count_malformed(store *s, uint64_t serial);
 
 /* API keys */
-int store_apikey_add(store *s, const uint8_t hash[32], int64_t now,
-                     int64_t *id);
-int store_apikey_valid(store *s, const uint8_t hash[32]); /* 1 valid */
+store_rc store_apikey_add(store *s, const uint8_t hash[32], int64_t now,
+                          int64_t *id);
+store_rc
+store_apikey_check(store *s,
+                   const uint8_t hash[32]); /* NOT_FOUND: unknown or revoked */
 json_t *store_apikey_list(store *s);
-int store_apikey_revoke(store *s, int64_t id); /* 1: no such key */
+store_rc store_apikey_revoke(store *s, int64_t id); /* NOT_FOUND */
 
 /* actions */
-int store_action_add(store *s, store_action *a);               /* sets a->id */
-int store_action_get(store *s, int64_t id, store_action *out); /* 1 */
-/* Oldest queued action for `serial` (higher priority first). 1: none. */
-int store_action_next(store *s, uint64_t serial, store_action *out);
-int store_action_sent(store *s, int64_t id, int64_t now);
-int store_action_stage(store *s, int64_t id, int stage);
-int store_action_state(store *s, int64_t id, const char *state);
-int store_action_finish(store *s, int64_t id, const char *state,
-                        const char *reason, int64_t now);
-int store_action_cancel_pending(store *s, int64_t id, int pending);
+store_rc store_action_add(store *s, store_action *a); /* sets a->id */
+store_rc store_action_get(store *s, int64_t id,
+                          store_action *out); /* NOT_FOUND */
+/* Oldest queued action for `serial` (higher priority first). NOT_FOUND:
+ * none. */
+store_rc store_action_next(store *s, uint64_t serial, store_action *out);
+store_rc store_action_mark_sent(store *s, int64_t id, int64_t now);
+store_rc store_action_set_stage(store *s, int64_t id, int stage);
+store_rc store_action_set_state(store *s, int64_t id, const char *state);
+store_rc store_action_finish(store *s, int64_t id, const char *state,
+                             const char *reason, int64_t now);
+store_rc store_action_set_cancel_pending(store *s, int64_t id, int pending);
 typedef void (*store_action_cb)(void *ud, int64_t id, const char *type);
 int store_action_each_cancel_pending(store *s, uint64_t serial,
                                      store_action_cb cb, void *ud);
 /* After a restart: every sent/cancelling action becomes interrupted with a
- * cancel pending. Returns the count or -1. */
+ * cancel pending. Returns the count or STORE_ERROR. */
 int store_action_reconcile(store *s, int64_t now);
-/* The signed upload URL is single use: 0 first time, 1 used already. */
-int store_action_upload_use(store *s, int64_t id);
+/* The signed upload URL is single use: OK the first time, ALREADY once
+ * used (or for no such action). */
+store_rc store_action_upload_use(store *s, int64_t id);
 json_t *store_action_json(store *s, int64_t id); /* with events; NULL */
 json_t *store_action_list(store *s, uint64_t serial, int limit);
 
 /* what machines send */
-int store_event_add(store *s, uint64_t serial, int has_action,
-                    int64_t action_id, int64_t seq, int64_t ts,
-                    const char *event, const char *level, const char *log,
-                    int64_t now);
-int store_log_add(store *s, uint64_t serial, int64_t seq, int64_t ts,
-                  const char *level, const char *text, int64_t now);
-json_t *store_logs(store *s, uint64_t serial, int64_t since, int limit);
+store_rc store_event_add(store *s, uint64_t serial, int has_action,
+                         int64_t action_id, int64_t seq, int64_t ts,
+                         const char *event, const char *level, const char *log,
+                         int64_t now);
+store_rc store_log_add(store *s, uint64_t serial, int64_t seq, int64_t ts,
+                       const char *level, const char *text, int64_t now);
+json_t *store_log_list(store *s, uint64_t serial, int64_t since, int limit);
 /* Every event of a machine (with or without an action), oldest first. */
-json_t *store_events(store *s, uint64_t serial, int64_t since, int limit);
+json_t *store_event_list(store *s, uint64_t serial, int64_t since, int limit);
 
 /* job files and images */
 typedef struct store_file {
@@ -100,18 +119,20 @@ typedef struct store_file {
     int64_t stfr;
     uint64_t mcsn; /* the serial the job is locked to, 0 = any */
 } store_file;
-int store_file_add(store *s, const char *id, const store_file *f, int64_t now);
-int store_file_get(store *s, const char *id, store_file *out); /* 1 */
+store_rc store_file_add(store *s, const char *id, const store_file *f,
+                        int64_t now);
+store_rc store_file_get(store *s, const char *id,
+                        store_file *out); /* NOT_FOUND */
 /* The copy of unlocked job file `file` locked to machine `serial`
  * (files_lock_copy): made once per (file, serial), then reused. */
-int store_file_lock_add(store *s, const char *file, uint64_t serial,
-                        const char *blob, int64_t now);
-int store_file_lock_get(store *s, const char *file, uint64_t serial,
-                        char blob[65]); /* 1: none yet */
-int store_image_add(store *s, int64_t action_id, uint64_t serial,
-                    const char *type, const char *blob, int64_t size,
-                    int64_t now);
-int store_image_latest(store *s, uint64_t serial, const char *type,
-                       char blob[65]); /* 1 */
+store_rc store_file_lock_add(store *s, const char *file, uint64_t serial,
+                             const char *blob, int64_t now);
+store_rc store_file_lock_get(store *s, const char *file, uint64_t serial,
+                             char blob[65]); /* NOT_FOUND: none yet */
+store_rc store_image_add(store *s, int64_t action_id, uint64_t serial,
+                         const char *type, const char *blob, int64_t size,
+                         int64_t now);
+store_rc store_image_latest(store *s, uint64_t serial, const char *type,
+                            char blob[65]); /* NOT_FOUND */
 
 #endif

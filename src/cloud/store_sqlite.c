@@ -130,63 +130,63 @@ static sqlite3_stmt *stmt(store *s, const char *sql)
     return st;
 }
 
-/* Run a statement that returns no rows; 0 or -1. */
-static int done(store *s, sqlite3_stmt *st)
+/* Run a statement that returns no rows; STORE_OK or STORE_ERROR. */
+static store_rc done(store *s, sqlite3_stmt *st)
 {
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) {
         write_failed(s, rc, sqlite3_errmsg(s->db));
-        return -1;
+        return STORE_ERROR;
     }
-    return 0;
+    return STORE_OK;
 }
 
-/* Run `q` (one parameter, `key`) that changes at most one row: 0 changed,
- * 1 no such row (or already so), -1 error. */
-static int change_one(store *s, const char *q, int64_t key)
+/* Run `q` (one parameter, `key`) that changes at most one row: STORE_OK
+ * changed, `miss` when no row changed (none, or already so), STORE_ERROR. */
+static store_rc change_one(store *s, const char *q, int64_t key, store_rc miss)
 {
     sqlite3_stmt *st = stmt(s, q);
     if (!st)
-        return -1;
+        return STORE_ERROR;
     sqlite3_bind_int64(st, 1, key);
-    if (done(s, st) != 0)
-        return -1;
-    return sqlite3_changes(s->db) == 1 ? 0 : 1;
+    if (done(s, st) != STORE_OK)
+        return STORE_ERROR;
+    return sqlite3_changes(s->db) == 1 ? STORE_OK : miss;
 }
 
 /* "UPDATE ... SET col = ?1 WHERE key = ?2" for one row of machines or
  * actions: the value first, the key (serial or id) second. */
-static int set_int(store *s, const char *q, int64_t key, int64_t v)
+static store_rc set_int(store *s, const char *q, int64_t key, int64_t v)
 {
     sqlite3_stmt *st = stmt(s, q);
     if (!st)
-        return -1;
+        return STORE_ERROR;
     sqlite3_bind_int64(st, 1, v);
     sqlite3_bind_int64(st, 2, key);
     return done(s, st);
 }
 
-static int set_text(store *s, const char *q, int64_t key, const char *v)
+static store_rc set_text(store *s, const char *q, int64_t key, const char *v)
 {
     sqlite3_stmt *st = stmt(s, q);
     if (!st)
-        return -1;
+        return STORE_ERROR;
     sqlite3_bind_text(st, 1, v, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, key);
     return done(s, st);
 }
 
-static int exec(store *s, const char *sql)
+static store_rc exec(store *s, const char *sql)
 {
     char *msg = NULL;
     int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
         write_failed(s, rc, msg ? msg : "error");
         sqlite3_free(msg);
-        return -1;
+        return STORE_ERROR;
     }
-    return 0;
+    return STORE_OK;
 }
 
 static int seed_action_ids(store *s)
@@ -196,21 +196,21 @@ static int seed_action_ids(store *s)
                             "sqlite_sequence WHERE name = 'actions')";
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->db, q, -1, &st, NULL) != SQLITE_OK)
-        return -1;
+        return STORE_ERROR;
     sqlite3_bind_int64(st, 1, ACTION_ID_BASE);
     int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
     sqlite3_finalize(st);
     return rc;
 }
 
-int store_open(store **out, const char *path, int sync_full, char *err,
-               size_t errlen)
+store_rc store_open(store **out, const char *path, int sync_full, char *err,
+                    size_t errlen)
 {
     *out = NULL;
     store *s = calloc(1, sizeof(*s));
     if (!s) {
         snprintf(err, errlen, "out of memory");
-        return -1;
+        return STORE_ERROR;
     }
     if (sqlite3_open(path, &s->db) != SQLITE_OK) {
         snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
@@ -227,10 +227,10 @@ int store_open(store **out, const char *path, int sync_full, char *err,
         goto fail;
     }
     *out = s;
-    return 0;
+    return STORE_OK;
 fail:
     store_close(s);
-    return -1;
+    return STORE_ERROR;
 }
 
 void store_close(store *s)
@@ -243,65 +243,65 @@ void store_close(store *s)
     free(s);
 }
 
-int store_begin(store *s)
+store_rc store_begin(store *s)
 {
     if (s->in_tx++ > 0)
-        return 0;
+        return STORE_OK;
     return exec(s, "BEGIN");
 }
 
-int store_commit(store *s)
+store_rc store_commit(store *s)
 {
     if (s->in_tx == 0 || --s->in_tx > 0)
-        return 0;
-    if (exec(s, "COMMIT") == 0)
-        return 0;
+        return STORE_OK;
+    if (exec(s, "COMMIT") == STORE_OK)
+        return STORE_OK;
     /* SQLite may leave the transaction open after a failed COMMIT (a full
      * disk): end it, or every later BEGIN fails and nothing recovers. */
     if (!sqlite3_get_autocommit(s->db) &&
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
         log_msg(LOG_ERR, "store: rollback failed: %s", sqlite3_errmsg(s->db));
-    return -1;
+    return STORE_ERROR;
 }
 
 /* ---- machines ---------------------------------------------------------- */
 
-int store_machine_add(store *s, uint64_t serial, const uint8_t hash[32],
-                      int64_t now)
+store_rc store_machine_add(store *s, uint64_t serial, const uint8_t hash[32],
+                           int64_t now)
 {
     static const char q[] = "INSERT OR IGNORE INTO machines(serial, pw_hash, "
                             "created) VALUES(?, ?, ?)";
     sqlite3_stmt *st = stmt(s, q);
     if (!st)
-        return -1;
+        return STORE_ERROR;
     sqlite3_bind_int64(st, 1, (int64_t)serial);
     sqlite3_bind_blob(st, 2, hash, 32, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, now);
-    if (done(s, st) != 0)
-        return -1;
-    return sqlite3_changes(s->db) == 1 ? 0 : 1;
+    if (done(s, st) != STORE_OK)
+        return STORE_ERROR;
+    return sqlite3_changes(s->db) == 1 ? STORE_OK : STORE_ALREADY;
 }
 
-int store_machine_hash(store *s, uint64_t serial, uint8_t hash[32])
+store_rc store_machine_get_hash(store *s, uint64_t serial, uint8_t hash[32])
 {
     static const char q[] = "SELECT pw_hash FROM machines WHERE serial = ?";
     sqlite3_stmt *st = stmt(s, q);
     if (!st)
-        return -1;
+        return STORE_ERROR;
     sqlite3_bind_int64(st, 1, (int64_t)serial);
-    int rc = 1;
+    store_rc rc = STORE_NOT_FOUND;
     if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32) {
         memcpy(hash, sqlite3_column_blob(st, 0), 32);
-        rc = 0;
+        rc = STORE_OK;
     }
     sqlite3_reset(st);
     return rc;
 }
 
-int store_machine_remove(store *s, uint64_t serial)
+store_rc store_machine_remove(store *s, uint64_t serial)
 {
     static const char q[] = "DELETE FROM machines WHERE serial = ?";
-    return change_one(s, q, (int64_t)serial);
+    return change_one(s, q, (int64_t)serial, STORE_NOT_FOUND);
 }
 
 static json_t *col_json(sqlite3_stmt *st, int i)
@@ -417,41 +417,41 @@ json_t *store_machine_get(store *s, uint64_t serial)
     return o;
 }
 
-int store_machine_seen(store *s, uint64_t serial, int64_t now)
+store_rc store_machine_set_seen(store *s, uint64_t serial, int64_t now)
 {
     static const char q[] = "UPDATE machines SET last_seen = ? WHERE serial "
                             "= ?";
     return set_int(s, q, (int64_t)serial, now);
 }
 
-int store_machine_progress(store *s, uint64_t serial, const char *json)
+store_rc store_machine_set_progress(store *s, uint64_t serial, const char *json)
 {
     static const char q[] = "UPDATE machines SET progress = ? WHERE serial "
                             "= ?";
     return set_text(s, q, (int64_t)serial, json);
 }
 
-int store_machine_settings(store *s, uint64_t serial, const char *values,
-                           const char *form)
+store_rc store_machine_set_settings(store *s, uint64_t serial,
+                                    const char *values, const char *form)
 {
     static const char q[] = "UPDATE machines SET settings = coalesce(?, "
                             "settings), settings_form = ? WHERE serial = ?";
     sqlite3_stmt *st = stmt(s, q);
     if (!st)
-        return -1;
+        return STORE_ERROR;
     sqlite3_bind_text(st, 1, values, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, form, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, (int64_t)serial);
     return done(s, st);
 }
 
-int store_machine_head(store *s, uint64_t serial, const char *head)
+store_rc store_machine_set_head(store *s, uint64_t serial, const char *head)
 {
     static const char q[] = "UPDATE machines SET head = ? WHERE serial = ?";
     return set_text(s, q, (int64_t)serial, head);
 }
 
-int store_machine_malformed(store *s, uint64_t serial)
+store_rc store_machine_count_malformed(store *s, uint64_t serial)
 {
     static const char q[] = "UPDATE machines SET malformed = malformed + ? "
                             "WHERE serial = ?";
@@ -460,21 +460,22 @@ int store_machine_malformed(store *s, uint64_t serial)
 
 /* ---- API keys ---------------------------------------------------------- */
 
-int store_apikey_add(store *s, const uint8_t hash[32], int64_t now, int64_t *id)
+store_rc store_apikey_add(store *s, const uint8_t hash[32], int64_t now,
+                          int64_t *id)
 {
     static const char q[] = "INSERT INTO apikeys(hash, created) VALUES(?, ?)";
     sqlite3_stmt *st = stmt(s, q);
     if (!st)
-        return -1;
+        return STORE_ERROR;
     sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, now);
-    if (done(s, st) != 0)
-        return -1;
+    if (done(s, st) != STORE_OK)
+        return STORE_ERROR;
     *id = sqlite3_last_insert_rowid(s->db);
-    return 0;
+    return STORE_OK;
 }
 
-int store_apikey_valid(store *s, const uint8_t hash[32])
+store_rc store_apikey_check(store *s, const uint8_t hash[32])
 {
     /* An equality lookup on a keyed hash of a 256-bit secret: the timing of
      * the index search reveals nothing usable about the key itself. */
@@ -482,11 +483,11 @@ int store_apikey_valid(store *s, const uint8_t hash[32])
                             "revoked = 0";
     sqlite3_stmt *st = stmt(s, q);
     if (!st)
-        return -1;
+        return STORE_ERROR;
     sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
-    int ok = sqlite3_step(st) == SQLITE_ROW;
+    store_rc rc = sqlite3_step(st) == SQLITE_ROW ? STORE_OK : STORE_NOT_FOUND;
     sqlite3_reset(st);
-    return ok;
+    return rc;
 }
 
 json_t *store_apikey_list(store *s)
@@ -508,10 +509,10 @@ json_t *store_apikey_list(store *s)
     return arr;
 }
 
-int store_apikey_revoke(store *s, int64_t id)
+store_rc store_apikey_revoke(store *s, int64_t id)
 {
     static const char q[] = "UPDATE apikeys SET revoked = 1 WHERE id = ?";
-    return change_one(s, q, id);
+    return change_one(s, q, id, STORE_NOT_FOUND);
 }
 
 /* ---- actions ----------------------------------------------------------- */
@@ -522,14 +523,14 @@ void store_action_free(store_action *a)
     a->params = NULL;
 }
 
-int store_action_add(store *s, store_action *a)
+store_rc store_action_add(store *s, store_action *a)
 {
     static const char q[] =
         "INSERT INTO actions(serial, type, state, priority, file, params, "
         "created, expires_at) VALUES(?, ?, 'queued', ?, ?, ?, ?, ?)";
     sqlite3_stmt *st = stmt(s, q);
     if (!st)
-        return -1;
+        return STORE_ERROR;
     sqlite3_bind_int64(st, 1, (int64_t)a->serial);
     sqlite3_bind_text(st, 2, a->type, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 3, strcmp(a->type, "settings") == 0 ? 1 : 0);
@@ -539,11 +540,11 @@ int store_action_add(store *s, store_action *a)
         sqlite3_bind_text(st, 5, a->params, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 6, a->created);
     sqlite3_bind_int64(st, 7, a->expires_at);
-    if (done(s, st) != 0)
-        return -1;
+    if (done(s, st) != STORE_OK)
+        return STORE_ERROR;
     a->id = sqlite3_last_insert_rowid(s->db);
     snprintf(a->state, sizeof(a->state), "queued");
-    return 0;
+    return STORE_OK;
 }
 
 #define ACTION_COLS                                                            \
@@ -570,74 +571,74 @@ static void action_from_row(sqlite3_stmt *st, store_action *a)
     a->expires_at = sqlite3_column_int64(st, 9);
 }
 
-int store_action_get(store *s, int64_t id, store_action *out)
+store_rc store_action_get(store *s, int64_t id, store_action *out)
 {
     static const char q[] = "SELECT " ACTION_COLS " FROM actions WHERE id = ?";
     sqlite3_stmt *st = stmt(s, q);
     if (!st)
-        return -1;
+        return STORE_ERROR;
     sqlite3_bind_int64(st, 1, id);
-    int rc = 1;
+    store_rc rc = STORE_NOT_FOUND;
     if (sqlite3_step(st) == SQLITE_ROW) {
         action_from_row(st, out);
-        rc = 0;
+        rc = STORE_OK;
     }
     sqlite3_reset(st);
     return rc;
 }
 
-int store_action_next(store *s, uint64_t serial, store_action *out)
+store_rc store_action_next(store *s, uint64_t serial, store_action *out)
 {
     static const char q[] =
         "SELECT " ACTION_COLS " FROM actions WHERE serial = ? AND state = "
         "'queued' ORDER BY priority DESC, id LIMIT 1";
     sqlite3_stmt *st = stmt(s, q);
     if (!st)
-        return -1;
+        return STORE_ERROR;
     sqlite3_bind_int64(st, 1, (int64_t)serial);
-    int rc = 1;
+    store_rc rc = STORE_NOT_FOUND;
     if (sqlite3_step(st) == SQLITE_ROW) {
         action_from_row(st, out);
-        rc = 0;
+        rc = STORE_OK;
     }
     sqlite3_reset(st);
     return rc;
 }
 
-int store_action_sent(store *s, int64_t id, int64_t now)
+store_rc store_action_mark_sent(store *s, int64_t id, int64_t now)
 {
     static const char q[] = "UPDATE actions SET state = 'sent', stage = 0, "
                             "sent_at = ? WHERE id = ?";
     return set_int(s, q, id, now);
 }
 
-int store_action_stage(store *s, int64_t id, int stage)
+store_rc store_action_set_stage(store *s, int64_t id, int stage)
 {
     static const char q[] = "UPDATE actions SET stage = ? WHERE id = ?";
     return set_int(s, q, id, stage);
 }
 
-int store_action_cancel_pending(store *s, int64_t id, int pending)
+store_rc store_action_set_cancel_pending(store *s, int64_t id, int pending)
 {
     static const char q[] = "UPDATE actions SET cancel_pending = ? WHERE id "
                             "= ?";
     return set_int(s, q, id, pending);
 }
 
-int store_action_state(store *s, int64_t id, const char *state)
+store_rc store_action_set_state(store *s, int64_t id, const char *state)
 {
     static const char q[] = "UPDATE actions SET state = ? WHERE id = ?";
     return set_text(s, q, id, state);
 }
 
-int store_action_finish(store *s, int64_t id, const char *state,
-                        const char *reason, int64_t now)
+store_rc store_action_finish(store *s, int64_t id, const char *state,
+                             const char *reason, int64_t now)
 {
     static const char q[] = "UPDATE actions SET state = ?, reason = ?, "
                             "finished_at = ? WHERE id = ?";
     sqlite3_stmt *st = stmt(s, q);
     if (!st)
-        return -1;
+        return STORE_ERROR;
     sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
     if (reason)
         sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC);
@@ -653,7 +654,7 @@ int store_action_each_cancel_pending(store *s, uint64_t serial,
                             "AND cancel_pending = 1 ORDER BY id";
     sqlite3_stmt *st = stmt(s, q);
     if (!st)
-        return -1;
+        return STORE_ERROR;
     sqlite3_bind_int64(st, 1, (int64_t)serial);
     /* Collect first: the callback writes to the same table. */
     int64_t ids[64];
@@ -679,18 +680,18 @@ int store_action_reconcile(store *s, int64_t now)
         "('sent', 'cancelling')";
     sqlite3_stmt *st = stmt(s, q);
     if (!st)
-        return -1;
+        return STORE_ERROR;
     sqlite3_bind_int64(st, 1, now);
-    if (done(s, st) != 0)
-        return -1;
+    if (done(s, st) != STORE_OK)
+        return STORE_ERROR;
     return sqlite3_changes(s->db);
 }
 
-int store_action_upload_use(store *s, int64_t id)
+store_rc store_action_upload_use(store *s, int64_t id)
 {
     static const char q[] = "UPDATE actions SET upload_used = 1 WHERE id = ? "
                             "AND upload_used = 0";
-    return change_one(s, q, id);
+    return change_one(s, q, id, STORE_ALREADY);
 }
 
 static json_t *action_events(store *s, int64_t id)
@@ -776,17 +777,17 @@ json_t *store_action_list(store *s, uint64_t serial, int limit)
 
 /* ---- what machines send ------------------------------------------------ */
 
-int store_event_add(store *s, uint64_t serial, int has_action,
-                    int64_t action_id, int64_t seq, int64_t ts,
-                    const char *event, const char *level, const char *log,
-                    int64_t now)
+store_rc store_event_add(store *s, uint64_t serial, int has_action,
+                         int64_t action_id, int64_t seq, int64_t ts,
+                         const char *event, const char *level, const char *log,
+                         int64_t now)
 {
     static const char q[] =
         "INSERT INTO events(serial, action_id, seq, ts, event, level, log, "
         "received) VALUES(?, ?, ?, ?, ?, ?, ?, ?)";
     sqlite3_stmt *st = stmt(s, q);
     if (!st)
-        return -1;
+        return STORE_ERROR;
     sqlite3_bind_int64(st, 1, (int64_t)serial);
     if (has_action)
         sqlite3_bind_int64(st, 2, action_id);
@@ -799,14 +800,14 @@ int store_event_add(store *s, uint64_t serial, int has_action,
     return done(s, st);
 }
 
-int store_log_add(store *s, uint64_t serial, int64_t seq, int64_t ts,
-                  const char *level, const char *text, int64_t now)
+store_rc store_log_add(store *s, uint64_t serial, int64_t seq, int64_t ts,
+                       const char *level, const char *text, int64_t now)
 {
     static const char q[] = "INSERT INTO logs(serial, seq, ts, level, text, "
                             "received) VALUES(?, ?, ?, ?, ?, ?)";
     sqlite3_stmt *st = stmt(s, q);
     if (!st)
-        return -1;
+        return STORE_ERROR;
     sqlite3_bind_int64(st, 1, (int64_t)serial);
     sqlite3_bind_int64(st, 2, seq);
     sqlite3_bind_int64(st, 3, ts);
@@ -816,7 +817,7 @@ int store_log_add(store *s, uint64_t serial, int64_t seq, int64_t ts,
     return done(s, st);
 }
 
-json_t *store_logs(store *s, uint64_t serial, int64_t since, int limit)
+json_t *store_log_list(store *s, uint64_t serial, int64_t since, int limit)
 {
     static const char q[] = "SELECT id, seq, ts, level, text, received FROM "
                             "logs WHERE serial = ? AND id > ? ORDER BY id "
@@ -826,7 +827,7 @@ json_t *store_logs(store *s, uint64_t serial, int64_t since, int limit)
     return page_json(s, q, serial, since, limit, names);
 }
 
-json_t *store_events(store *s, uint64_t serial, int64_t since, int limit)
+json_t *store_event_list(store *s, uint64_t serial, int64_t since, int limit)
 {
     static const char q[] = "SELECT id, action_id, event, seq, ts, level, "
                             "log, received FROM events WHERE serial = ? AND "
@@ -839,13 +840,14 @@ json_t *store_events(store *s, uint64_t serial, int64_t since, int limit)
 
 /* ---- job files and images ---------------------------------------------- */
 
-int store_file_add(store *s, const char *id, const store_file *f, int64_t now)
+store_rc store_file_add(store *s, const char *id, const store_file *f,
+                        int64_t now)
 {
     static const char q[] = "INSERT OR IGNORE INTO files(id, size, payload, "
                             "stfr, mcsn, created) VALUES(?, ?, ?, ?, ?, ?)";
     sqlite3_stmt *st = stmt(s, q);
     if (!st)
-        return -1;
+        return STORE_ERROR;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, f->size);
     sqlite3_bind_int64(st, 3, f->payload);
@@ -855,47 +857,48 @@ int store_file_add(store *s, const char *id, const store_file *f, int64_t now)
     return done(s, st);
 }
 
-int store_file_get(store *s, const char *id, store_file *out)
+store_rc store_file_get(store *s, const char *id, store_file *out)
 {
     static const char q[] = "SELECT size, payload, stfr, mcsn FROM files "
                             "WHERE id = ?";
     sqlite3_stmt *st = stmt(s, q);
     if (!st)
-        return -1;
+        return STORE_ERROR;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    int rc = 1;
+    store_rc rc = STORE_NOT_FOUND;
     if (sqlite3_step(st) == SQLITE_ROW) {
         out->size = sqlite3_column_int64(st, 0);
         out->payload = sqlite3_column_int64(st, 1);
         out->stfr = sqlite3_column_int64(st, 2);
         out->mcsn = (uint64_t)sqlite3_column_int64(st, 3);
-        rc = 0;
+        rc = STORE_OK;
     }
     sqlite3_reset(st);
     return rc;
 }
 
-/* The blob id in the first column of the only row: 0, or 1 for no row. */
-static int one_blob(sqlite3_stmt *st, char blob[65])
+/* The blob id in the first column of the only row: STORE_OK, or
+ * STORE_NOT_FOUND for no row. */
+static store_rc one_blob(sqlite3_stmt *st, char blob[65])
 {
-    int rc = 1;
+    store_rc rc = STORE_NOT_FOUND;
     if (sqlite3_step(st) == SQLITE_ROW) {
         const char *t = (const char *)sqlite3_column_text(st, 0);
         snprintf(blob, 65, "%s", t ? t : "");
-        rc = 0;
+        rc = STORE_OK;
     }
     sqlite3_reset(st);
     return rc;
 }
 
-int store_file_lock_add(store *s, const char *file, uint64_t serial,
-                        const char *blob, int64_t now)
+store_rc store_file_lock_add(store *s, const char *file, uint64_t serial,
+                             const char *blob, int64_t now)
 {
     static const char q[] = "INSERT OR REPLACE INTO file_locks(file, serial, "
                             "blob, created) VALUES(?, ?, ?, ?)";
     sqlite3_stmt *st = stmt(s, q);
     if (!st)
-        return -1;
+        return STORE_ERROR;
     sqlite3_bind_text(st, 1, file, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (int64_t)serial);
     sqlite3_bind_text(st, 3, blob, -1, SQLITE_STATIC);
@@ -903,29 +906,29 @@ int store_file_lock_add(store *s, const char *file, uint64_t serial,
     return done(s, st);
 }
 
-int store_file_lock_get(store *s, const char *file, uint64_t serial,
-                        char blob[65])
+store_rc store_file_lock_get(store *s, const char *file, uint64_t serial,
+                             char blob[65])
 {
     static const char q[] = "SELECT blob FROM file_locks WHERE file = ? AND "
                             "serial = ?";
     sqlite3_stmt *st = stmt(s, q);
     if (!st)
-        return -1;
+        return STORE_ERROR;
     sqlite3_bind_text(st, 1, file, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (int64_t)serial);
     return one_blob(st, blob);
 }
 
-int store_image_add(store *s, int64_t action_id, uint64_t serial,
-                    const char *type, const char *blob, int64_t size,
-                    int64_t now)
+store_rc store_image_add(store *s, int64_t action_id, uint64_t serial,
+                         const char *type, const char *blob, int64_t size,
+                         int64_t now)
 {
     static const char q[] = "INSERT OR REPLACE INTO images(action_id, serial, "
                             "type, blob, size, received) VALUES(?, ?, ?, ?, "
                             "?, ?)";
     sqlite3_stmt *st = stmt(s, q);
     if (!st)
-        return -1;
+        return STORE_ERROR;
     sqlite3_bind_int64(st, 1, action_id);
     sqlite3_bind_int64(st, 2, (int64_t)serial);
     sqlite3_bind_text(st, 3, type, -1, SQLITE_STATIC);
@@ -935,15 +938,15 @@ int store_image_add(store *s, int64_t action_id, uint64_t serial,
     return done(s, st);
 }
 
-int store_image_latest(store *s, uint64_t serial, const char *type,
-                       char blob[65])
+store_rc store_image_latest(store *s, uint64_t serial, const char *type,
+                            char blob[65])
 {
     static const char q[] = "SELECT blob FROM images WHERE serial = ? AND "
                             "type = ? ORDER BY received DESC, action_id DESC "
                             "LIMIT 1";
     sqlite3_stmt *st = stmt(s, q);
     if (!st)
-        return -1;
+        return STORE_ERROR;
     sqlite3_bind_int64(st, 1, (int64_t)serial);
     sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
     return one_blob(st, blob);

@@ -95,7 +95,7 @@ static void on_msg(void *ud, const gf_msg *m, int err, const char *errtext)
     if (err) {
         log_msg(LOG_WARN, "S%llu: malformed message skipped: %s",
                 (unsigned long long)s->serial, errtext ? errtext : "?");
-        store_machine_malformed(s->c->store, s->serial);
+        store_machine_count_malformed(s->c->store, s->serial);
         return;
     }
     switch (m->type) {
@@ -111,7 +111,7 @@ static void on_msg(void *ud, const gf_msg *m, int err, const char *errtext)
     default:
         log_msg(LOG_WARN, "S%llu: unexpected message type from a machine",
                 (unsigned long long)s->serial);
-        store_machine_malformed(s->c->store, s->serial);
+        store_machine_count_malformed(s->c->store, s->serial);
         break;
     }
 }
@@ -120,7 +120,7 @@ void ws_ingest(cloud *c, uint64_t serial, const char *buf, size_t len)
 {
     struct sender from = {c, serial};
     store_begin(c->store);
-    store_machine_seen(c->store, serial, cloud_now());
+    store_machine_set_seen(c->store, serial, cloud_now());
     gf_frame_each(buf, len, on_msg, &from);
     store_commit(c->store);
 }
@@ -197,7 +197,7 @@ static int on_filter(cloud *c, struct lws *wsi, ws_session *s)
         return 1;
     /* The machine may have been removed since it signed in. */
     uint8_t h[AUTH_HASH_LEN];
-    if (store_machine_hash(c->store, s->serial, h) != 0)
+    if (store_machine_get_hash(c->store, s->serial, h) != 0)
         return 1;
     s->wsi = wsi;
     s->c = c;

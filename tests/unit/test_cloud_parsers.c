@@ -146,7 +146,7 @@ static void token_has_one_spelling(void **state)
 
 static int events_of(cloud *c, uint64_t serial)
 {
-    json_t *ev = store_events(c->store, serial, 0, 100);
+    json_t *ev = store_event_list(c->store, serial, 0, 100);
     int n = (int)json_array_size(ev);
     json_decref(ev);
     return n;
@@ -175,7 +175,7 @@ static void frames_reach_the_store(void **state)
         "{\"action_type\":\"print\",\"id\":4}";
     ws_ingest(&c, 5, frame, sizeof(frame) - 1);
     assert_int_equal(events_of(&c, 5), 2);
-    json_t *logs = store_logs(c.store, 5, 0, 10);
+    json_t *logs = store_log_list(c.store, 5, 0, 10);
     assert_int_equal(json_array_size(logs), 1);
     json_decref(logs);
     json_t *m = store_machine_get(c.store, 5);

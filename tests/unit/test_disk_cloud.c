@@ -196,7 +196,7 @@ static void store_full_recovers(void **state)
     assert_int_equal(store_log_add(s, 42, 999, 999, "INFO", "after", 3), 0);
     assert_int_equal(store_commit(s), 0);
     assert_int_equal(store_lost_writes(s), lost);
-    json_t *logs = store_logs(s, 42, 0, 1000);
+    json_t *logs = store_log_list(s, 42, 0, 1000);
     char *dump = json_dumps(logs, JSON_COMPACT);
     assert_non_null(strstr(dump, "\"kept\""));
     assert_non_null(strstr(dump, "\"after\""));
