@@ -4,12 +4,10 @@
 # instrumentation (gf_fuzz_target, fuzz/CMakeLists.txt); ctest fuzzes it for
 # 10 s from the seed corpus in fuzz/corpus/fuzz_message, with a dictionary of
 # the protocol's field names.
-if(GF_FUZZ AND CMAKE_C_COMPILER_ID MATCHES Clang)
-  set(gf_proto_src ${PROJECT_SOURCE_DIR}/src/gf/proto)
-  gf_fuzz_target(fuzz_message
-    SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_message.c
-            ${gf_proto_src}/message.c ${gf_proto_src}/message_emit.c
-            ${gf_proto_src}/catalog.c ${gf_proto_src}/settings_form.c
-    LIBS gf_core PkgConfig::JANSSON
-    ARGS -dict=${CMAKE_CURRENT_LIST_DIR}/fuzz_message.dict)
-endif()
+set(gf_proto_src ${PROJECT_SOURCE_DIR}/src/gf/proto)
+gf_fuzz_target(fuzz_message
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_message.c
+          ${gf_proto_src}/message.c ${gf_proto_src}/message_emit.c
+          ${gf_proto_src}/catalog.c ${gf_proto_src}/settings_form.c
+  LIBS gf_core PkgConfig::JANSSON
+  ARGS -dict=${CMAKE_CURRENT_LIST_DIR}/fuzz_message.dict)
