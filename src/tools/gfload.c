@@ -196,7 +196,9 @@ static int gl_password_ok(const char *p)
 
 static int gl_passwords_file(const char *path)
 {
-    char line[512], serial[64], pw[200];
+    /* pw is the size of gl_machine.password: a longer word is cut, and the
+     * cut word is still longer than gl_password_ok() allows. */
+    char line[512], serial[64], pw[132];
     long found = 0, lineno = 0;
     FILE *f = fopen(path, "r");
     if (!f) {
@@ -205,7 +207,7 @@ static int gl_passwords_file(const char *path)
     }
     while (fgets(line, sizeof(line), f)) {
         lineno++;
-        if (sscanf(line, "%63s %199s", serial, pw) != 2)
+        if (sscanf(line, "%63s %131s", serial, pw) != 2)
             continue;
         const char *s = serial[0] == 'S' ? serial + 1 : serial;
         uint64_t n = strtoull(s, NULL, 10);

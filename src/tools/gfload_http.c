@@ -35,7 +35,8 @@ static void gl_http_finish(gl_machine *m, gl_http *h, const char *err)
     h->wsi = NULL;
     if (!err && h->declared >= 0 && h->got < h->declared)
         err = "transfer ended early";
-    if (err && !h->err[0])
+    /* Callers may pass h->err itself, which is then already in place. */
+    if (err && err != h->err && !h->err[0])
         snprintf(h->err, sizeof(h->err), "%s", err);
     gl_w.st.bytes_down += (uint64_t)h->got;
     if (gl_w.stop)

@@ -109,7 +109,7 @@ static void table_matches_the_tsv(void **st)
     assert_non_null(fgets(line, sizeof line, f)); /* header */
     assert_memory_equal(line, "code\ttype\tin_report\t", 18);
     while (fgets(line, sizeof line, f)) {
-        char *col[7];
+        char *col[7] = {0};
         if (line[0] == '\n')
             continue;
         assert_int_equal(split7(line, col), 7);
