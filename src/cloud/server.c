@@ -19,6 +19,7 @@
 #include "gf/error.h"
 #include "http.h"
 #include "ingest.h"
+#include "listen.h"
 #include "log.h"
 #include "scheduler.h"
 #include "throttle.h"
@@ -55,20 +56,30 @@ static int find_hunt(cloud *c, char *out, size_t outlen)
     return access(out, R_OK);
 }
 
-static void load_hunt(cloud *c)
+/* The bundled hunt file is a convenience: without it hunts need a file.
+ * One named by hunt-file is the operator's choice, so its refusal stops
+ * the start (-1) rather than going by as a warning. */
+static int load_hunt(cloud *c)
 {
     char path[PATH_MAX];
     files_result res;
+    int named = c->cfg.hunt_file[0] != '\0';
     if (find_hunt(c, path, sizeof(path)) != 0) {
+        if (named) {
+            log_msg(LOG_ERR, "hunt-file %s cannot be read", c->cfg.hunt_file);
+            return -1;
+        }
         log_msg(LOG_WARN, "no hunt file found; hunt actions need a file");
-        return;
+        return 0;
     }
     if (files_ingest(c, path, &res) != 0) {
-        log_msg(LOG_WARN, "hunt file %s refused: %s", path, res.err);
-        return;
+        log_msg(named ? LOG_ERR : LOG_WARN, "hunt file %s refused: %s", path,
+                res.err);
+        return named ? -1 : 0;
     }
     memcpy(c->hunt_file_id, res.id, sizeof(c->hunt_file_id));
     log_msg(LOG_INFO, "hunt file %s loaded", path);
+    return 0;
 }
 
 static int write_port_file(const cloud *c, int port)
@@ -86,79 +97,176 @@ static int write_port_file(const cloud *c, int port)
     return rename(tmp, c->cfg.port_file);
 }
 
-static int make_context(cloud *c, const char *host, int port)
+/* The context carries no vhost of its own: one is made per address the
+ * listen setting resolves to (bind_all). */
+static int make_context(cloud *c)
 {
-    static lws_retry_bo_t retry;
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof(info));
     /* Per-session rx buffer: messages bigger than this arrive in pieces and
      * are reassembled in ws.c, so keep it small (memory per session). */
     protocols[1].rx_buffer_size = 4096;
     protocols[1].per_session_data_size = ws_session_size();
-    retry.secs_since_valid_ping = (uint16_t)c->cfg.ping_interval;
-    retry.secs_since_valid_hangup = (uint16_t)(c->cfg.ping_interval * 2 + 10);
-    info.port = port;
-    info.iface = host[0] ? host : NULL;
-    info.protocols = protocols;
+    info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+    if (c->cfg.tls_cert[0])
+        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    info.port = CONTEXT_PORT_NO_LISTEN;
     info.user = c;
     info.max_http_header_data = (unsigned short)c->cfg.max_header;
+    c->lws = lws_create_context(&info);
+    return c->lws ? 0 : -1;
+}
+
+/* One vhost listening on `a`; its bound port, or -1. */
+static int add_vhost(cloud *c, const listen_addr *a, int port, int idx)
+{
+    static lws_retry_bo_t retry;
+    struct lws_context_creation_info info;
+    char name[32];
+    memset(&info, 0, sizeof(info));
+    retry.secs_since_valid_ping = (uint16_t)c->cfg.ping_interval;
+    retry.secs_since_valid_hangup = (uint16_t)(c->cfg.ping_interval * 2 + 10);
+    snprintf(name, sizeof(name), idx ? "listen%d" : "default", idx);
+    info.vhost_name = name;
+    info.port = port;
+    info.iface = a->host[0] ? a->host : NULL;
+    /* An IPv4 address gets an IPv4 socket, not a v4-mapped IPv6 one. */
+    if (a->host[0] && !strchr(a->host, ':'))
+        info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+    info.protocols = protocols;
     info.retry_and_idle_policy = &retry;
-    if (c->cfg.tls_cert[0] && c->cfg.tls_key[0]) {
+    if (c->cfg.tls_cert[0]) {
         info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
         info.ssl_cert_filepath = c->cfg.tls_cert;
         info.ssl_private_key_filepath = c->cfg.tls_key;
     }
-    c->lws = lws_create_context(&info);
-    if (!c->lws)
+    struct lws_vhost *vh = lws_create_vhost(c->lws, &info);
+    if (!vh)
         return -1;
-    c->vhost = lws_get_vhost_by_name(c->lws, "default");
-    return 0;
+    if (!c->vhost)
+        c->vhost = vh;
+    int bound = lws_get_vhost_listen_port(vh);
+    return bound > 0 ? bound : -1;
 }
 
-static int start(cloud *c)
+/* Bind every address of the plan (port 0: the first picks the port, the
+ * others take the same). An address that cannot be bound is logged and
+ * skipped; none at all is an error (one line naming each reason). Returns
+ * the bound port, or -1. */
+/* Why `a` could not be bound, for the one line that says so. */
+static void why_not(const cloud *c, const listen_plan *p, const listen_addr *a,
+                    int port, int e, char *out, size_t outlen)
 {
-    char host[256], err[512];
-    int port = 0;
-    if (cfg_listen_split(&c->cfg, host, sizeof(host), &port) != 0) {
-        log_msg(LOG_ERR, "listen: expected HOST:PORT with a port of 0..65535");
+    char name[300] = "";
+    if (p->n > 1) {
+        listen_name(a->host, port, name, sizeof(name));
+        strcat(name, ": ");
+    }
+    if (e)
+        snprintf(out, outlen, "%s%s", name, strerror(e));
+    else if (c->cfg.tls_cert[0])
+        snprintf(out, outlen,
+                 "%stls-cert %s with tls-key %s refused (not a PEM "
+                 "certificate and its key?)",
+                 name, c->cfg.tls_cert, c->cfg.tls_key);
+    else
+        snprintf(out, outlen, "%slibwebsockets could not listen there", name);
+    /* "Address already in use" reads better mid-sentence in lower case. */
+    if (p->n == 1 && out[0] >= 'A' && out[0] <= 'Z')
+        out[0] = (char)(out[0] - 'A' + 'a');
+}
+
+/* Bind every address of the plan (port 0: the first picks the port, the
+ * others take the same). An address that cannot be bound is logged and
+ * skipped; none at all is an error (one line naming each reason). Returns
+ * the bound port, or -1. */
+static int bind_all(cloud *c, const listen_plan *p)
+{
+    char why[2 * PATH_MAX + 1024] = "", one[2 * PATH_MAX + 400], name[300];
+    int port = p->port, bound = 0;
+    size_t used = 0;
+    for (int i = 0; i < p->n; i++) {
+        const listen_addr *a = &p->addr[i];
+        int e = listen_probe(a, port);
+        int got = e ? -1 : add_vhost(c, a, port, bound);
+        if (got < 0) {
+            why_not(c, p, a, port, e, one, sizeof(one));
+            int w = snprintf(why + used, sizeof(why) - used, "%s%s",
+                             used ? "; " : "", one);
+            if (w > 0 && (size_t)w < sizeof(why) - used)
+                used += (size_t)w;
+            continue;
+        }
+        port = got;
+        bound++;
+        listen_name(a->host, port, name, sizeof(name));
+        log_msg(LOG_INFO, "listening on %s", name);
+    }
+    if (!bound) {
+        log_msg(LOG_ERR, "cannot listen on %s: %s", c->cfg.listen, why);
         return -1;
     }
-    if (cloud_open_data(c, err, sizeof(err)) != 0) {
+    if (used)
+        log_msg(LOG_WARN, "not listening on %s", why);
+    return port;
+}
+
+static void set_public_url(cloud *c, const listen_plan *p, int port)
+{
+    char where[300];
+    if (c->cfg.public_url[0]) {
+        snprintf(c->public_url, sizeof(c->public_url), "%s", c->cfg.public_url);
+        return;
+    }
+    listen_name(p->host[0] ? p->host : "127.0.0.1", port, where, sizeof(where));
+    snprintf(c->public_url, sizeof(c->public_url), "%s://%s",
+             c->cfg.tls_cert[0] ? "https" : "http", where);
+}
+
+/* 0 serving, 2 a setting is wrong or nothing could be bound, 1 otherwise. */
+static int start(cloud *c)
+{
+    char err[512];
+    listen_plan plan;
+    if (cfg_check_serve(&c->cfg, err, sizeof(err)) != 0 ||
+        listen_resolve(c->cfg.listen, &plan, err, sizeof(err)) != 0) {
         log_msg(LOG_ERR, "%s", err);
-        return -1;
+        return 2;
+    }
+    if (cloud_open_data(c, err, sizeof(err)) != 0 ||
+        cloud_lock_data(c, err, sizeof(err)) != 0) {
+        log_msg(LOG_ERR, "%s", err);
+        return 1;
     }
     c->throttle = throttle_new(c->cfg.throttle_window);
     c->sched = sched_new(c);
     c->ingest = ingest_new(c);
     if (!c->throttle || !c->sched || !c->ingest)
-        return -1;
+        return 1;
     int n = store_action_reconcile(c->store, cloud_now());
     if (n > 0)
         log_msg(LOG_INFO,
                 "%d action(s) in flight at the last stop are now "
                 "interrupted",
                 n);
-    load_hunt(c);
-    if (make_context(c, host, port) != 0) {
-        log_msg(LOG_ERR, "cannot listen on %s", c->cfg.listen);
-        return -1;
+    if (load_hunt(c) != 0)
+        return 2;
+    if (make_context(c) != 0) {
+        log_msg(LOG_ERR, "cannot start the event loop");
+        return 1;
     }
-    port = c->vhost ? lws_get_vhost_listen_port(c->vhost) : port;
-    if (c->cfg.public_url[0])
-        snprintf(c->public_url, sizeof(c->public_url), "%s", c->cfg.public_url);
-    else
-        snprintf(c->public_url, sizeof(c->public_url), "%s://%s:%d",
-                 c->cfg.tls_cert[0] ? "https" : "http",
-                 host[0] ? host : "127.0.0.1", port);
+    int port = bind_all(c, &plan);
+    if (port < 0)
+        return 2;
+    set_public_url(c, &plan, port);
     if (write_port_file(c, port) != 0)
         log_msg(LOG_WARN, "cannot write %s", c->cfg.port_file);
-    log_msg(LOG_INFO, "listening on %s:%d", host, port);
     return 0;
 }
 
 int server_run(cloud *c)
 {
-    int rc = 1;
+    int rc;
     g_cloud = c;
     signal(SIGPIPE, SIG_IGN);
     /* Under a file-size limit a write fails with EFBIG (answered 507) rather
@@ -167,8 +275,8 @@ int server_run(cloud *c)
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
     lws_set_log_level(LLL_ERR, NULL);
-    if (start(c) == 0) {
-        rc = 0;
+    rc = start(c);
+    if (rc == 0) {
         while (!c->stop) {
             if (lws_service(c->lws, 0) < 0)
                 break;
