@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "listen.h"
+
 enum key_type { K_STR, K_LONG, K_DOUBLE };
 
 struct key {
@@ -86,6 +88,71 @@ static const struct key keys[] = {
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
+/* Settings whose text has a shape beyond its type: checked when set, so a
+ * wrong value stops the command (naming the file and line when it came
+ * from one) instead of quietly meaning something else. */
+static int one_of(const char *v, const char *const *names, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (strcmp(v, names[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int check_log_level(const char *v, char *err, size_t errlen)
+{
+    static const char *const names[] = {"error", "warn", "info", "debug"};
+    if (one_of(v, names, 4))
+        return 0;
+    snprintf(err, errlen, "log-level: expected error, warn, info or debug");
+    return -1;
+}
+
+static int check_sync(const char *v, char *err, size_t errlen)
+{
+    static const char *const names[] = {"normal", "full"};
+    if (one_of(v, names, 2))
+        return 0;
+    snprintf(err, errlen, "sync: expected normal or full");
+    return -1;
+}
+
+static int check_listen(const char *v, char *err, size_t errlen)
+{
+    char host[256];
+    int port;
+    return listen_parse(v, host, sizeof(host), &port, err, errlen);
+}
+
+static int check_public_url(const char *v, char *err, size_t errlen)
+{
+    if (!*v || strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8) == 0)
+        return 0;
+    snprintf(err, errlen, "public-url: expected an http:// or https:// URL");
+    return -1;
+}
+
+static const struct {
+    const char *name;
+    int (*check)(const char *value, char *err, size_t errlen);
+} checks[] = {
+    {"listen", check_listen},
+    {"log-level", check_log_level},
+    {"sync", check_sync},
+    {"public-url", check_public_url},
+};
+
+static int check_value(const struct key *k, const char *value, char *err,
+                       size_t errlen)
+{
+    for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+        if (strcmp(checks[i].name, k->name) == 0)
+            return checks[i].check(value, err, errlen);
+    }
+    return 0;
+}
+
 static const struct key *key_find(const char *name)
 {
     for (size_t i = 0; i < N_KEYS; i++) {
@@ -118,6 +185,8 @@ static int set_key(cfg *c, const struct key *k, const char *value, char *err,
             snprintf(err, errlen, "%s: value too long", k->name);
             return -1;
         }
+        if (check_value(k, value, err, errlen) != 0)
+            return -1;
         memcpy(base, value, strlen(value) + 1);
         return 0;
     case K_LONG: {
@@ -170,13 +239,14 @@ struct ini_ctx {
     int failed;
 };
 
+/* Returning 0 makes inih report this line's number as the first error. */
 static int on_ini_line(void *user, const char *section, const char *name,
                        const char *value)
 {
     struct ini_ctx *x = user;
     (void)section;
     if (x->failed)
-        return 0;
+        return 1;
     if (cfg_set(x->c, name, value, x->err, x->errlen) != 0) {
         x->failed = 1;
         return 0;
@@ -186,19 +256,23 @@ static int on_ini_line(void *user, const char *section, const char *name,
 
 int cfg_load_file(cfg *c, const char *path, char *err, size_t errlen)
 {
-    struct ini_ctx x = {c, err, errlen, 0};
-    int rc = ini_parse(path, on_ini_line, &x);
-    if (rc == -1) {
-        snprintf(err, errlen, "%s: cannot open", path);
+    char why[256] = "";
+    struct ini_ctx x = {c, why, sizeof(why), 0};
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return -1;
     }
+    int line = ini_parse_file(f, on_ini_line, &x);
+    fclose(f);
+    if (line == 0)
+        return 0;
     if (x.failed)
-        return -1;
-    if (rc != 0) {
-        snprintf(err, errlen, "%s: syntax error on line %d", path, rc);
-        return -1;
-    }
-    return 0;
+        snprintf(err, errlen, "%s:%d: %s", path, line, why);
+    else
+        snprintf(err, errlen, "%s:%d: syntax error (expected key = value)",
+                 path, line);
+    return -1;
 }
 
 /* "--key=value" or "--key value": find the key name and value. */
@@ -221,7 +295,11 @@ static int find_config_flag(cfg *c, int argc, char **argv, char *err,
                             size_t errlen)
 {
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+        if (strcmp(argv[i], "--config") == 0 && i + 1 >= argc) {
+            snprintf(err, errlen, "--config needs a value");
+            return -1;
+        }
+        if (strcmp(argv[i], "--config") == 0)
             return cfg_load_file(c, argv[i + 1], err, errlen);
         if (strncmp(argv[i], "--config=", 9) == 0)
             return cfg_load_file(c, argv[i] + 9, err, errlen);
@@ -278,17 +356,32 @@ void cfg_print_help(FILE *out)
     }
 }
 
-int cfg_listen_split(const cfg *c, char *host, size_t hostlen, int *port)
+/* A file setting names a file we can read: say which and why not. */
+static int readable(const char *key, const char *path, char *err, size_t errlen)
 {
-    const char *colon = strrchr(c->listen, ':');
-    if (!colon || (size_t)(colon - c->listen) >= hostlen)
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "%s %s: %s", key, path, strerror(errno));
         return -1;
-    memcpy(host, c->listen, (size_t)(colon - c->listen));
-    host[colon - c->listen] = '\0';
-    char *end = NULL;
-    long p = strtol(colon + 1, &end, 10);
-    if (end == colon + 1 || *end || p < 0 || p > 65535)
+    }
+    fclose(f);
+    return 0;
+}
+
+int cfg_check_serve(const cfg *c, char *err, size_t errlen)
+{
+    if (!c->tls_cert[0] != !c->tls_key[0]) {
+        snprintf(err, errlen,
+                 "%s is set without %s: TLS needs both (or neither, for "
+                 "plain HTTP)",
+                 c->tls_cert[0] ? "tls-cert" : "tls-key",
+                 c->tls_cert[0] ? "tls-key" : "tls-cert");
         return -1;
-    *port = (int)p;
+    }
+    if (c->tls_cert[0] && (readable("tls-cert", c->tls_cert, err, errlen) ||
+                           readable("tls-key", c->tls_key, err, errlen)))
+        return -1;
+    if (c->hunt_file[0] && readable("hunt-file", c->hunt_file, err, errlen))
+        return -1;
     return 0;
 }

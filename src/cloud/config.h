@@ -41,7 +41,8 @@ typedef struct cfg {
 /* Defaults that work on loopback with ./gfcloud-data. */
 void cfg_defaults(cfg *c);
 
-/* Apply an INI file; returns 0 or -1 with a message in `err`. */
+/* Apply an INI file; returns 0 or -1 with a message in `err` that names
+ * the file and, for a bad line, its number ("FILE:LINE: why"). */
 int cfg_load_file(cfg *c, const char *path, char *err, size_t errlen);
 
 /* Set one key by name from text (flags and INI share this). */
@@ -57,7 +58,8 @@ int cfg_parse_args(cfg *c, int argc, char **argv, char **rest, int *nrest,
 /* Print every key with its default and meaning. */
 void cfg_print_help(FILE *out);
 
-/* Split `listen` into host and port. */
-int cfg_listen_split(const cfg *c, char *host, size_t hostlen, int *port);
+/* What `serve` needs beyond each value's own shape: both halves of the TLS
+ * pair or neither, and readable files where files are named. 0 or -1. */
+int cfg_check_serve(const cfg *c, char *err, size_t errlen);
 
 #endif
