@@ -50,7 +50,7 @@ static int apikey_revoke(cloud *c, int argc, char **argv)
     char *end = NULL;
     long long id = argc >= 1 ? strtoll(argv[0], &end, 10) : 0;
     if (argc < 1 || !end || *end || id <= 0) {
-        fprintf(stderr, "usage: gfcloud apikey revoke ID\n");
+        fprintf(stderr, "usage: gfcloud apikey revoke ID [--data DIR]\n");
         return 2;
     }
     store_rc rc = store_apikey_revoke(c->store, id);
@@ -67,7 +67,8 @@ static int apikey_revoke(cloud *c, int argc, char **argv)
 int cli_apikey(cloud *c, int argc, char **argv)
 {
     if (argc < 1) {
-        fprintf(stderr, "usage: gfcloud apikey create|list|revoke ID\n");
+        fprintf(stderr, "usage: gfcloud apikey create|list|revoke ID "
+                        "[--data DIR] (try gfcloud apikey --help)\n");
         return 2;
     }
     if (strcmp(argv[0], "create") == 0)

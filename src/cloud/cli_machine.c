@@ -6,6 +6,7 @@
  * lets both work at once). */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 
@@ -18,15 +19,38 @@ static const char *opt(int argc, char **argv, const char *name)
     return NULL;
 }
 
+/* The --serial of `machine add|remove`: 0, or 2 (usage) after saying
+ * what is wrong with it. */
+static int serial_arg(int argc, char **argv, const char *cmd, uint64_t *out)
+{
+    const char *text = opt(argc, argv, "--serial");
+    if (cloud_parse_serial(text, out) == 0)
+        return 0;
+    const char *digits =
+        text && (*text == 'S' || *text == 's') ? text + 1 : text;
+    if (!text)
+        fprintf(stderr, "gfcloud: machine %s needs --serial N\n", cmd);
+    else if (strlen(digits) > 18 &&
+             strspn(digits, "0123456789") == strlen(digits))
+        fprintf(stderr,
+                "gfcloud: --serial %s is too large (a serial has at most 18 "
+                "digits)\n",
+                text);
+    else
+        fprintf(stderr,
+                "gfcloud: --serial %s is not a serial (digits, not all "
+                "zero, an S in front is allowed)\n",
+                text);
+    return 2;
+}
+
 static int machine_add(cloud *c, int argc, char **argv)
 {
     uint64_t serial;
     char made[65];
     const char *pw = opt(argc, argv, "--password");
-    if (cloud_parse_serial(opt(argc, argv, "--serial"), &serial) != 0) {
-        fprintf(stderr, "gfcloud: machine add needs --serial N\n");
+    if (serial_arg(argc, argv, "add", &serial) != 0)
         return 2;
-    }
     if (pw && !auth_is_password(pw)) {
         fprintf(stderr, "gfcloud: --password must be 64 hex characters\n");
         return 2;
@@ -65,11 +89,16 @@ static int machine_list(cloud *c)
     json_t *m;
     json_array_foreach(arr, i, m)
     {
+        char when[32] = "never";
         json_t *seen = json_object_get(m, "last_seen");
-        printf("%s\tlast_seen=%lld\thead=%s\n",
-               json_string_value(json_object_get(m, "serial")),
-               json_is_integer(seen) ? (long long)json_integer_value(seen)
-                                     : -1LL,
+        if (json_is_integer(seen)) {
+            time_t t = (time_t)json_integer_value(seen);
+            struct tm tm;
+            gmtime_r(&t, &tm);
+            strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        }
+        printf("%s\tlast_seen=%s\thead=%s\n",
+               json_string_value(json_object_get(m, "serial")), when,
                json_string_value(json_object_get(m, "head_position")));
     }
     json_decref(arr);
@@ -79,10 +108,8 @@ static int machine_list(cloud *c)
 static int machine_remove(cloud *c, int argc, char **argv)
 {
     uint64_t serial;
-    if (cloud_parse_serial(opt(argc, argv, "--serial"), &serial) != 0) {
-        fprintf(stderr, "gfcloud: machine remove needs --serial N\n");
+    if (serial_arg(argc, argv, "remove", &serial) != 0)
         return 2;
-    }
     store_rc rc = store_machine_remove(c->store, serial);
     if (rc == STORE_NOT_FOUND) {
         fprintf(stderr, "gfcloud: no machine S%llu\n",
@@ -98,7 +125,8 @@ static int machine_remove(cloud *c, int argc, char **argv)
 int cli_machine(cloud *c, int argc, char **argv)
 {
     if (argc < 1) {
-        fprintf(stderr, "usage: gfcloud machine add|list|remove ...\n");
+        fprintf(stderr, "usage: gfcloud machine add|list|remove ... "
+                        "[--data DIR] (try gfcloud machine --help)\n");
         return 2;
     }
     if (strcmp(argv[0], "add") == 0)

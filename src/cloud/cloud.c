@@ -5,11 +5,14 @@
 #include "cloud.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 int64_t cloud_now(void)
 {
@@ -44,14 +47,12 @@ int cloud_parse_serial(const char *text, uint64_t *out)
     return 0;
 }
 
-int cloud_open_data(cloud *c, char *err, size_t errlen)
+/* The files, in a directory that exists. Everything the service makes is
+ * for its own user only: the process runs under umask 077 (main.c), and a
+ * database left readable by an older version is tightened here. */
+static int open_files(cloud *c, char *err, size_t errlen)
 {
     char path[4200];
-    if (mkdir(c->cfg.data_dir, 0700) != 0 && errno != EEXIST) {
-        snprintf(err, errlen, "%s: cannot create: %s", c->cfg.data_dir,
-                 strerror(errno));
-        return -1;
-    }
     snprintf(path, sizeof(path), "%s/gfcloud.db", c->cfg.data_dir);
     int sync_full = strcmp(c->cfg.sync, "full") == 0;
     if (store_open(&c->store, path, sync_full, err, errlen) != 0 ||
@@ -60,6 +61,73 @@ int cloud_open_data(cloud *c, char *err, size_t errlen)
         cloud_close_data(c);
         return -1;
     }
+    (void)chmod(path, 0600);
+    return 0;
+}
+
+int cloud_open_data(cloud *c, char *err, size_t errlen)
+{
+    if (mkdir(c->cfg.data_dir, 0700) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "%s: cannot create: %s", c->cfg.data_dir,
+                 strerror(errno));
+        return -1;
+    }
+    return open_files(c, err, errlen);
+}
+
+int cloud_open_existing_data(cloud *c, char *err, size_t errlen)
+{
+    char path[4200];
+    struct stat st;
+    const char *dir = c->cfg.data_dir;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen,
+                 "%s: no such data directory (gfcloud init --data %s or "
+                 "gfcloud serve makes one)",
+                 dir, dir);
+        return -1;
+    }
+    snprintf(path, sizeof(path), "%s/gfcloud.db", dir);
+    if (access(path, F_OK) != 0) {
+        snprintf(err, errlen,
+                 "%s: not a gfcloud data directory (no gfcloud.db; gfcloud "
+                 "init --data %s makes one)",
+                 dir, dir);
+        return -1;
+    }
+    return open_files(c, err, errlen);
+}
+
+int cloud_lock_data(cloud *c, char *err, size_t errlen)
+{
+    char path[4200], pid[32] = "";
+    snprintf(path, sizeof(path), "%s/gfcloud.lock", c->cfg.data_dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        ssize_t n = read(fd, pid, sizeof(pid) - 1);
+        pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        close(fd);
+        if (e == EWOULDBLOCK)
+            snprintf(err, errlen,
+                     "%s is in use by another gfcloud serve%s%s%s; one "
+                     "service per data directory",
+                     c->cfg.data_dir, pid[0] ? " (pid " : "", pid,
+                     pid[0] ? ")" : "");
+        else
+            snprintf(err, errlen, "%s: cannot lock: %s", path, strerror(e));
+        return -1;
+    }
+    int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) != 0 || write(fd, pid, (size_t)n) != n) {
+        /* The lock holds regardless; only the pid in messages is lost. */
+    }
+    c->lock_fd = fd + 1;
     return 0;
 }
 
@@ -71,4 +139,7 @@ void cloud_close_data(cloud *c)
     c->store = NULL;
     c->blobs = NULL;
     c->auth = NULL;
+    if (c->lock_fd > 0)
+        close(c->lock_fd - 1);
+    c->lock_fd = 0;
 }

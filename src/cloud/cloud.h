@@ -28,6 +28,7 @@ typedef struct cloud {
     struct lws_vhost *vhost;
     char public_url[512];
     char hunt_file_id[65]; /* bundled hunt job, "" when none */
+    int lock_fd;           /* fd + 1 of the data directory's lock; 0 if none */
     volatile sig_atomic_t stop;
 } cloud;
 
@@ -36,8 +37,16 @@ int64_t cloud_now_us(void); /* monotonic microseconds */
 /* "S12345" or "12345" -> 12345. 0 on success, -1 if not a serial. */
 int cloud_parse_serial(const char *text, uint64_t *out);
 
-/* Open store, blobs and auth under cfg.data_dir (creating it). */
+/* Open store, blobs and auth under cfg.data_dir, creating what is missing
+ * (`serve`, `init`). */
 int cloud_open_data(cloud *c, char *err, size_t errlen);
+/* The same for a data directory that must already exist (every other
+ * command: a mistyped --data must not make a fresh one). */
+int cloud_open_existing_data(cloud *c, char *err, size_t errlen);
+/* Hold the data directory for this process (`serve`): a second service on
+ * it is refused, naming the first one's pid. Released by cloud_close_data
+ * or at exit. */
+int cloud_lock_data(cloud *c, char *err, size_t errlen);
 void cloud_close_data(cloud *c);
 
 #endif
