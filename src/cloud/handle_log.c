@@ -3,6 +3,7 @@
  * (GET /api/v1/machines/{serial}/logs). */
 #include "handle.h"
 #include "log.h"
+#include "scheduler.h"
 
 void handle_log(cloud *c, uint64_t serial, const gf_msg *m)
 {
@@ -13,4 +14,6 @@ void handle_log(cloud *c, uint64_t serial, const gf_msg *m)
                       cloud_now()) != 0)
         log_msg(LOG_WARN, "S%llu: log message %lld not stored",
                 (unsigned long long)serial, (long long)m->id);
+    /* A warning may be why the action in flight is about to fail. */
+    sched_on_log(c->sched, serial, m->level, m->log);
 }

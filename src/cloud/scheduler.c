@@ -15,6 +15,10 @@
  *    marks the head position unknown and moves on.
  *  - A disconnect mid-action records it interrupted, cancelled on return.
  *  - A terminal event after our cancel is taken as final.
+ *  - An action that ends other than completed gets a reason: the terminal
+ *    event's `log` text, else the last warning or error the machine logged
+ *    while it ran (a machine that refuses a print with its lid open says
+ *    why only in its log). The outcome is logged either way.
  *
  * Machines are found by serial in a small chained hash table. */
 #include "scheduler.h"
@@ -24,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "gf/catalog.h"
 #include "log.h"
@@ -40,6 +45,7 @@ struct mstate {
     int stage;
     int cancelling;
     double runtime; /* seconds of the job in flight, for plus_runtime */
+    char why[256];  /* last warning/error logged during it, "" if none */
     lws_sorted_usec_list_t sul;
 };
 
@@ -120,6 +126,7 @@ static void clear_inflight(struct mstate *m)
     m->type[0] = '\0';
     m->stage = -1;
     m->cancelling = 0;
+    m->why[0] = '\0';
 }
 
 static void on_deadline(lws_sorted_usec_list_t *sul);
@@ -414,6 +421,46 @@ static void advance(struct mstate *m, const char *event)
     }
 }
 
+/* Machine text for our own log line: control bytes and quotes become '?'
+ * so a line cannot be forged or broken, and it is cut to fit. */
+static void printable(const char *in, char *out, size_t outlen)
+{
+    size_t n = 0;
+    for (; in && *in && n + 1 < outlen && n < 200; in++, n++) {
+        unsigned char ch = (unsigned char)*in;
+        out[n] = ch < 0x20 || ch == 0x7f || ch == '"' ? '?' : (char)ch;
+    }
+    out[n] = '\0';
+}
+
+static void log_outcome(struct mstate *m, gf_outcome o, const char *reason)
+{
+    char text[256];
+    printable(reason, text, sizeof(text));
+    log_msg(o == GF_OUTCOME_COMPLETED ? LOG_INFO : LOG_WARN,
+            "S%" PRIu64 ": %s %" PRId64 " %s%s%s", m->serial, m->type,
+            m->inflight, gf_outcome_name(o), text[0] ? ": " : "", text);
+}
+
+static int is_problem_level(const char *level)
+{
+    static const char *const names[] = {"WARN", "WARNING", "ERROR", "CRITICAL",
+                                        "FATAL"};
+    for (size_t i = 0; level && i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcasecmp(level, names[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+void sched_on_log(sched *s, uint64_t serial, const char *level,
+                  const char *text)
+{
+    struct mstate *m = find(s, serial, 0);
+    if (m && m->inflight && text && *text && is_problem_level(level))
+        snprintf(m->why, sizeof(m->why), "%s", text);
+}
+
 void sched_on_event(sched *s, uint64_t serial, const gf_msg *msg)
 {
     if (!msg->has_action_id || !msg->event)
@@ -431,8 +478,19 @@ void sched_on_event(sched *s, uint64_t serial, const gf_msg *msg)
         advance(m, msg->event);
         return;
     }
-    store_action_finish(s->c->store, m->inflight, gf_outcome_name(o), NULL,
+    /* A reason is a line, not a document: the event's text is cut to the
+     * size the log line would keep. */
+    char why[sizeof(m->why)];
+    const char *reason = NULL;
+    if (o != GF_OUTCOME_COMPLETED && msg->log && *msg->log) {
+        snprintf(why, sizeof(why), "%s", msg->log);
+        reason = why;
+    } else if (o != GF_OUTCOME_COMPLETED && m->why[0]) {
+        reason = m->why;
+    }
+    store_action_finish(s->c->store, m->inflight, gf_outcome_name(o), reason,
                         cloud_now());
+    log_outcome(m, o, reason);
     if (o != GF_OUTCOME_COMPLETED)
         job_lost(m);
     clear_inflight(m);

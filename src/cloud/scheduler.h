@@ -25,6 +25,10 @@ void sched_disconnected(sched *s, uint64_t serial, ws_session *sess);
 void sched_kick(sched *s, uint64_t serial);
 /* The tracker: an event arrived (already recorded). */
 void sched_on_event(sched *s, uint64_t serial, const gf_msg *m);
+/* A `log` line arrived: a warning or error while an action is in flight is
+ * kept as that action's reason should it end other than completed. */
+void sched_on_log(sched *s, uint64_t serial, const char *level,
+                  const char *text);
 /* Operator cancel: STORE_OK (cancelled, or cancelling already),
  * STORE_NOT_FOUND (no such action), STORE_ALREADY (finished already),
  * STORE_ERROR. */
