@@ -168,11 +168,24 @@ int main(int argc, char **argv)
     int rc;
     if (argc > 1 && strcmp(argv[1], "press") == 0)
         return main_command("press", argc - 1, argv + 1);
-    if (argc > 2 && strcmp(argv[1], "lid") == 0 &&
-        (strcmp(argv[2], "open") == 0 || strcmp(argv[2], "close") == 0))
-        return main_command(strcmp(argv[2], "open") == 0 ? "lid open"
+    if (argc > 1 && strcmp(argv[1], "lid") == 0) {
+        const char *how = argc > 2 ? argv[2] : "";
+        if (strcmp(how, "open") == 0 || strcmp(how, "close") == 0)
+            return main_command(strcmp(how, "open") == 0 ? "lid open"
                                                          : "lid close",
-                            argc - 2, argv + 2);
+                                argc - 2, argv + 2);
+        fprintf(stderr, "gfmachine lid: expected open or close%s%s%s\n",
+                *how ? ", not '" : "", how, *how ? "'" : "");
+        return 2;
+    }
+    /* A word where a flag should be is a mistyped command. */
+    if (argc > 1 && strncmp(argv[1], "-", 1) != 0) {
+        fprintf(stderr,
+                "gfmachine: unknown command '%s' (commands: press, lid "
+                "open|close; try --help)\n",
+                argv[1]);
+        return 2;
+    }
     rc = cfg_load(&c, argc, argv, err, sizeof(err));
     if (rc == 1) {
         cfg_free(&c);

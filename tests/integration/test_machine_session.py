@@ -223,6 +223,15 @@ def test_command_line_errors_are_clear():
     assert "GFMACHINE_PASSWORD" in r.stdout
     r = gfm("press", "--control", "/nonexistent/gfm.sock")
     assert r.returncode == 1 and "no gfmachine listening" in r.stderr
+    # Commands are named as commands, not as stray arguments.
+    r = gfm("lid", "ajar", "--control", "/nonexistent/gfm.sock")
+    assert r.returncode == 2, r
+    assert "gfmachine lid: expected open or close, not 'ajar'" in r.stderr
+    assert "unexpected argument" not in r.stderr
+    r = gfm("lid")
+    assert r.returncode == 2 and "expected open or close" in r.stderr
+    r = gfm("presss", "--serial", "12")
+    assert r.returncode == 2 and "unknown command 'presss'" in r.stderr
 
 
 def test_password_from_environment():
