@@ -22,6 +22,7 @@ serial=10000042
 
 mkdir -p "$data" "$data/machine"
 if [[ ! -f $data/demo.env ]]; then
+  "$cloud" init --data "$data/cloud" >/dev/null
   password=$("$cloud" machine add --serial "$serial" --data "$data/cloud")
   key=$("$cloud" apikey create --data "$data/cloud" 2>/dev/null)
   (umask 077 && printf 'password=%s\nkey=%s\n' "$password" "$key" >"$data/demo.env")
@@ -45,7 +46,8 @@ for _ in $(seq 100); do [[ -s $data/port ]] && break; sleep 0.1; done
 [[ -s $data/port ]] || { echo "demo: gfcloud did not start; see $data/gfcloud.log" >&2; exit 1; }
 url="http://${listen%:*}:$(cat "$data/port")"
 
-"$machine" --server "$url" --serial "$serial" --password "$password" \
+# The password goes by the environment, never the command line (`ps`).
+GFMACHINE_PASSWORD=$password "$machine" --server "$url" --serial "$serial" \
   --speed 100 --auto-button 2 --watchdog-ms 0 --images "$root/tests/fixtures/img" \
   --control "$data/machine.sock" --work-dir "$data/machine" 2>>"$data/gfmachine.log" &
 pids+=($!)
@@ -64,13 +66,20 @@ if ((!online)); then
   exit 1
 fi
 
+# A job uploaded now, so that the print line below names a real file.
+job=$root/tests/fixtures/puls/1234567890-nooptions-xxxxx.puls
+file_id=$(api --data-binary @"$job" "$url/api/v1/files" |
+  sed -n 's/.*"id": *"\([0-9a-f]*\)".*/\1/p')
+[[ -n $file_id ]] || { echo "demo: cannot upload $job; see $data/gfcloud.log" >&2; exit 1; }
+
 cat <<INFO
 gfcloud is serving on $url (data and logs in $data/)
 demo machine S$serial is signed in and online:
   curl -H "Authorization: Bearer $key" $url/api/v1/machines/S$serial
-send it a job (upload a pulse file, then print it; it presses its own button):
-  curl -H "Authorization: Bearer $key" --data-binary @tests/fixtures/puls/1234567890-nooptions-xxxxx.puls $url/api/v1/files
-  curl -H "Authorization: Bearer $key" -d '{"action_type":"print","file":"ID"}' $url/api/v1/machines/S$serial/actions
+a job is uploaded as file $file_id; print it (the machine presses its own button):
+  curl -H "Authorization: Bearer $key" -d '{"action_type":"print","file":"$file_id"}' $url/api/v1/machines/S$serial/actions
+upload another pulse file (the answer's "id" is what "file" takes):
+  curl -H "Authorization: Bearer $key" --data-binary @$job $url/api/v1/files
 Ctrl-C stops both.
 INFO
 ((once)) && exit 0

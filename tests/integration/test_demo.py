@@ -1,7 +1,8 @@
 """The README's run command: scripts/demo-run.sh (what scripts/demo.sh runs
 after building) starts gfcloud and an emulated machine, the machine signs in
-and is online through the API, and the job the script's hint describes
-(upload a pulse file, print it) runs to print:completed."""
+and is online through the API, and the print command the script prints,
+run as printed, takes its uploaded job to print:completed. The machine's
+password is on no command line."""
 
 import json
 import os
@@ -16,9 +17,6 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
 from gfharness import build_dir, source_dir, wait_for  # noqa: E402
-
-FIXTURE = os.path.join(source_dir(), "tests", "fixtures", "puls",
-                       "1234567890-nooptions-xxxxx.puls")
 
 
 class Demo(unittest.TestCase):
@@ -45,6 +43,24 @@ class Demo(unittest.TestCase):
         with urllib.request.urlopen(req, timeout=10) as resp:
             return json.loads(resp.read())
 
+    def password_stays_off_command_lines(self, password):
+        """No process the demo started has the machine password in its
+        command line (ps shows it to every user)."""
+        seen = 0
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                if os.getpgid(int(pid)) != self.proc.pid:
+                    continue
+                with open("/proc/%s/cmdline" % pid, "rb") as f:
+                    cmd = f.read().decode("utf-8", "replace")
+            except OSError:
+                continue
+            seen += "gfmachine" in cmd
+            self.assertNotIn(password, cmd)
+        self.assertEqual(seen, 1)
+
     def test_machine_online_and_a_print_completes(self):
         lines = []
         for line in self.proc.stdout:
@@ -61,11 +77,14 @@ class Demo(unittest.TestCase):
 
         state = self.api("GET", "/api/v1/machines/S10000042")
         self.assertTrue(state["online"])
-        with open(FIXTURE, "rb") as f:
-            job = self.api("POST", "/api/v1/files", f.read())
-        action = self.api("POST", "/api/v1/machines/S10000042/actions",
-                          json.dumps({"action_type": "print",
-                                      "file": job["id"]}).encode())
+        self.assertNotIn('"ID"', text)
+        self.password_stays_off_command_lines(env["password"])
+        # The print line the script printed, run as a user would paste it.
+        line = [l for l in lines if '"action_type":"print"' in l][0]
+        out = subprocess.run(["sh", "-c", line.strip() + " -sf"],
+                             capture_output=True, text=True, timeout=20)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        action = json.loads(out.stdout)
 
         def finished():
             a = self.api("GET", "/api/v1/actions/%d" % action["id"])
