@@ -181,6 +181,29 @@ def test_cancel_mid_print():
         assert t.run("lid_image")["state"] == "completed"
 
 
+def test_a_refused_action_says_why():
+    """The machine refuses a motion and a print with its lid open and says
+    why only in its log: that text becomes the action's reason."""
+    with E2E(auto_button=0.2) as t:
+        st, f = t.cloud.upload_file(fc.fixture("puls", fc.MOTION_FIXTURE))
+        assert st == 201, (st, f)
+        assert t.machine.lid("open").returncode == 0
+        a = t.run("motion", file=f["id"])
+        assert a["state"] == "failed", a
+        assert a["reason"] == "motion %d: refused, the lid is open" % a["id"], a
+        p = t.run("print", file=f["id"])
+        assert p["state"] == "cancelled", p
+        assert p["reason"] == "print %d: the lid is open, not starting" \
+            % p["id"], p
+        log = t.cloud.log_text()
+        assert "S%d: print %d cancelled: print %d: the lid is open" \
+            % (SERIAL, p["id"], p["id"]) in log, log[-2000:]
+        # A later success carries no stale reason.
+        assert t.machine.lid("close").returncode == 0
+        ok = t.run("lid_image")
+        assert ok["state"] == "completed" and ok["reason"] is None, ok
+
+
 def test_second_job_while_busy_waits_its_turn():
     job = fc.fixture("puls", fc.MOTION_FIXTURE)
     with E2E(auto_button=-1) as t:
