@@ -49,6 +49,9 @@ static const struct key keys[] = {
      "pulse file sent with a hunt that names no file "
      "(default: hunt.puls next to the binary or in ../share/gfcloud)"},
     {"log-level", S(log_level), "info", "error | warn | info | debug"},
+    {"log-file", S(log_file), "",
+     "serve: append the log to this file, not stderr; SIGHUP reopens it "
+     "(logrotate)"},
     {"sync", S(sync), "normal",
      "SQLite synchronous mode: normal (survives kill -9) or full (also "
      "power loss)"},

@@ -18,7 +18,8 @@ typedef struct cfg {
     char firmware_url[512];
     char hunt_file[PATH_MAX];
     char log_level[16];
-    char sync[16]; /* normal | full */
+    char log_file[PATH_MAX]; /* "" = stderr */
+    char sync[16];           /* normal | full */
     long ws_token_ttl;
     long auth_token_ttl;
     long upload_url_ttl;

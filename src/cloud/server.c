@@ -5,9 +5,11 @@
  * key are configured. Start-up opens the data directory, reconciles actions
  * that were in flight when the last process died (they become interrupted,
  * to be cancelled on the machine's return), and imports the bundled hunt
- * file. SIGTERM/SIGINT stop the loop; everything is closed in order. */
+ * file. SIGTERM/SIGINT stop the loop; everything is closed in order.
+ * SIGHUP reopens the --log-file (logrotate). */
 #include "server.h"
 
+#include <errno.h>
 #include <libwebsockets.h>
 #include <limits.h>
 #include <stdio.h>
@@ -17,6 +19,7 @@
 #include "files.h"
 #include "gf/data.h"
 #include "gf/error.h"
+#include "gf/logfile.h"
 #include "http.h"
 #include "ingest.h"
 #include "listen.h"
@@ -264,9 +267,22 @@ static int start(cloud *c)
     return 0;
 }
 
+/* --log-file: from here on stderr is that file (gf/logfile.h), so
+ * libwebsockets' own lines land there too; SIGHUP reopens it. */
+static int open_log(const cloud *c)
+{
+    if (c->cfg.log_file[0] && gf_logfile_open(c->cfg.log_file) != GF_OK) {
+        log_msg(LOG_ERR, "log-file %s: %s", c->cfg.log_file, strerror(errno));
+        return -1;
+    }
+    return gf_logfile_reopen_on_sighup() == GF_OK ? 0 : -1;
+}
+
 int server_run(cloud *c)
 {
     int rc;
+    if (open_log(c) != 0)
+        return 2;
     g_cloud = c;
     signal(SIGPIPE, SIG_IGN);
     /* Under a file-size limit a write fails with EFBIG (answered 507) rather

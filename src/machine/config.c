@@ -78,6 +78,9 @@ static const cfg_key cfg_keys[] = {
     KEY("max_job_bytes", K_I64, max_job_bytes, "largest job download"),
     KEY("chunk", K_I64, chunk, "playback slice in bytes (cancel latency)"),
     KEY("verbose", K_INT, verbose, "1: debug log lines too"),
+    KEY("log_file", K_STR, log_file,
+        "append the log to this file, not stderr; SIGHUP reopens it "
+        "(logrotate)"),
 };
 #define N_KEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 

@@ -34,6 +34,7 @@ typedef struct cfg {
     int64_t max_job_bytes;
     int64_t chunk; /* playback slice in bytes: how fast a cancel bites */
     int verbose;
+    char *log_file; /* NULL: the log stays on stderr */
 } cfg;
 
 /* Defaults, then the INI file named by --config (if any), then the flags.

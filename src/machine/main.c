@@ -4,7 +4,8 @@
  * emulated hardware, the dispatcher and its worker, the control socket and
  * the session together and runs the event loop until SIGINT/SIGTERM.
  * `gfmachine press [flags]` presses the button of a running daemon through
- * its control socket; `gfmachine lid open|close [flags]` moves its lid. */
+ * its control socket; `gfmachine lid open|close [flags]` moves its lid.
+ * SIGHUP reopens the --log-file (logrotate). */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +17,8 @@
 #include "config.h"
 #include "control.h"
 #include "frames.h"
+#include "gf/error.h"
+#include "gf/logfile.h"
 #include "http.h"
 #include "log.h"
 #include "session.h"
@@ -89,6 +92,8 @@ static void main_signals(void)
     sa.sa_handler = main_on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    /* logrotate's SIGHUP reopens --log-file (ignored without one). */
+    gf_logfile_reopen_on_sighup();
     signal(SIGPIPE, SIG_IGN);
     /* A file size limit (RLIMIT_FSIZE) must fail the spool write with EFBIG,
      * which ends the job :failed, rather than kill the daemon. */
@@ -193,6 +198,12 @@ int main(int argc, char **argv)
     }
     if (rc == 0)
         rc = cfg_check(&c, err, sizeof(err));
+    /* From here on stderr is the log file, if one is named. */
+    if (rc == 0 && c.log_file && gf_logfile_open(c.log_file) != GF_OK) {
+        snprintf(err, sizeof(err), "log-file %s: %s", c.log_file,
+                 strerror(errno));
+        rc = -1;
+    }
     if (rc != 0) {
         fprintf(stderr, "gfmachine: %s\n", err);
         cfg_free(&c);

@@ -2,7 +2,7 @@
 # 127.0.0.1 (port 0) with a temporary data directory and talks to it over
 # real HTTP and WebSocket (tests/integration/gfharness.py).
 if(TARGET gfcloud)
-  foreach(t signin actions deadline files durability hostile tls workers operator
+  foreach(t signin actions deadline files durability hostile tls workers operator logfile
       remove slow)
     set(script ${CMAKE_CURRENT_LIST_DIR}/test_cloud_${t}.py)
     if(EXISTS ${script})
