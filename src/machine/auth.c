@@ -4,8 +4,11 @@
  * {"serial": "S<n>", "password": "<64 hex>"} (PROTOCOL.md §2.1). The answer
  * carries a single-use ws_token, handed to whoever opens the WebSocket, and
  * the auth_token used as the Bearer on later calls, kept here under a lock
- * because workers and the sign-in thread both use it. Neither token nor the
- * password is ever logged: failures are reported by status code only. */
+ * because workers and the sign-in thread both use it. auth_request() is the
+ * one way a call carries that Bearer, so the rule for a 401 (sign in again,
+ * replay once) lives here beside the token and not in the HTTP layer.
+ * Neither token nor the password is ever logged: failures are reported by
+ * status code only. */
 #include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -13,7 +16,6 @@
 #include <string.h>
 
 #include "auth.h"
-#include "http.h"
 
 #define AUTH_MAX_ANSWER (64 * 1024)
 #define AUTH_MAX_TOKEN  8192
@@ -130,15 +132,56 @@ out:
     return rc;
 }
 
-char *auth_bearer_header(void)
+/* "Bearer <auth_token>" (malloc'd) into *bearer: MHTTP_OK, MHTTP_ENOAUTH
+ * before the first sign-in, or MHTTP_ENOMEM. The caller frees it and never
+ * logs it. */
+static int auth_bearer(char **bearer)
 {
-    char *h = NULL;
+    int rc = MHTTP_ENOAUTH;
+    *bearer = NULL;
     pthread_mutex_lock(&auth_mu);
     if (auth_token) {
-        size_t n = strlen(auth_token) + 32;
-        if ((h = malloc(n)))
-            snprintf(h, n, "Authorization: Bearer %s", auth_token);
+        size_t n = strlen(auth_token) + sizeof("Bearer ");
+        *bearer = malloc(n);
+        rc = *bearer ? MHTTP_OK : MHTTP_ENOMEM;
+        if (*bearer)
+            snprintf(*bearer, n, "Bearer %s", auth_token);
     }
     pthread_mutex_unlock(&auth_mu);
-    return h;
+    return rc;
+}
+
+static int auth_request_once(const mhttp_req *r, long *status, char *err,
+                             size_t errlen)
+{
+    mhttp_req signed_r = *r;
+    char *bearer;
+    int rc = auth_bearer(&bearer);
+    *status = 0;
+    if (rc != MHTTP_OK) {
+        snprintf(err, errlen, "%s",
+                 rc == MHTTP_ENOAUTH ? "not signed in" : "out of memory");
+        return rc;
+    }
+    signed_r.bearer = bearer;
+    rc = mhttp_do(&signed_r, status, err, errlen);
+    free(bearer);
+    return rc;
+}
+
+int auth_request(const mhttp_req *r, long *status, char *err, size_t errlen)
+{
+    char why[256];
+    int rc = auth_request_once(r, status, err, errlen);
+    if (rc != MHTTP_OK || *status != 401)
+        return rc;
+    /* The token may have been revoked or the service restarted: one new
+     * sign-in and one replay; a second 401 is the answer. */
+    if (auth_sign_in(NULL, why, sizeof(why)) != AUTH_OK || mhttp_rewind(r) != 0)
+        return rc;
+    if (r->mem) {
+        free(*r->mem);
+        *r->mem = NULL;
+    }
+    return auth_request_once(r, status, err, errlen);
 }

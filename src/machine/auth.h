@@ -2,7 +2,10 @@
 #ifndef GFM_AUTH_H
 #define GFM_AUTH_H
 
+#include <stddef.h>
+
 #include "config.h"
+#include "http.h"
 
 enum {
     AUTH_OK = 0,
@@ -16,8 +19,11 @@ void auth_cleanup(void);
  * hands over the single-use ws_token (malloc'd). `why` says what failed,
  * with no secret in it. */
 int auth_sign_in(char **ws_token, char *why, size_t whylen);
-/* "Authorization: Bearer <auth_token>" (malloc'd) or NULL if not signed in.
- * The caller frees it and never logs it. */
-char *auth_bearer_header(void);
+/* mhttp_do() with "Authorization: Bearer <auth_token>" (r->bearer is
+ * ignored). A 401 signs in again and, if that worked, the request is made
+ * once more, never twice (PROTOCOL.md §3.3); if signing in fails the 401
+ * stands. Results as mhttp_do(), plus MHTTP_ENOAUTH when the machine has
+ * not signed in yet (no request is made). */
+int auth_request(const mhttp_req *r, long *status, char *err, size_t errlen);
 
 #endif

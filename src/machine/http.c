@@ -1,14 +1,13 @@
-/* http.c - one blocking HTTP request over libwebsockets' client, with the
- * 401 re-auth rule.
+/* http.c - one blocking HTTP request over libwebsockets' client.
  *
  * Used from worker threads and the sign-in thread, never from the event
  * loop, so each request runs a small private lws context of its own to the
  * end. gfmachine already needs libwebsockets for its socket; doing HTTP with
  * it too instead of libcurl keeps the daemon small (libcurl and the TLS,
  * Kerberos and LDAP libraries it drags in cost about 6 MiB of resident
- * memory; bench/machine_mem.py). A request that carries the Bearer token and
- * gets 401 signs in once more and is replayed exactly once (PROTOCOL.md
- * §3.3); the sign-in itself never takes that path. Response bodies are
+ * memory; bench/machine_mem.py). This layer knows no tokens: it sends the
+ * Authorization value it is given, and the 401 rule (sign in again, replay
+ * once; PROTOCOL.md §3.3) is auth.c's auth_request(). Response bodies are
  * capped (never trust a length from the network) and a body shorter than
  * its Content-Length is reported, so a half-delivered job cannot pass for a
  * whole one. Responses are taken as sent: no content decoding. */
@@ -20,7 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "auth.h"
 #include "gfnet_target.h"
 #include "http.h"
 
@@ -57,7 +55,6 @@ void mhttp_shutdown(void)
 
 typedef struct mhttp_call {
     const mhttp_req *r;
-    char *bearer; /* "Bearer <token>" or NULL */
     struct lws_context *ctx;
     lws_sorted_usec_list_t tick;
     struct timespec deadline;
@@ -128,8 +125,8 @@ static int mhttp_headers(mhttp_call *c, struct lws *wsi, unsigned char **p,
     if (mhttp_header(wsi, WSI_TOKEN_HTTP_USER_AGENT, r->user_agent, p, end) ||
         mhttp_header(wsi, WSI_TOKEN_HTTP_ACCEPT, "*/*", p, end))
         return -1;
-    if (c->bearer &&
-        mhttp_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, c->bearer, p, end))
+    if (r->bearer &&
+        mhttp_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, r->bearer, p, end))
         return -1;
     if (r->content_type &&
         mhttp_header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, r->content_type, p, end))
@@ -328,12 +325,9 @@ static int mhttp_once(const mhttp_req *r, mhttp_call *c, long *status,
                       char *err, size_t errlen)
 {
     char url[4096];
-    int rc;
-    memset(c, 0, offsetof(mhttp_call, buf));
     c->r = r;
     c->declared = -1;
     c->cap = r->max_bytes > 0 ? r->max_bytes : MHTTP_DEFAULT_CAP;
-    c->len = 0;
     clock_gettime(CLOCK_MONOTONIC, &c->deadline);
     c->deadline.tv_sec += (time_t)(r->timeout_ms / 1000);
     c->deadline.tv_nsec += (long)(r->timeout_ms % 1000) * 1000000L;
@@ -341,18 +335,8 @@ static int mhttp_once(const mhttp_req *r, mhttp_call *c, long *status,
         c->deadline.tv_sec++;
         c->deadline.tv_nsec -= 1000000000L;
     }
-    if (r->bearer) {
-        char *h = auth_bearer_header(); /* "Authorization: Bearer x" */
-        c->bearer = h ? strdup(h + strlen("Authorization: ")) : NULL;
-        free(h);
-    }
     snprintf(url, sizeof(url), "%s", r->url);
-    if (r->bearer && !c->bearer) {
-        snprintf(err, errlen, "not signed in");
-        rc = MHTTP_ENOMEM;
-    } else {
-        rc = mhttp_start(c, url, err, errlen);
-    }
+    int rc = mhttp_start(c, url, err, errlen);
     if (rc == MHTTP_OK) {
         lws_sul_schedule(c->ctx, 0, &c->tick, mhttp_tick, MHTTP_TICK_US);
         while (!c->done)
@@ -364,12 +348,10 @@ static int mhttp_once(const mhttp_req *r, mhttp_call *c, long *status,
         lws_context_destroy(c->ctx);
     c->ctx = NULL;
     mhttp_tls_release(c);
-    free(c->bearer);
-    c->bearer = NULL;
     return rc;
 }
 
-static int mhttp_rewind(const mhttp_req *r)
+int mhttp_rewind(const mhttp_req *r)
 {
     if (r->sink) {
         if (fflush(r->sink) != 0 || ftruncate(fileno(r->sink), 0) != 0)
@@ -387,12 +369,6 @@ int mhttp_do(const mhttp_req *r, long *status, char *err, size_t errlen)
         return MHTTP_ENOMEM;
     }
     int rc = mhttp_once(r, c, status, err, errlen);
-    if (rc == MHTTP_OK && *status == 401 && r->bearer) {
-        char why[256];
-        if (auth_sign_in(NULL, why, sizeof(why)) == AUTH_OK &&
-            mhttp_rewind(r) == 0)
-            rc = mhttp_once(r, c, status, err, errlen);
-    }
     if (r->mem && rc == MHTTP_OK) {
         if (!c->buf && mhttp_mem_append(c, "", 0) != 0) {
             rc = MHTTP_ENOMEM;

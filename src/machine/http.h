@@ -13,6 +13,8 @@ enum {
     MHTTP_EPARTIAL = -3, /* fewer bytes than Content-Length promised */
     MHTTP_ENOMEM = -4,
     MHTTP_EABORTED = -5, /* abort_cb asked, or the daemon is shutting down */
+    MHTTP_ENOAUTH = -6,  /* needs the Bearer, and the machine is not signed
+                            in (auth_request) */
 };
 
 /* The lock that keeps TLS context creation and TLS handshakes apart (see
@@ -27,8 +29,8 @@ void mhttp_shutdown(void);
 typedef struct mhttp_req {
     const char *method; /* "GET", "PUT", "POST" */
     const char *url;
-    int bearer; /* add Authorization: Bearer <auth_token>, and on a
-                   401 sign in again and replay once (§3.3) */
+    const char *bearer; /* Authorization value ("Bearer <token>") or NULL;
+                           auth_request() fills it in */
     const char *content_type;
     const void *body;
     size_t body_len;
@@ -48,5 +50,9 @@ typedef struct mhttp_req {
  * MHTTP_OK when an HTTP answer arrived whole (any status) or an MHTTP_E*
  * code with a reason in `err`. */
 int mhttp_do(const mhttp_req *r, long *status, char *err, size_t errlen);
+/* Forgets what an answer wrote to r->sink (emptied and rewound), so the
+ * request can be made again; 0, or -1 if the sink cannot be emptied. An
+ * answer in r->mem is the caller's to free. */
+int mhttp_rewind(const mhttp_req *r);
 
 #endif

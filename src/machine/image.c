@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "act.h"
+#include "auth.h"
 #include "http.h"
 #include "log.h"
 
@@ -49,7 +50,6 @@ static int img_upload(act_job *j, const uint8_t *jpeg, size_t len, char *why,
                  j->type, (long long)j->id);
     mhttp_req r = {.method = presigned ? "PUT" : "POST",
                    .url = url,
-                   .bearer = !presigned,
                    .content_type = "image/jpeg",
                    .body = jpeg,
                    .body_len = len,
@@ -57,7 +57,9 @@ static int img_upload(act_job *j, const uint8_t *jpeg, size_t len, char *why,
                    .timeout_ms = c->http_timeout_ms,
                    .user_agent = c->user_agent,
                    .ca_file = c->ca_file};
-    if (mhttp_do(&r, &status, err, sizeof(err)) != MHTTP_OK) {
+    int rc = presigned ? mhttp_do(&r, &status, err, sizeof(err))
+                       : auth_request(&r, &status, err, sizeof(err));
+    if (rc != MHTTP_OK) {
         snprintf(why, whylen, "%s", err);
         return -1;
     }

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "act.h"
+#include "auth.h"
 #include "frames.h"
 #include "gf/puls.h"
 #include "http.h"
@@ -60,7 +61,6 @@ static int pls_download(act_job *j, FILE *f, char *why, size_t whylen)
     long status = 0;
     mhttp_req r = {.method = "GET",
                    .url = j->motion_url,
-                   .bearer = 1,
                    .sink = f,
                    .max_bytes = c->max_job_bytes,
                    .timeout_ms = c->http_timeout_ms * 10,
@@ -68,7 +68,7 @@ static int pls_download(act_job *j, FILE *f, char *why, size_t whylen)
                    .ca_file = c->ca_file,
                    .abort_cb = pls_abort,
                    .abort_ud = j};
-    int rc = mhttp_do(&r, &status, err, sizeof(err));
+    int rc = auth_request(&r, &status, err, sizeof(err));
     if (rc == MHTTP_ETOOBIG || rc == MHTTP_EPARTIAL) {
         snprintf(why, whylen, "%s", err);
         return PLS_REFUSE;

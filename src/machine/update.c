@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "http.h"
+#include "auth.h"
 #include "log.h"
 #include "update.h"
 
@@ -23,13 +23,13 @@ void upd_probe(const cfg *c)
     snprintf(url, sizeof(url), "%s/update/current", c->server);
     mhttp_req r = {.method = "GET",
                    .url = url,
-                   .bearer = 1,
                    .mem = &body,
                    .max_bytes = 64 * 1024,
                    .timeout_ms = c->http_timeout_ms,
                    .user_agent = c->user_agent,
                    .ca_file = c->ca_file};
-    if (mhttp_do(&r, &status, err, sizeof(err)) != MHTTP_OK || status != 200) {
+    if (auth_request(&r, &status, err, sizeof(err)) != MHTTP_OK ||
+        status != 200) {
         mlog_local(MLOG_DEBUG, "firmware probe: no answer (HTTP %ld)", status);
         free(body);
         return;

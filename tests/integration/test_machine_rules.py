@@ -193,6 +193,43 @@ def test_401_resigns_in_and_replays_once():
         assert any("HTTP 401" in s for s in cloud.logs())
 
 
+def test_401_on_an_image_upload_resigns_in_and_resends_the_body():
+    with fc.Session(SERIAL) as (cloud, m):
+        n_signins = len(cloud.signins)
+        cloud.fail_next_bearer = 1
+        cloud.send_action(193, "head_image")
+        assert cloud.wait_terminal(193, "head_image") == "head_image:completed"
+        assert len(cloud.signins) == n_signins + 1
+        posts = [r for r in cloud.requests if r[0] == "POST" and
+                 r[1] == "/api/machines/head_image/193"]
+        assert len(posts) == 2
+        first, again = (p[2]["Authorization"] for p in posts)
+        # The replay carries the token of the new sign-in, and the whole
+        # picture once more.
+        assert first != again and again[len("Bearer "):] in cloud.auth_tokens
+        assert posts[1][3] == posts[0][3] and posts[1][3][:2] == b"\xff\xd8"
+        assert cloud.uploads[193][2] == posts[1][3]
+
+
+def test_401_is_not_replayed_when_signing_in_again_fails():
+    job = fc.read_fixture_puls()
+    with fc.Session(SERIAL) as (cloud, m):
+        url = cloud.add_file("m", job)
+        n_signins = len(cloud.signins)
+        cloud.refuse_password = True
+        cloud.fail_next_bearer = 1
+        cloud.send_action(194, "motion", motion_url=url)
+        assert cloud.wait_terminal(194, "motion") == "motion:failed"
+        assert [s[2] for s in cloud.signins[n_signins:]] == [401]
+        assert len([r for r in cloud.requests if r[1] == "/files/m"]) == 1
+        assert any("HTTP 401" in s for s in cloud.logs())
+        # Nothing else was lost: the token in hand still works.
+        cloud.refuse_password = False
+        cloud.send_action(195, "motion", motion_url=url)
+        assert cloud.wait_terminal(195, "motion") == "motion:completed"
+        assert len(cloud.signins) == n_signins + 1
+
+
 def test_button_pauses_and_resumes_a_print():
     # 100000 ticks at 10 kHz at speed 5: 2 s of playback unless paused.
     ticks = 100000
