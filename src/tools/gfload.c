@@ -19,7 +19,8 @@
 #include "gf/version.h"
 #include "gfload.h"
 
-#define GL_TICK_US      (100 * LWS_US_PER_MS)
+#define GL_TICK_MS      10 /* the wheel's tick: sign-in pacing */
+#define GL_WHEEL_LOG2   12 /* 4096 slots of 10 ms: 41 s a turn */
 #define GL_CLOSE_WAIT_S 5.0
 #define GL_MAX_MACHINES 100000
 
@@ -27,6 +28,13 @@ gl_world gl_w;
 static lws_sorted_usec_list_t gl_tick_sul;
 static double gl_next_progress;
 static char gl_status_buf[1024];
+
+int64_t gl_now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
 
 double gl_now(void)
 {
@@ -46,7 +54,8 @@ static void gl_usage(FILE *f)
     fprintf(f, "usage: gfload --server URL [--status URL] --machines N\n"
                "              --serial-base S (--password-file FILE | "
                "--password HEX)\n"
-               "              [--rate PER_S] [--duration S] [--play-delay MS]\n"
+               "              [--rate PER_S] [--max-opening N] [--duration S]\n"
+               "              [--play-delay MS]\n"
                "              [--image FILE.jpg] [--ca-file PEM] [--insecure]\n"
                "              [--json] [--verbose]\n"
                "       gfload --help | --version\n"
@@ -112,6 +121,11 @@ static int gl_parse_one(gl_opts *o, int c, const char *a)
             return -1;
         o->serial_base = (uint64_t)v;
         return 0;
+    case 'o':
+        if (gl_num(a, 1, GL_MAX_MACHINES, &v))
+            return -1;
+        o->max_opening = (long)v;
+        return 0;
     case 'D':
         if (gl_num(a, 0, 3.6e6, &v))
             return -1;
@@ -124,21 +138,30 @@ static int gl_parse_one(gl_opts *o, int c, const char *a)
 
 static int gl_parse(int argc, char **argv, gl_opts *o)
 {
-    static const struct option lo[] = {
-        {"server", 1, 0, 's'},        {"status", 1, 0, 'S'},
-        {"machines", 1, 0, 'n'},      {"serial-base", 1, 0, 'b'},
-        {"password-file", 1, 0, 'f'}, {"password", 1, 0, 'p'},
-        {"rate", 1, 0, 'r'},          {"duration", 1, 0, 'd'},
-        {"play-delay", 1, 0, 'D'},    {"image", 1, 0, 'i'},
-        {"ca-file", 1, 0, 'c'},       {"insecure", 0, 0, 'k'},
-        {"json", 0, 0, 'j'},          {"verbose", 0, 0, 'v'},
-        {"help", 0, 0, 'h'},          {0, 0, 0, 0}};
+    static const struct option lo[] = {{"server", 1, 0, 's'},
+                                       {"status", 1, 0, 'S'},
+                                       {"machines", 1, 0, 'n'},
+                                       {"serial-base", 1, 0, 'b'},
+                                       {"password-file", 1, 0, 'f'},
+                                       {"password", 1, 0, 'p'},
+                                       {"rate", 1, 0, 'r'},
+                                       {"duration", 1, 0, 'd'},
+                                       {"max-opening", 1, 0, 'o'},
+                                       {"play-delay", 1, 0, 'D'},
+                                       {"image", 1, 0, 'i'},
+                                       {"ca-file", 1, 0, 'c'},
+                                       {"insecure", 0, 0, 'k'},
+                                       {"json", 0, 0, 'j'},
+                                       {"verbose", 0, 0, 'v'},
+                                       {"help", 0, 0, 'h'},
+                                       {0, 0, 0, 0}};
     int c, rc = 0;
     if (argc == 2 && strcmp(argv[1], "--version") == 0) {
         printf("gfload %s\n", GF_VERSION);
         exit(0);
     }
     o->rate = 200;
+    o->max_opening = 256;
     o->machines = -1;
     while (rc == 0 && (c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         if (c == 'h') {
@@ -291,9 +314,12 @@ static int gl_context(void)
     if (getrlimit(RLIMIT_NOFILE, &r) == 0)
         info.fd_limit_per_thread = (unsigned int)r.rlim_cur;
     info.timeout_secs = 15; /* handshake limit (§4.3) */
-    /* §4.3: ping every 30 s, hang up 10 s after a missed pong. */
-    static const lws_retry_bo_t retry = {.secs_since_valid_ping = 30,
-                                         .secs_since_valid_hangup = 40};
+    /* No validity timer per connection: libwebsockets re-arms it on every
+     * frame, an O(N) insert into its sorted timer list (issue 11). The
+     * service pings idle sessions (§4.3) and lws answers with pongs; a
+     * dead service shows as a closed socket. */
+    static const lws_retry_bo_t retry = {.secs_since_valid_ping = 0,
+                                         .secs_since_valid_hangup = 0};
     info.retry_and_idle_policy = &retry;
     /* libwebsockets' own lines may quote the WebSocket path, which is a
      * token: never logged. --verbose prints gfload's own lines instead. */
@@ -302,10 +328,12 @@ static int gl_context(void)
     return gl_w.ctx ? 0 : -1;
 }
 
-/* Every 100 ms: the stop flag, the duration, the progress line. */
+/* Every tick: the machines' timers, the stop flag, the duration, the
+ * progress line. */
 static void gl_tick(lws_sorted_usec_list_t *sul)
 {
     double now = gl_now();
+    gfnet_wheel_run(gl_w.wheel, gl_now_ms());
     if (gl_w.opt.duration > 0 && now - gl_w.st.start_s >= gl_w.opt.duration)
         gl_w.stop = 1;
     if (now >= gl_next_progress) {
@@ -314,7 +342,8 @@ static void gl_tick(lws_sorted_usec_list_t *sul)
     }
     /* Always again: a flag set in a timer is only seen once lws_service()
      * returns, and it returns at the next timer or socket event. */
-    lws_sul_schedule(gl_w.ctx, 0, sul, gl_tick, GL_TICK_US);
+    lws_sul_schedule(gl_w.ctx, 0, sul, gl_tick,
+                     (lws_usec_t)GL_TICK_MS * LWS_US_PER_MS);
 }
 
 static long gl_run(void)
@@ -324,7 +353,8 @@ static long gl_run(void)
     for (long k = 0; k < gl_w.opt.machines; k++)
         gl_machine_schedule(&gl_w.m[k],
                             (int64_t)((double)k * 1000.0 / gl_w.opt.rate));
-    lws_sul_schedule(gl_w.ctx, 0, &gl_tick_sul, gl_tick, GL_TICK_US);
+    lws_sul_schedule(gl_w.ctx, 0, &gl_tick_sul, gl_tick,
+                     (lws_usec_t)GL_TICK_MS * LWS_US_PER_MS);
     while (!gl_w.stop)
         if (lws_service(gl_w.ctx, 0) < 0)
             break;
@@ -358,7 +388,8 @@ int main(int argc, char **argv)
     if (gl_machines_init() != 0 ||
         gl_jpeg_load(gl_w.opt.image_file, &gl_w.jpeg, &gl_w.jpeg_len) != 0)
         goto out;
-    if (gl_context() != 0) {
+    gl_w.wheel = gfnet_wheel_new(GL_WHEEL_LOG2, GL_TICK_MS, gl_now_ms());
+    if (!gl_w.wheel || gl_context() != 0) {
         fprintf(stderr, "gfload: cannot create the libwebsockets context\n");
         goto out;
     }
@@ -375,6 +406,7 @@ out:
     for (long k = 0; gl_w.m && k < gl_w.opt.machines; k++)
         gl_machine_free(&gl_w.m[k]);
     free(gl_w.m);
+    gfnet_wheel_free(gl_w.wheel);
     free(gl_w.jpeg);
     free(gl_w.txbuf);
     return rc;

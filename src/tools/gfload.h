@@ -2,13 +2,13 @@
  *
  * gfload holds thousands of emulated machines on ONE libwebsockets event
  * loop in one thread: every machine is a small struct with a state, timers
- * (lws_sul) and at most one WebSocket plus two HTTP client connections (its
- * sign-in and its current action's download or upload). Nothing blocks;
- * every step is a callback. Modules: gfload.c (options, loop, signals),
- * gfload_machine.c (sign-in, the WebSocket, reconnects), gfload_act.c (the
- * answers to actions), gfload_http.c (an HTTP request on the shared loop),
- * gfload_report.c (progress, summary, RSS), gfload_jpeg.c (the image the
- * image actions upload). */
+ * (on one timer wheel: libwebsockets' own timers cost O(N) to arm) and at most
+ * one WebSocket plus two HTTP client connections (its sign-in and its current
+ * action's download or upload). Nothing blocks; every step is a callback.
+ * Modules: gfload.c (options, loop, signals), gfload_machine.c (sign-in, the
+ * WebSocket, reconnects), gfload_act.c (the answers to actions), gfload_http.c
+ * (an HTTP request on the shared loop), gfload_report.c (progress, summary,
+ * RSS), gfload_jpeg.c (the image the image actions upload). */
 #ifndef GFLOAD_H
 #define GFLOAD_H
 
@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "gf/message.h"
+#include "gfnet_wheel.h"
 
 /* Caps on what the network may hand us. */
 #define GL_MAX_SIGNIN_BODY (16 * 1024)   /* two tokens of a few hundred bytes */
@@ -35,6 +36,7 @@ typedef struct gl_opts {
     const char *password_file; /* "serial password" lines */
     const char *password;      /* one password for all */
     double rate;               /* sign-ins started per second */
+    long max_opening;          /* sign-in + upgrade handshakes at once */
     double duration;           /* seconds; <= 0 means until SIGINT */
     long play_delay_ms;        /* pretend playback of a job */
     const char *image_file;    /* JPEG to upload; built-in when NULL */
@@ -121,7 +123,7 @@ typedef struct gl_action {
     int64_t id;
     double t0_s;
     char *url; /* motion_url or endpoint, owned */
-    lws_sorted_usec_list_t play;
+    gfnet_timer play;
 } gl_action;
 
 struct gl_machine {
@@ -129,10 +131,12 @@ struct gl_machine {
     char password[132];
     struct lws *ws;
     int up, closing, ever_connected, reported_full, connect_failed;
+    int opening, waiting; /* counted in gl_w.opening; in the wait queue */
+    gl_machine *wait_next;
     char *signin_body;
     int64_t seq;
     int64_t backoff_ms;
-    lws_sorted_usec_list_t timer; /* next sign-in */
+    gfnet_timer timer; /* next sign-in */
     gl_http signin, job;
     char *auth_token;
     gl_line *tx_head, *tx_tail;
@@ -148,9 +152,12 @@ struct gl_machine {
 typedef struct gl_world {
     gl_opts opt;
     struct lws_context *ctx;
+    gfnet_wheel *wheel; /* every machine's timers (gfnet_wheel.h) */
     gl_machine *m;
     int tls;
     volatile int stop;
+    long opening; /* machines between sign-in and session */
+    gl_machine *wait_head, *wait_tail; /* waiting for an opening slot */
     gl_http *connecting;       /* the request being connected right now */
     gl_machine *ws_connecting; /* the WebSocket being connected right now */
     gl_stats st;
@@ -162,7 +169,8 @@ typedef struct gl_world {
 
 extern gl_world gl_w;
 
-double gl_now(void); /* monotonic seconds */
+double gl_now(void);     /* monotonic seconds */
+int64_t gl_now_ms(void); /* the same, in ms, for the wheel */
 void gl_machine_schedule(gl_machine *m, int64_t delay_ms);
 void gl_machine_send(gl_machine *m, char *line); /* takes the line */
 void gl_machine_close_all(void);

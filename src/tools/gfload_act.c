@@ -103,7 +103,7 @@ static void gl_finish(gl_machine *m, gl_type t, const char *name, int64_t id,
 static void gl_slot_end(gl_machine *m, const char *suffix)
 {
     gl_action *a = &m->act;
-    lws_sul_cancel(&a->play);
+    gfnet_timer_cancel(gl_w.wheel, &a->play);
     a->active = 0;
     free(a->url);
     a->url = NULL;
@@ -139,9 +139,9 @@ static void gl_settings(gl_machine *m, int64_t id)
 /* -- jobs --------------------------------------------------------------------
  */
 
-static void gl_job_played(lws_sorted_usec_list_t *sul)
+static void gl_job_played(gfnet_timer *t)
 {
-    gl_machine *m = lws_container_of(sul, gl_machine, act.play);
+    gl_machine *m = lws_container_of(t, gl_machine, act.play);
     if (!m->act.active)
         return;
     if (m->act.type == GL_T_PRINT && !m->act.cancelled)
@@ -170,8 +170,8 @@ static void gl_job_downloaded(gl_machine *m, long status, const char *body,
         gl_event(m, a->id, "print", "running", NULL);
     }
     if (gl_w.opt.play_delay_ms > 0)
-        lws_sul_schedule(gl_w.ctx, 0, &a->play, gl_job_played,
-                         (lws_usec_t)gl_w.opt.play_delay_ms * LWS_US_PER_MS);
+        gfnet_timer_arm(gl_w.wheel, &a->play,
+                        gl_now_ms() + gl_w.opt.play_delay_ms, gl_job_played);
     else
         gl_job_played(&a->play);
 }

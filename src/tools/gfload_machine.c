@@ -22,6 +22,7 @@
 #define GL_BACKOFF_AUTH_MS 30000 /* §2.3: a refused password backs off */
 
 static void gl_machine_connect(gl_machine *m, const char *ws_token);
+static void gl_sign_in(gfnet_timer *t);
 
 void gl_machine_send(gl_machine *m, char *line)
 {
@@ -44,7 +45,7 @@ void gl_machine_send(gl_machine *m, char *line)
         m->tx_head = l;
     m->tx_tail = l;
     m->tx_len++;
-    if (m->ws && m->up)
+    if (m->up)
         lws_callback_on_writable(m->ws);
 }
 
@@ -104,11 +105,52 @@ static void gl_signin_done(gl_machine *m, long status, const char *body,
     free(ws_token); /* single use (§3) */
 }
 
-static void gl_sign_in(lws_sorted_usec_list_t *sul)
+/* At most --max-opening machines between starting a sign-in and holding
+ * a session: past that the service (and lws' timer list on both sides,
+ * one handshake timeout per connection) only queue up, and every machine
+ * waits longer. The rest wait their turn in FIFO order. */
+static void gl_opening_done(gl_machine *m)
 {
-    gl_machine *m = lws_container_of(sul, gl_machine, timer);
+    if (!m->opening)
+        return;
+    m->opening = 0;
+    gl_w.opening--;
+    gl_machine *next = gl_w.wait_head;
+    if (!next || gl_w.stop)
+        return;
+    gl_w.wait_head = next->wait_next;
+    if (!gl_w.wait_head)
+        gl_w.wait_tail = NULL;
+    next->wait_next = NULL;
+    next->waiting = 0;
+    gfnet_timer_arm(gl_w.wheel, &next->timer, gl_now_ms(), gl_sign_in);
+}
+
+static int gl_opening_take(gl_machine *m)
+{
+    if (m->opening)
+        return 0;
+    if (gl_w.opening < gl_w.opt.max_opening) {
+        m->opening = 1;
+        gl_w.opening++;
+        return 0;
+    }
+    if (!m->waiting) {
+        m->waiting = 1;
+        if (gl_w.wait_tail)
+            gl_w.wait_tail->wait_next = m;
+        else
+            gl_w.wait_head = m;
+        gl_w.wait_tail = m;
+    }
+    return -1;
+}
+
+static void gl_sign_in(gfnet_timer *t)
+{
+    gl_machine *m = lws_container_of(t, gl_machine, timer);
     char url[2048], body[300];
-    if (gl_w.stop || m->ws || m->signin.wsi)
+    if (gl_w.stop || m->ws || m->signin.wsi || gl_opening_take(m) != 0)
         return;
     snprintf(url, sizeof(url), "%s/machines/sign_in", gl_w.opt.server);
     /* The factory's exact form: a space after each ':' and ',' (§2.1). */
@@ -133,6 +175,7 @@ static void gl_sign_in(lws_sorted_usec_list_t *sul)
 
 void gl_machine_schedule(gl_machine *m, int64_t delay_ms)
 {
+    gl_opening_done(m); /* a retry: this attempt is over */
     if (gl_w.stop)
         return;
     if (delay_ms == m->backoff_ms) {
@@ -140,8 +183,7 @@ void gl_machine_schedule(gl_machine *m, int64_t delay_ms)
         if (m->backoff_ms > GL_BACKOFF_MAX_MS)
             m->backoff_ms = GL_BACKOFF_MAX_MS;
     }
-    lws_sul_schedule(gl_w.ctx, 0, &m->timer, gl_sign_in,
-                     (lws_usec_t)delay_ms * LWS_US_PER_MS);
+    gfnet_timer_arm(gl_w.wheel, &m->timer, gl_now_ms() + delay_ms, gl_sign_in);
 }
 
 /* -- the WebSocket -------------------------------------------------------- */
@@ -264,6 +306,7 @@ static void gl_established(gl_machine *m, struct lws *wsi)
     m->ws = wsi;
     m->up = 1;
     m->backoff_ms = GL_BACKOFF_MIN_MS;
+    gl_opening_done(m);
     gl_w.st.connects++;
     if (++gl_w.st.connected > gl_w.st.peak_connected)
         gl_w.st.peak_connected = gl_w.st.connected;
@@ -339,17 +382,19 @@ int gl_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     return 0; /* a finished connection's last callbacks */
 }
 
-/* Ask every open session to close (a close frame, 1000). */
+/* Ask every open session to close (a close frame, 1000). Only an
+ * established session is asked: a connection still in its handshake has
+ * nothing to write a close frame on (asking it for writable is what
+ * crashed here after large runs) and is closed with the context. */
 void gl_machine_close_all(void)
 {
     for (long k = 0; k < gl_w.opt.machines; k++) {
         gl_machine *m = &gl_w.m[k];
-        lws_sul_cancel(&m->timer);
-        lws_sul_cancel(&m->act.play);
-        if (m->ws) {
-            m->closing = 1;
+        gfnet_timer_cancel(gl_w.wheel, &m->timer);
+        gfnet_timer_cancel(gl_w.wheel, &m->act.play);
+        m->closing = 1;
+        if (m->up)
             lws_callback_on_writable(m->ws);
-        }
     }
 }
 
