@@ -8,8 +8,10 @@
  *
  * auth_tokens are stateless ("serial.expiry.mac"), so they survive a restart
  * and need no table; ws_tokens are random, single use and short-lived, kept
- * in memory only (a restart simply makes machines sign in again). */
+ * in memory only (a restart simply makes machines sign in again), in a hash
+ * map (tokmap.c) so a storm of upgrades each finds its token in O(1). */
 #include "auth.h"
+#include "tokmap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,18 +25,9 @@
 
 #define KEY_LEN 32
 
-struct ws_tok {
-    char token[65];
-    uint64_t serial;
-    int64_t exp;
-};
-
 struct auth {
     uint8_t key[KEY_LEN];
-    struct ws_tok *toks; /* unordered; O(n) lookups: n is the number of
-                            sign-ins in the last ws-token-ttl seconds, a few
-                            thousand at worst, so a scan costs microseconds */
-    size_t n, cap;
+    tokmap *toks; /* live ws_tokens */
 };
 
 static int read_key(const char *path, uint8_t key[KEY_LEN])
@@ -72,6 +65,12 @@ int auth_open(auth **out, const char *dir, char *err, size_t errlen)
     }
     char path[4096];
     snprintf(path, sizeof(path), "%s/server.key", dir);
+    a->toks = tokmap_new();
+    if (!a->toks) {
+        snprintf(err, errlen, "out of memory");
+        free(a);
+        return -1;
+    }
     int rc = read_key(path, a->key);
     if (rc == -1 && errno == ENOENT) {
         rc = write_key(path, a->key);
@@ -81,6 +80,7 @@ int auth_open(auth **out, const char *dir, char *err, size_t errlen)
     }
     if (rc != 0) {
         snprintf(err, errlen, "%s: cannot read or create the server key", path);
+        tokmap_free(a->toks);
         sodium_memzero(a, sizeof(*a));
         free(a);
         return -1;
@@ -93,7 +93,7 @@ void auth_close(auth *a)
 {
     if (!a)
         return;
-    free(a->toks);
+    tokmap_free(a->toks);
     sodium_memzero(a, sizeof(*a));
     free(a);
 }
@@ -195,66 +195,25 @@ int auth_token_check(const auth *a, const char *token, int64_t now,
     return 0;
 }
 
-static void ws_prune(auth *a, int64_t now)
-{
-    size_t j = 0;
-    for (size_t i = 0; i < a->n; i++) {
-        if (a->toks[i].exp > now)
-            a->toks[j++] = a->toks[i];
-    }
-    a->n = j;
-}
-
 void auth_ws_token_issue(auth *a, uint64_t serial, int64_t now, long ttl,
                          char out[65])
 {
     auth_random_hex(out);
-    ws_prune(a, now);
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 64;
-        struct ws_tok *t = realloc(a->toks, cap * sizeof(*t));
-        if (!t)
-            return; /* the token will simply be refused */
-        a->toks = t;
-        a->cap = cap;
-    }
-    struct ws_tok *t = &a->toks[a->n++];
-    memcpy(t->token, out, 65);
-    t->serial = serial;
-    t->exp = now + ttl;
-}
-
-static long ws_find(auth *a, const char *token, int64_t now)
-{
-    if (strlen(token) != 64)
-        return -1;
-    for (size_t i = 0; i < a->n; i++) {
-        if (sodium_memcmp(a->toks[i].token, token, 64) == 0)
-            return a->toks[i].exp > now ? (long)i : -1;
-    }
-    return -1;
+    tokmap_prune(a->toks, now);
+    /* Out of memory: the token will simply be refused. */
+    (void)tokmap_put(a->toks, out, serial, now + ttl);
 }
 
 int auth_ws_token_peek(auth *a, const char *token, int64_t now,
                        uint64_t *serial)
 {
-    long i = ws_find(a, token, now);
-    if (i < 0)
-        return -1;
-    if (serial)
-        *serial = a->toks[i].serial;
-    return 0;
+    return tokmap_peek(a->toks, token, now, serial);
 }
 
 int auth_ws_token_take(auth *a, const char *token, int64_t now,
                        uint64_t *serial)
 {
-    long i = ws_find(a, token, now);
-    if (i < 0)
-        return -1;
-    *serial = a->toks[i].serial;
-    a->toks[i] = a->toks[--a->n];
-    return 0;
+    return tokmap_take(a->toks, token, now, serial);
 }
 
 void auth_upload_sig(const auth *a, int64_t action_id, int64_t exp,

@@ -15,6 +15,7 @@ struct lws_vhost;
 struct sched;
 struct throttle;
 struct ingest;
+struct gfnet_wheel;
 
 typedef struct cloud {
     cfg cfg;
@@ -26,6 +27,7 @@ typedef struct cloud {
     struct ingest *ingest;
     struct lws_context *lws;
     struct lws_vhost *vhost;
+    struct gfnet_wheel *wheel; /* per-session timers (tick.c) */
     char public_url[512];
     char hunt_file_id[65]; /* bundled hunt job, "" when none */
     int lock_fd;           /* fd + 1 of the data directory's lock; 0 if none */

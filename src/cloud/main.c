@@ -22,6 +22,8 @@ static const char usage_lines[] =
     "[--KEY VALUE ...]\n"
     "       gfcloud init [--config FILE] [--data DIR]\n"
     "       gfcloud machine add --serial N [--password HEX] [--data DIR]\n"
+    "       gfcloud machine add --serial N --count K --password HEX "
+    "[--data DIR]\n"
     "       gfcloud machine list | remove --serial N [--data DIR]\n"
     "       gfcloud apikey create | list | revoke ID [--data DIR]\n"
     "       gfcloud COMMAND --help | --help | --version\n";

@@ -26,6 +26,7 @@
 #include "log.h"
 #include "scheduler.h"
 #include "throttle.h"
+#include "tick.h"
 #include "ws.h"
 
 static cloud *g_cloud; /* for the signal handler only */
@@ -127,8 +128,11 @@ static int add_vhost(cloud *c, const listen_addr *a, int port, int idx)
     struct lws_context_creation_info info;
     char name[32];
     memset(&info, 0, sizeof(info));
-    retry.secs_since_valid_ping = (uint16_t)c->cfg.ping_interval;
-    retry.secs_since_valid_hangup = (uint16_t)(c->cfg.ping_interval * 2 + 10);
+    /* No libwebsockets validity timer: it is one lws_sul per session,
+     * re-armed on every frame at O(N). ws.c keeps sessions alive on the
+     * wheel instead (tick.c); a zero hang-up time turns lws' off. */
+    retry.secs_since_valid_ping = 0;
+    retry.secs_since_valid_hangup = 0;
     snprintf(name, sizeof(name), idx ? "listen%d" : "default", idx);
     info.vhost_name = name;
     info.port = port;
@@ -258,6 +262,8 @@ static int start(cloud *c)
         log_msg(LOG_ERR, "cannot start the event loop");
         return 1;
     }
+    if (tick_start(c) != 0)
+        return 1;
     int port = bind_all(c, &plan);
     if (port < 0)
         return 2;
@@ -302,9 +308,11 @@ int server_run(cloud *c)
     if (c->sched)
         sched_stop(c->sched);
     ingest_drain(c->ingest);
+    tick_stop(c);
     if (c->lws)
-        lws_context_destroy(c->lws);
+        lws_context_destroy(c->lws); /* sessions close: timers cancelled */
     c->lws = NULL;
+    tick_free(c);
     ingest_free(c->ingest);
     sched_free(c->sched);
     throttle_free(c->throttle);

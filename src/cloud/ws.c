@@ -6,7 +6,13 @@
  * bigger one closes the session with 1009), split on newlines by libgf and
  * handed to the handle_*.c module for their type, all of one frame in one
  * store transaction. Text and binary frames are treated alike. Outgoing
- * frames wait in a small per-session queue and go out when writable. */
+ * frames wait in a small per-session queue and go out when writable.
+ *
+ * Keep-alive (PROTOCOL.md §4.3) is one timer per session on the service's
+ * wheel (tick.c), never re-armed per frame: a frame or pong only notes the
+ * time. When the timer fires it looks at that time: silence of
+ * ping-interval sends a ping, silence of twice that plus 10 s hangs up,
+ * otherwise it sleeps until the silence could be that long. */
 #include "ws.h"
 
 #include <stdlib.h>
@@ -17,6 +23,7 @@
 #include "handle.h"
 #include "log.h"
 #include "scheduler.h"
+#include "tick.h"
 
 struct out_msg {
     struct out_msg *next;
@@ -28,6 +35,9 @@ struct ws_session {
     struct lws *wsi;
     cloud *c;
     uint64_t serial;
+    gfnet_timer keepalive;
+    int64_t last_rx_ms; /* tick_now_ms() of the last frame or pong */
+    int ping_due;       /* send a ping when writable */
     int established;
     int close_code; /* ws_end(): close when writable */
     const char *close_reason;
@@ -71,8 +81,42 @@ void ws_end(ws_session *s, int code, const char *reason)
     lws_callback_on_writable(s->wsi);
 }
 
+static int64_t ping_ms(const cloud *c)
+{
+    return (int64_t)c->cfg.ping_interval * 1000;
+}
+
+static int64_t hangup_ms(const cloud *c)
+{
+    return ((int64_t)c->cfg.ping_interval * 2 + 10) * 1000;
+}
+
+static void on_keepalive(gfnet_timer *t)
+{
+    ws_session *s = lws_container_of(t, ws_session, keepalive);
+    int64_t now = tick_now_ms(), idle = now - s->last_rx_ms;
+    if (idle >= hangup_ms(s->c)) {
+        log_msg(LOG_INFO, "S%llu: silent for %lld s; closing",
+                (unsigned long long)s->serial, (long long)(idle / 1000));
+        lws_set_timeout(s->wsi, PENDING_TIMEOUT_AWAITING_PING,
+                        LWS_TO_KILL_ASYNC);
+        return;
+    }
+    if (idle >= ping_ms(s->c)) {
+        s->ping_due = 1;
+        lws_callback_on_writable(s->wsi);
+        gfnet_timer_arm(s->c->wheel, t, s->last_rx_ms + hangup_ms(s->c),
+                        on_keepalive);
+        return;
+    }
+    gfnet_timer_arm(s->c->wheel, t, s->last_rx_ms + ping_ms(s->c),
+                    on_keepalive);
+}
+
 static void session_free(ws_session *s)
 {
+    if (s->c) /* NULL when the upgrade was refused */
+        gfnet_timer_cancel(s->c->wheel, &s->keepalive);
     while (s->head) {
         struct out_msg *m = s->head;
         s->head = m->next;
@@ -139,6 +183,7 @@ static void process_frame(ws_session *s)
 
 static int on_receive(ws_session *s, const void *in, size_t len)
 {
+    s->last_rx_ms = tick_now_ms();
     size_t cap = (size_t)s->c->cfg.max_frame;
     if (s->rx_len + len > cap) {
         log_msg(LOG_WARN, "S%llu: message over %zu bytes; closing",
@@ -171,6 +216,18 @@ static int on_writeable(ws_session *s)
                          (unsigned char *)s->close_reason,
                          strlen(s->close_reason));
         return -1;
+    }
+    if (s->ping_due) {
+        /* A payload, because lws passes an empty pong on to nobody: the
+         * echo is what tells us the machine is there (RFC 6455 5.5.3). */
+        unsigned char ping[LWS_PRE + 2] = {0};
+        s->ping_due = 0;
+        memcpy(ping + LWS_PRE, "gf", 2);
+        if (lws_write(s->wsi, ping + LWS_PRE, 2, LWS_WRITE_PING) < 2)
+            return -1;
+        if (s->head)
+            lws_callback_on_writable(s->wsi);
+        return 0;
     }
     struct out_msg *m = s->head;
     if (!m)
@@ -214,12 +271,18 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
         return on_filter(c, wsi, s);
     case LWS_CALLBACK_ESTABLISHED:
         s->established = 1;
+        s->last_rx_ms = tick_now_ms();
+        gfnet_timer_arm(c->wheel, &s->keepalive, s->last_rx_ms + ping_ms(c),
+                        on_keepalive);
         log_msg(LOG_INFO, "S%llu: session opened",
                 (unsigned long long)s->serial);
         sched_connected(c->sched, s->serial, s);
         return 0;
     case LWS_CALLBACK_RECEIVE:
         return on_receive(s, in, len);
+    case LWS_CALLBACK_RECEIVE_PONG:
+        s->last_rx_ms = tick_now_ms();
+        return 0;
     case LWS_CALLBACK_SERVER_WRITEABLE:
         return on_writeable(s);
     case LWS_CALLBACK_CLOSED:

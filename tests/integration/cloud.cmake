@@ -3,7 +3,7 @@
 # real HTTP and WebSocket (tests/integration/gfharness.py).
 if(TARGET gfcloud)
   foreach(t signin actions deadline files durability hostile tls workers operator logfile
-      remove slow)
+      remove slow keepalive)
     set(script ${CMAKE_CURRENT_LIST_DIR}/test_cloud_${t}.py)
     if(EXISTS ${script})
       gf_py_test(cloud_${t} SCRIPT ${script} TIMEOUT 120)
