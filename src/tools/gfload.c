@@ -55,7 +55,8 @@ static void gl_usage(FILE *f)
                "              --serial-base S (--password-file FILE | "
                "--password HEX)\n"
                "              [--rate PER_S] [--max-opening N] [--duration S]\n"
-               "              [--play-delay MS]\n"
+               "              [--play-delay MS] [--source A[-B][,...]]\n"
+               "              [--processes P]\n"
                "              [--image FILE.jpg] [--ca-file PEM] [--insecure]\n"
                "              [--json] [--verbose]\n"
                "       gfload --help | --version\n"
@@ -101,6 +102,14 @@ static int gl_parse_one(gl_opts *o, int c, const char *a)
     case 'k':
         o->insecure = 1;
         return 0;
+    case 'P':
+        if (gl_num(a, 1, 64, &v))
+            return -1;
+        o->processes = (int)v;
+        return 0;
+    case 'a':
+        o->source = a;
+        return gl_sources_parse(&gl_w.src, a) == 0 ? 0 : -1;
     case 'j':
         o->json = 1;
         return 0;
@@ -147,6 +156,8 @@ static int gl_parse(int argc, char **argv, gl_opts *o)
                                        {"rate", 1, 0, 'r'},
                                        {"duration", 1, 0, 'd'},
                                        {"max-opening", 1, 0, 'o'},
+                                       {"source", 1, 0, 'a'},
+                                       {"processes", 1, 0, 'P'},
                                        {"play-delay", 1, 0, 'D'},
                                        {"image", 1, 0, 'i'},
                                        {"ca-file", 1, 0, 'c'},
@@ -380,6 +391,13 @@ int main(int argc, char **argv)
     if (gl_status_url(&gl_w.opt) != 0) {
         fprintf(stderr, "gfload: --server must be an http(s) URL\n");
         return 2;
+    }
+    snprintf(gl_w.tag, sizeof(gl_w.tag), "gfload");
+    if (gl_w.opt.processes > 1) {
+        int child = 0;
+        int prc = gl_fleet_run(&child);
+        if (!child)
+            return prc;
     }
     signal(SIGPIPE, SIG_IGN);
     signal(SIGINT, gl_on_signal);

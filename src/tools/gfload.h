@@ -12,6 +12,7 @@
 #ifndef GFLOAD_H
 #define GFLOAD_H
 
+#include <jansson.h>
 #include <libwebsockets.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -28,6 +29,13 @@
 #define GL_TXQ_MAX         256           /* queued lines per machine */
 #define GL_RECENT_IDS      64            /* finished ids remembered (§11) */
 
+#define GL_MAX_SOURCES 256 /* --source addresses */
+
+typedef struct gl_sources {
+    char addr[GL_MAX_SOURCES][16]; /* dotted IPv4 */
+    size_t n;
+} gl_sources;
+
 typedef struct gl_opts {
     const char *server; /* http(s)://host:port */
     const char *status; /* ws(s)://host:port; derived when NULL */
@@ -37,11 +45,13 @@ typedef struct gl_opts {
     const char *password;      /* one password for all */
     double rate;               /* sign-ins started per second */
     long max_opening;          /* sign-in + upgrade handshakes at once */
+    int processes;             /* --processes: split over this many */
     double duration;           /* seconds; <= 0 means until SIGINT */
     long play_delay_ms;        /* pretend playback of a job */
     const char *image_file;    /* JPEG to upload; built-in when NULL */
     const char *ca_file;
-    int insecure; /* accept any TLS certificate (tests) */
+    const char *source; /* --source, parsed into gl_w.src */
+    int insecure;       /* accept any TLS certificate (tests) */
     int json;
     int verbose;
 } gl_opts;
@@ -161,6 +171,8 @@ typedef struct gl_world {
     gl_http *connecting;       /* the request being connected right now */
     gl_machine *ws_connecting; /* the WebSocket being connected right now */
     gl_stats st;
+    gl_sources src; /* empty: the kernel picks the source address */
+    char tag[32];   /* "gfload", or "gfload[k]" in a --processes child */
     unsigned char *jpeg;
     size_t jpeg_len;
     unsigned char *txbuf;
@@ -187,6 +199,21 @@ const char *gl_type_name(gl_type t);
 long gl_rss_kib(void);
 void gl_report_progress(void);
 void gl_report_summary(long rss_base_kib, long rss_end_kib, long held);
+/* A summary object as text, or one JSON line with --json. */
+void gl_report_print(const json_t *summary);
+
+/* -- gfload_fleet.c: --processes ----------------------------------------- */
+/* Fork the children and, in the parent, wait and print the sum; returns
+ * the parent's exit code. In a child it returns 0 at once with *is_child
+ * set and gl_w.opt narrowed to the child's slice. */
+int gl_fleet_run(int *is_child);
+
+/* -- gfload_source.c: --source addresses ------------------------------- */
+/* "127.0.0.2-127.0.0.9" or "10.0.0.1,10.0.0.5-10.0.0.6": 0, or -1 for a
+ * malformed spec, a reversed range or more than GL_MAX_SOURCES. */
+int gl_sources_parse(gl_sources *s, const char *spec);
+/* The address machine m's sockets bind to; NULL when there is none. */
+const char *gl_source_for(const gl_machine *m);
 
 /* -- gfload_jpeg.c ----------------------------------------------------------
  */

@@ -42,10 +42,10 @@ void gl_report_progress(void)
     const gl_stats *s = &gl_w.st;
     uint64_t failed, done = gl_actions_done(&failed);
     fprintf(stderr,
-            "gfload: %5.1fs signed-in %llu connected %ld/%ld actions %llu "
+            "%s: %5.1fs signed-in %llu connected %ld/%ld actions %llu "
             "failures %llu (sign-in %llu, connect %llu, drops %llu, "
             "actions %llu)\n",
-            gl_now() - s->start_s, (unsigned long long)s->sign_ins,
+            gl_w.tag, gl_now() - s->start_s, (unsigned long long)s->sign_ins,
             s->connected, gl_w.opt.machines, (unsigned long long)done,
             (unsigned long long)(s->sign_in_failures + s->connect_failures +
                                  failed),
@@ -145,6 +145,12 @@ void gl_report_summary(long rss_base_kib, long rss_end_kib, long held)
         fprintf(stderr, "gfload: out of memory for the summary\n");
         return;
     }
+    gl_report_print(o);
+    json_decref(o);
+}
+
+void gl_report_print(const json_t *o)
+{
     if (gl_w.opt.json) {
         char *txt = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6));
         if (txt)
@@ -154,5 +160,4 @@ void gl_report_summary(long rss_base_kib, long rss_end_kib, long held)
         gl_summary_text(o);
     }
     fflush(stdout);
-    json_decref(o);
 }

@@ -32,6 +32,23 @@ PRINT_EVENTS = ["print:starting", "print:download:completed",
 SANITIZER_MARKERS = ("AddressSanitizer", "LeakSanitizer", "runtime error:")
 
 
+def local_addresses_towards(port):
+    """Established IPv4 sockets to 127.0.0.1:port, counted by local address
+    (from /proc/net/tcp: addresses and ports in hex, little-endian)."""
+    counts = {}
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for line in f:
+            cols = line.split()
+            local, remote, state = cols[1], cols[2], cols[3]
+            if state != "01" or remote != "0100007F:%04X" % port:
+                continue
+            a = bytes.fromhex(local.split(":")[0])[::-1]
+            addr = ".".join(str(b) for b in a)
+            counts[addr] = counts.get(addr, 0) + 1
+    return counts
+
+
 def gfload_binary():
     return os.path.join(build_dir(), "src", "tools", "gfload")
 
@@ -195,6 +212,33 @@ class GfLoad(unittest.TestCase):
         self.assertEqual(summary["ever_connected"], 0)
         self.assertGreaterEqual(summary["sign_in_failures"], N)
 
+    def test_processes_and_sources(self):
+        """--processes 2 --source 127.0.0.2-127.0.0.3: every machine online
+        once, sockets from both addresses, one summary that adds up."""
+        proc, out, err = self.run_gfload("--password-file", self.pwfile,
+                                         "--duration", "0",
+                                         "--processes", "2",
+                                         "--source", "127.0.0.2-127.0.0.3")
+        try:
+            wait_for(lambda: self.online() == N, timeout=30,
+                     what="all %d machines online" % N)
+            sources = local_addresses_towards(self.cloud.port)
+            self.assertEqual(set(sources), {"127.0.0.2", "127.0.0.3"})
+            self.assertEqual(sum(sources.values()), N)  # one socket each
+        finally:
+            rc, stdout, stderr = self.finish(proc, out, err)
+        self.assertEqual(rc, 0, stderr[-3000:])
+        self.assertIn("gfload[0]:", stderr)
+        self.assertIn("gfload[1]:", stderr)
+        summary = json.loads(stdout)
+        self.assertEqual(summary["processes"], 2)
+        self.assertEqual(summary["machines"], N)
+        self.assertEqual(summary["sessions_held"], N)
+        self.assertEqual(summary["ever_connected"], N)
+        self.assertEqual(summary["sign_in_failures"], 0)
+        self.assertIsNotNone(summary["seconds_to_all_connected"])
+        self.assertEqual(summary["actions"]["settings"]["completed"], N)
+
     def test_bad_arguments(self):
         cases = [
             [],
@@ -208,6 +252,14 @@ class GfLoad(unittest.TestCase):
             ["--server", "http://127.0.0.1:1", "--machines", "2",
              "--serial-base", str(BASE), "--password-file", self.pwfile,
              "--image", JOB],
+            ["--server", "http://127.0.0.1:1", "--machines", "2",
+             "--serial-base", "1", "--password", "ab",
+             "--source", "127.0.0.9-127.0.0.2"],
+            ["--server", "http://127.0.0.1:1", "--machines", "2",
+             "--serial-base", "1", "--password", "ab",
+             "--source", "not-an-address"],
+            ["--server", "http://127.0.0.1:1", "--machines", "2",
+             "--serial-base", "1", "--password", "ab", "--processes", "0"],
         ]
         for args in cases:
             p = subprocess.run([gfload_binary(), *args], capture_output=True,
