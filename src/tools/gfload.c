@@ -56,7 +56,7 @@ static void gl_usage(FILE *f)
                "--password HEX)\n"
                "              [--rate PER_S] [--max-opening N] [--duration S]\n"
                "              [--play-delay MS] [--source A[-B][,...]]\n"
-               "              [--processes P]\n"
+               "              [--processes P] [--progress S]\n"
                "              [--image FILE.jpg] [--ca-file PEM] [--insecure]\n"
                "              [--json] [--verbose]\n"
                "       gfload --help | --version\n"
@@ -102,6 +102,8 @@ static int gl_parse_one(gl_opts *o, int c, const char *a)
     case 'k':
         o->insecure = 1;
         return 0;
+    case 'g':
+        return gl_num(a, 0.05, 3600, &o->progress_s);
     case 'P':
         if (gl_num(a, 1, 64, &v))
             return -1;
@@ -147,25 +149,17 @@ static int gl_parse_one(gl_opts *o, int c, const char *a)
 
 static int gl_parse(int argc, char **argv, gl_opts *o)
 {
-    static const struct option lo[] = {{"server", 1, 0, 's'},
-                                       {"status", 1, 0, 'S'},
-                                       {"machines", 1, 0, 'n'},
-                                       {"serial-base", 1, 0, 'b'},
-                                       {"password-file", 1, 0, 'f'},
-                                       {"password", 1, 0, 'p'},
-                                       {"rate", 1, 0, 'r'},
-                                       {"duration", 1, 0, 'd'},
-                                       {"max-opening", 1, 0, 'o'},
-                                       {"source", 1, 0, 'a'},
-                                       {"processes", 1, 0, 'P'},
-                                       {"play-delay", 1, 0, 'D'},
-                                       {"image", 1, 0, 'i'},
-                                       {"ca-file", 1, 0, 'c'},
-                                       {"insecure", 0, 0, 'k'},
-                                       {"json", 0, 0, 'j'},
-                                       {"verbose", 0, 0, 'v'},
-                                       {"help", 0, 0, 'h'},
-                                       {0, 0, 0, 0}};
+    static const struct option lo[] = {
+        {"server", 1, 0, 's'},        {"status", 1, 0, 'S'},
+        {"machines", 1, 0, 'n'},      {"serial-base", 1, 0, 'b'},
+        {"password-file", 1, 0, 'f'}, {"password", 1, 0, 'p'},
+        {"rate", 1, 0, 'r'},          {"duration", 1, 0, 'd'},
+        {"max-opening", 1, 0, 'o'},   {"source", 1, 0, 'a'},
+        {"processes", 1, 0, 'P'},     {"progress", 1, 0, 'g'},
+        {"play-delay", 1, 0, 'D'},    {"image", 1, 0, 'i'},
+        {"ca-file", 1, 0, 'c'},       {"insecure", 0, 0, 'k'},
+        {"json", 0, 0, 'j'},          {"verbose", 0, 0, 'v'},
+        {"help", 0, 0, 'h'},          {0, 0, 0, 0}};
     int c, rc = 0;
     if (argc == 2 && strcmp(argv[1], "--version") == 0) {
         printf("gfload %s\n", GF_VERSION);
@@ -173,6 +167,7 @@ static int gl_parse(int argc, char **argv, gl_opts *o)
     }
     o->rate = 200;
     o->max_opening = 256;
+    o->progress_s = 1.0;
     o->machines = -1;
     while (rc == 0 && (c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         if (c == 'h') {
@@ -349,7 +344,7 @@ static void gl_tick(lws_sorted_usec_list_t *sul)
         gl_w.stop = 1;
     if (now >= gl_next_progress) {
         gl_report_progress();
-        gl_next_progress = now + 1.0;
+        gl_next_progress = now + gl_w.opt.progress_s;
     }
     /* Always again: a flag set in a timer is only seen once lws_service()
      * returns, and it returns at the next timer or socket event. */
@@ -360,7 +355,7 @@ static void gl_tick(lws_sorted_usec_list_t *sul)
 static long gl_run(void)
 {
     gl_w.st.start_s = gl_now();
-    gl_next_progress = gl_w.st.start_s + 1.0;
+    gl_next_progress = gl_w.st.start_s + gl_w.opt.progress_s;
     for (long k = 0; k < gl_w.opt.machines; k++)
         gl_machine_schedule(&gl_w.m[k],
                             (int64_t)((double)k * 1000.0 / gl_w.opt.rate));

@@ -46,6 +46,7 @@ typedef struct gl_opts {
     double rate;               /* sign-ins started per second */
     long max_opening;          /* sign-in + upgrade handshakes at once */
     int processes;             /* --processes: split over this many */
+    double progress_s;         /* seconds between progress lines */
     double duration;           /* seconds; <= 0 means until SIGINT */
     long play_delay_ms;        /* pretend playback of a job */
     const char *image_file;    /* JPEG to upload; built-in when NULL */
