@@ -107,9 +107,11 @@ static int make_context(cloud *c)
 {
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof(info));
-    /* Per-session rx buffer: messages bigger than this arrive in pieces and
-     * are reassembled in ws.c, so keep it small (memory per session). */
-    protocols[1].rx_buffer_size = 4096;
+    /* Per-session rx buffer, allocated by lws for the session's life:
+     * messages bigger than this arrive in pieces and are reassembled in
+     * ws.c. A machine's lines are a few hundred bytes; 512 B instead of
+     * 4 KiB is 3.5 KiB less per session (docs/cloud.md). */
+    protocols[1].rx_buffer_size = 512;
     protocols[1].per_session_data_size = ws_session_size();
     info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
     if (c->cfg.tls_cert[0])

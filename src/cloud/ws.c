@@ -41,7 +41,7 @@ struct ws_session {
     int established;
     int close_code; /* ws_end(): close when writable */
     const char *close_reason;
-    char *rx; /* reused across messages */
+    char *rx; /* only while a message arrives in pieces */
     size_t rx_len, rx_cap;
     struct out_msg *head, *tail;
 };
@@ -172,18 +172,19 @@ void ws_ingest(cloud *c, uint64_t serial, const char *buf, size_t len)
 static void process_frame(ws_session *s)
 {
     ws_ingest(s->c, s->serial, s->rx, s->rx_len);
+    /* An idle session keeps no buffer (memory per session, docs/cloud.md):
+     * only a message split over pieces lands here at all. */
+    free(s->rx);
+    s->rx = NULL;
     s->rx_len = 0;
-    /* Do not keep a rare large buffer for the life of the session. */
-    if (s->rx_cap > 65536) {
-        free(s->rx);
-        s->rx = NULL;
-        s->rx_cap = 0;
-    }
+    s->rx_cap = 0;
 }
 
 static int on_receive(ws_session *s, const void *in, size_t len)
 {
     s->last_rx_ms = tick_now_ms();
+    int whole =
+        lws_is_final_fragment(s->wsi) && !lws_remaining_packet_payload(s->wsi);
     size_t cap = (size_t)s->c->cfg.max_frame;
     if (s->rx_len + len > cap) {
         log_msg(LOG_WARN, "S%llu: message over %zu bytes; closing",
@@ -192,8 +193,13 @@ static int on_receive(ws_session *s, const void *in, size_t len)
                          (unsigned char *)"too large", 9);
         return -1;
     }
+    if (s->rx_len == 0 && whole) {
+        /* The usual case: the whole message in one piece, read in place. */
+        ws_ingest(s->c, s->serial, in, len);
+        return 0;
+    }
     if (s->rx_len + len + 1 > s->rx_cap) {
-        size_t ncap = s->rx_cap ? s->rx_cap : 4096;
+        size_t ncap = s->rx_cap ? s->rx_cap : 1024;
         while (ncap < s->rx_len + len + 1)
             ncap *= 2;
         char *b = realloc(s->rx, ncap);
@@ -204,7 +210,7 @@ static int on_receive(ws_session *s, const void *in, size_t len)
     }
     memcpy(s->rx + s->rx_len, in, len);
     s->rx_len += len;
-    if (lws_is_final_fragment(s->wsi) && !lws_remaining_packet_payload(s->wsi))
+    if (whole)
         process_frame(s);
     return 0;
 }
