@@ -60,11 +60,11 @@ static int machine_add_range(cloud *c, uint64_t serial, const char *count,
     auth_hash_secret(c->auth, pw, h);
     long added = 0, rc = 0;
     store_begin(c->store);
-    for (long k = 0; k < n && rc >= 0; k++) {
+    for (long k = 0; k < n && rc != STORE_ERROR; k++) {
         rc = store_machine_add(c->store, serial + (uint64_t)k, h, cloud_now());
-        added += rc == 0;
+        added += rc == STORE_OK;
     }
-    if (rc < 0 || store_commit(c->store) != 0) {
+    if (rc == STORE_ERROR || store_commit(c->store) != STORE_OK) {
         fprintf(stderr, "gfcloud: cannot add machines (database error)\n");
         return 1;
     }
