@@ -20,3 +20,23 @@ if(TARGET gfcloud)
     DEPENDS gfcloud
     USES_TERMINAL)
 endif()
+
+# One gfcloud with 5k..19k sessions from gfload processes: connect time,
+# sign-ins/s, memory and idle CPU per session, action round trips under
+# load, the reconnect storm after kill -9 (bench/fleet.py; issue 11).
+if(TARGET gfcloud AND TARGET gfload)
+  add_custom_target(bench_fleet
+    COMMAND ${CMAKE_COMMAND} -E env GF_BUILD_DIR=${PROJECT_BINARY_DIR}
+            ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/fleet.py
+    DEPENDS gfcloud gfload
+    USES_TERMINAL)
+endif()
+
+# The fleet bench's machinery (a tiny fleet, every figure measured); the
+# figures themselves are not checked.
+if(TARGET gfcloud AND TARGET gfload)
+  add_test(NAME bench_fleet_smoke
+    COMMAND ${Python3_EXECUTABLE} -u ${CMAKE_CURRENT_LIST_DIR}/fleet.py --smoke)
+  set_tests_properties(bench_fleet_smoke PROPERTIES LABELS integration
+    TIMEOUT 180 ENVIRONMENT "GF_BUILD_DIR=${PROJECT_BINARY_DIR}")
+endif()
