@@ -364,6 +364,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="gf-fleet-")
     data = os.path.join(tmp, "data")
     try:
+        subprocess.run([binary("cloud", "gfcloud"), "init", "--data", data],
+                       check=True, stdout=subprocess.DEVNULL)
         subprocess.run([binary("cloud", "gfcloud"), "machine", "add",
                         "--serial", str(BASE), "--count", str(max(sizes)),
                         "--password", PW, "--data", data], check=True,
