@@ -1,17 +1,13 @@
 # gfcloud unit tests (cmocka): the service's modules linked directly from
 # the gfcloud_core static library.
-if(TARGET gfcloud_core)
-  foreach(t config auth throttle store blobs files tokmap)
-    gf_unit_test(test_cloud_${t}
-      SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_cloud_${t}.c
-      LIBS gfcloud_core)
-  endforeach()
-endif()
+foreach(t config auth throttle store blobs files tokmap)
+  gf_unit_test(test_cloud_${t}
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_cloud_${t}.c
+    LIBS gfcloud_core)
+endforeach()
 
 # gfcloud_core links the libgf parts it uses, never the `gf` umbrella or the
 # design compiler (gf_compile drags in libxml2, libpng and libjpeg).
-if(TARGET gfcloud_core)
-  add_test(NAME cloud_link_parts
-    COMMAND sh -c "for l in $1; do case $l in gf|gf_compile) echo \"gfcloud_core links $l\"; exit 1;; esac; done; echo \"links: $1\""
-            sh "$<JOIN:$<TARGET_PROPERTY:gfcloud_core,LINK_LIBRARIES>, >")
-endif()
+add_test(NAME cloud_link_parts
+  COMMAND sh -c "for l in $1; do case $l in gf|gf_compile) echo \"gfcloud_core links $l\"; exit 1;; esac; done; echo \"links: $1\""
+          sh "$<JOIN:$<TARGET_PROPERTY:gfcloud_core,LINK_LIBRARIES>, >")

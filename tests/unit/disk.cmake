@@ -1,10 +1,6 @@
 # Full-disk and failing-I/O unit tests: gfcloud's blob, job-file and store
 # writers under a file size limit, and gfmachine's spool folder.
-if(TARGET gfcloud_core)
-  gf_unit_test(test_disk_cloud
-    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_disk_cloud.c LIBS gfcloud_core)
-endif()
-if(TARGET gfm)
-  gf_unit_test(test_disk_spool
-    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_disk_spool.c LIBS gfm)
-endif()
+gf_unit_test(test_disk_cloud
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_disk_cloud.c LIBS gfcloud_core)
+gf_unit_test(test_disk_spool
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_disk_spool.c LIBS gfm)
