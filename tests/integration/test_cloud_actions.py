@@ -29,6 +29,37 @@ PRINT_EVENTS = ["print:starting", "print:download:completed",
                 "print:return_to_home:succeeded", "print:completed"]
 
 
+class SettingsFirst(unittest.TestCase):
+    """The first action on connect, checked on a service of its own so that
+    no other test's actions come first."""
+
+    def test_settings_first_and_report_kept(self):
+        with Cloud() as cloud:
+            cloud.add_machine(SERIAL, PW)
+            m = FakeMachine(cloud, SERIAL, PW)
+            a = m.expect_action("settings")
+            self.assertIsInstance(a["id"], int)
+            self.assertEqual(a["machine_serial"], "S%d" % SERIAL)
+            self.assertNotIn("type", a)
+            # A full-size report (~550 codes, several KB: more than one lws
+            # receive buffer) must arrive whole.
+            values = {"X%03d" % i: i for i in range(560)}
+            values.update(MCsn=SERIAL, SAid=a["id"], MCov="2.6.0-2228")
+            m.event(a["id"], "settings:completed",
+                    settings={"values": values})
+            cloud.wait_action_state(a["id"], "completed")
+            status, st = cloud.api("GET", "/api/v1/machines/S%d" % SERIAL)
+            self.assertEqual(status, 200)
+            self.assertTrue(st["online"])
+            self.assertEqual(st["settings_form"], "full")
+            self.assertEqual(st["settings"]["MCsn"], SERIAL)
+            self.assertEqual(len(st["settings"]), 563)
+            self.assertEqual(st["settings"]["X559"], 559)
+            self.assertEqual(st["head_position"], "unknown")
+            self.assertIsInstance(st["last_seen"], int)
+            m.close()
+
+
 class Actions(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -59,22 +90,6 @@ class Actions(unittest.TestCase):
             self.m.event(action_id, ev)
         return self.cloud.wait_action_state(
             action_id, ("completed", "failed", "cancelled"))
-
-    def test_00_settings_first_and_report_kept(self):
-        a = self.first
-        self.assertIsInstance(a["id"], int)
-        self.assertEqual(a["machine_serial"], "S%d" % SERIAL)
-        self.assertNotIn("type", a)
-        self.cloud.wait_action_state(a["id"], "completed")
-        status, st = self.cloud.api("GET", "/api/v1/machines/S%d" % SERIAL)
-        self.assertEqual(status, 200)
-        self.assertTrue(st["online"])
-        self.assertEqual(st["settings_form"], "full")
-        self.assertEqual(st["settings"]["MCsn"], SERIAL)
-        self.assertEqual(len(st["settings"]), 563)
-        self.assertEqual(st["settings"]["X559"], 559)
-        self.assertEqual(st["head_position"], "unknown")
-        self.assertIsInstance(st["last_seen"], int)
 
     def test_sync_actions(self):
         aid = self.cloud.send_action(SERIAL, "update_check")
