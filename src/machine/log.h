@@ -17,5 +17,10 @@ void mlog(mlog_level level, const char *fmt, ...)
 void mlog_local(mlog_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 const char *mlog_level_name(mlog_level level);
+/* The last WARNING or ERROR line this thread logged since
+ * mlog_forget_problem(), "" if none: the worker thread says with an
+ * action's terminal event why it did not complete. */
+const char *mlog_last_problem(void);
+void mlog_forget_problem(void);
 
 #endif

@@ -103,12 +103,14 @@ static act_job *wrk_job_new(act_ctx *ctx, const gf_msg *m,
 typedef struct wrk_end {
     act_job *j;
     gf_outcome o;
+    char why[256]; /* the body's last warning, for a failure or cancel */
 } wrk_end;
 
 static void wrk_send_terminal(void *arg)
 {
     wrk_end *e = arg;
-    act_event(e->j, gf_outcome_name(e->o), NULL);
+    int say = e->o != GF_OUTCOME_COMPLETED && e->why[0];
+    act_event(e->j, gf_outcome_name(e->o), say ? e->why : NULL);
 }
 
 static void *wrk_main(void *arg)
@@ -117,7 +119,9 @@ static void *wrk_main(void *arg)
     pthread_mutex_lock(&w->mu);
     act_job *j = w->job;
     pthread_mutex_unlock(&w->mu);
-    wrk_end e = {j, j->kind == GF_KIND_IMAGE ? img_run(j) : pls_run(j)};
+    mlog_forget_problem();
+    wrk_end e = {j, j->kind == GF_KIND_IMAGE ? img_run(j) : pls_run(j), ""};
+    snprintf(e.why, sizeof(e.why), "%s", mlog_last_problem());
     hw_make_safe(w->ctx->hw); /* fail-safe first (§11) */
     pthread_mutex_lock(&w->mu);
     w->job = NULL;

@@ -183,7 +183,7 @@ def test_cancel_mid_print():
 
 def test_a_refused_action_says_why():
     """The machine refuses a motion and a print with its lid open and says
-    why only in its log: that text becomes the action's reason."""
+    why in its log and its terminal event: the action's reason."""
     with E2E(auto_button=0.2) as t:
         st, f = t.cloud.upload_file(fc.fixture("puls", fc.MOTION_FIXTURE))
         assert st == 201, (st, f)
@@ -191,6 +191,9 @@ def test_a_refused_action_says_why():
         a = t.run("motion", file=f["id"])
         assert a["state"] == "failed", a
         assert a["reason"] == "motion %d: refused, the lid is open" % a["id"], a
+        # gfmachine says it with the terminal event too.
+        assert a["events"][-1]["event"] == "motion:failed", a
+        assert a["events"][-1].get("log") == a["reason"], a
         p = t.run("print", file=f["id"])
         assert p["state"] == "cancelled", p
         assert p["reason"] == "print %d: the lid is open, not starting" \
