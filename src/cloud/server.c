@@ -158,10 +158,6 @@ static int add_vhost(cloud *c, const listen_addr *a, int port, int idx)
     return bound > 0 ? bound : -1;
 }
 
-/* Bind every address of the plan (port 0: the first picks the port, the
- * others take the same). An address that cannot be bound is logged and
- * skipped; none at all is an error (one line naming each reason). Returns
- * the bound port, or -1. */
 /* Why `a` could not be bound, for the one line that says so. */
 static void why_not(const cloud *c, const listen_plan *p, const listen_addr *a,
                     int port, int e, char *out, size_t outlen)
