@@ -32,9 +32,11 @@ struct key {
 
 static const struct key keys[] = {
     {"listen", S(listen), "127.0.0.1:8080",
-     "address and port to listen on (port 0 = any free port)"},
+     "HOST:PORT, [IPv6]:PORT or :PORT (every interface); a name binds "
+     "each address it has; port 0 = any free port"},
     {"data", S(data_dir), "gfcloud-data",
-     "data directory (SQLite database, blobs, server key)"},
+     "data directory (SQLite database, blobs, server key); only serve and "
+     "init make it"},
     {"public-url", S(public_url), "",
      "base URL machines reach us at (default http://LISTEN)"},
     {"port-file", S(port_file), "",
