@@ -65,10 +65,10 @@ static void mutate(char *tok, size_t len, const uint8_t *p, size_t n)
 static void forged(const char *text)
 {
     uint64_t serial = 0;
-    if (auth_token_check(fz_auth, text, NOW, &serial) == 0)
+    if (auth_token_check(fz_auth, text, 1, NOW, &serial) == 0)
         abort();
-    if (auth_ws_token_peek(fz_auth, text, NOW, &serial) == 0 ||
-        auth_ws_token_take(fz_auth, text, NOW, &serial) == 0)
+    if (auth_ws_token_peek(fz_auth, text, NOW, &serial, NULL) == 0 ||
+        auth_ws_token_take(fz_auth, text, NOW, &serial, NULL) == 0)
         abort();
     if (auth_upload_check(fz_auth, 1, NOW + 60, text, NOW) == 0)
         abort();
@@ -79,14 +79,20 @@ static void bearer(const uint8_t *p, size_t n)
     char tok[AUTH_TOKEN_MAX], orig[AUTH_TOKEN_MAX];
     uint64_t serial = take_u64(&p, &n) % 1000000000000000000ULL + 1, got = 0;
     int64_t exp = (int64_t)(take_u64(&p, &n) % 100000) + NOW - 50000;
-    auth_token_make(fz_auth, serial, exp, tok);
+    uint64_t reg = take_u64(&p, &n), claimed = 0;
+    auth_token_make(fz_auth, serial, reg, exp, tok);
     memcpy(orig, tok, sizeof(tok));
     mutate(tok, strlen(tok), p, n);
-    int rc = auth_token_check(fz_auth, tok, NOW, &got);
+    int rc = auth_token_check(fz_auth, tok, reg, NOW, &got);
     int same = strcmp(tok, orig) == 0;
     if (rc == 0 && (!same || got != serial || exp <= NOW))
         abort();
     if (same && rc != (exp > NOW ? 0 : -2))
+        abort();
+    /* Another registration of the same serial never passes. */
+    if (auth_token_check(fz_auth, tok, reg + 1, NOW, &got) == 0)
+        abort();
+    if (same && (auth_token_serial(tok, &claimed) != 0 || claimed != serial))
         abort();
 }
 

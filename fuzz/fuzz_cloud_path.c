@@ -1,18 +1,20 @@
 /* fuzz_cloud_path.c - libFuzzer target for what a client puts in a request
  * line (src/cloud/api_path.c, cloud_parse_serial): the router's path check,
  * the REST API's segments, serials and ids, the upload URL's id and expiry,
- * and the since=/limit= query values.
+ * the since=/limit= query values, and Content-Type media types.
  *
  * The input is "path\nquery-value". Invariants: a path the router accepts
  * has no "..", "//" or byte outside [A-Za-z0-9/_.-]; split segments are
  * non-empty and slash-free, at most API_MAX_SEGS; a parsed serial or id is
  * positive and made of the digits it was given; a query value is -1 or
- * within [0, max]. */
+ * within [0, max]; a value that names application/json starts, after
+ * blanks, with those 16 letters in some case. */
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api_path.h"
 #include "cloud.h"
@@ -72,6 +74,15 @@ static void check_query(const char *v)
         abort();
 }
 
+static void check_media_type(const char *v)
+{
+    if (!api_media_type_is(v, "application/json"))
+        return;
+    v += strspn(v, " \t");
+    if (strncasecmp(v, "application/json", 16) != 0)
+        abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *text = malloc(size + 1);
@@ -83,8 +94,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (nl)
         *nl = '\0';
     check_path(text);
-    if (nl)
+    if (nl) {
         check_query(nl + 1);
+        check_media_type(nl + 1);
+    }
     check_query(NULL);
     free(text);
     return 0;

@@ -2,13 +2,14 @@
  * that unit tests and a fuzz target (fuzz/fuzz_cloud_path.c) can feed them
  * any bytes: the router's path check (http.c), the REST API's segments and
  * ids (http_api.c), the upload URL's action id and expiry (http_upload.c)
- * and numeric query values. */
+ * numeric query values and the media type of a Content-Type header. */
 #include "api_path.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Paths are ASCII names and ids: anything else (.., //, %, control bytes)
  * is refused before any handler sees it. */
@@ -72,4 +73,19 @@ long api_query_long(const char *v, long def, long max)
     if (errno == ERANGE)
         return max; /* a huge number is still "as many as you have" */
     return n > max ? max : n;
+}
+
+int api_media_type_is(const char *value, const char *type)
+{
+    if (!value)
+        return 0;
+    size_t n = strlen(type);
+    while (*value == ' ' || *value == '\t')
+        value++;
+    if (strncasecmp(value, type, n) != 0)
+        return 0;
+    value += n;
+    while (*value == ' ' || *value == '\t')
+        value++;
+    return *value == '\0' || *value == ';';
 }

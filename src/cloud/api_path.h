@@ -26,4 +26,9 @@ int api_parse_id(const char *s, int64_t *out);
  * not a non-negative decimal number. */
 long api_query_long(const char *v, long def, long max);
 
+/* Whether a Content-Type value names media type `type` ("type/subtype",
+ * lowercase): compared without regard to case (RFC 9110 §8.3.1), with
+ * optional parameters after ';' and whitespace around. NULL is no. */
+int api_media_type_is(const char *value, const char *type);
+
 #endif

@@ -9,7 +9,9 @@
  * auth_tokens are stateless ("serial.expiry.mac"), so they survive a restart
  * and need no table; ws_tokens are random, single use and short-lived, kept
  * in memory only (a restart simply makes machines sign in again), in a hash
- * map (tokmap.c) so a storm of upgrades each finds its token in O(1). */
+ * map (tokmap.c) so a storm of upgrades each finds its token in O(1). Both
+ * are bound to the machine's registration id (store_machine_get_reg): the
+ * mac of an auth_token covers it, a ws_token is kept with it. */
 #include "auth.h"
 #include "tokmap.h"
 
@@ -153,41 +155,65 @@ int auth_is_password(const char *s)
     return 1;
 }
 
-void auth_token_make(const auth *a, uint64_t serial, int64_t exp,
+/* What the mac covers: the token's own text and the registration. */
+static void token_mac(const auth *a, const char *body, uint64_t reg,
+                      uint8_t out[AUTH_HASH_LEN])
+{
+    char msg[96];
+    snprintf(msg, sizeof(msg), "%s.%" PRIu64, body, reg);
+    mac(a, "auth_token", msg, out);
+}
+
+void auth_token_make(const auth *a, uint64_t serial, uint64_t reg, int64_t exp,
                      char out[AUTH_TOKEN_MAX])
 {
     char body[64];
     uint8_t m[AUTH_HASH_LEN];
     char hex[2 * AUTH_HASH_LEN + 1];
     snprintf(body, sizeof(body), "%" PRIu64 ".%" PRId64, serial, exp);
-    mac(a, "auth_token", body, m);
+    token_mac(a, body, reg, m);
     sodium_bin2hex(hex, sizeof(hex), m, sizeof(m));
     snprintf(out, AUTH_TOKEN_MAX, "%s.%s", body, hex);
 }
 
-int auth_token_check(const auth *a, const char *token, int64_t now,
-                     uint64_t *serial)
+/* Split "serial.exp.mac": the body "serial.exp" and its numbers. */
+static int token_parts(const char *token, char body[64], uint64_t *serial,
+                       int64_t *exp)
 {
-    char body[64];
     const char *last = strrchr(token, '.');
     /* One spelling per token: the mac is lowercase hex as we write it
      * (sodium_hex2bin would take uppercase too, so a client could send
      * many strings that all pass; fuzz_cloud_auth found that). */
-    if (!last || (size_t)(last - token) >= sizeof(body) ||
+    if (!last || (size_t)(last - token) >= 64 ||
         strlen(last + 1) != 2 * AUTH_HASH_LEN ||
         strspn(last + 1, "0123456789abcdef") != 2 * AUTH_HASH_LEN)
         return -1;
     memcpy(body, token, (size_t)(last - token));
     body[last - token] = '\0';
-    uint8_t want[AUTH_HASH_LEN], got[AUTH_HASH_LEN];
-    mac(a, "auth_token", body, want);
-    if (sodium_hex2bin(got, sizeof(got), last + 1, 2 * AUTH_HASH_LEN, NULL,
-                       NULL, NULL) != 0 ||
-        !auth_hash_equal(want, got))
-        return -1;
+    return sscanf(body, "%" SCNu64 ".%" SCNd64, serial, exp) == 2 ? 0 : -1;
+}
+
+int auth_token_serial(const char *token, uint64_t *serial)
+{
+    char body[64];
+    int64_t exp = 0;
+    return token_parts(token, body, serial, &exp);
+}
+
+int auth_token_check(const auth *a, const char *token, uint64_t reg,
+                     int64_t now, uint64_t *serial)
+{
+    char body[64];
     uint64_t s = 0;
     int64_t exp = 0;
-    if (sscanf(body, "%" SCNu64 ".%" SCNd64, &s, &exp) != 2)
+    if (token_parts(token, body, &s, &exp) != 0)
+        return -1;
+    uint8_t want[AUTH_HASH_LEN], got[AUTH_HASH_LEN];
+    token_mac(a, body, reg, want);
+    const char *hex = strrchr(token, '.') + 1;
+    if (sodium_hex2bin(got, sizeof(got), hex, 2 * AUTH_HASH_LEN, NULL, NULL,
+                       NULL) != 0 ||
+        !auth_hash_equal(want, got))
         return -1;
     if (exp <= now)
         return -2;
@@ -195,25 +221,25 @@ int auth_token_check(const auth *a, const char *token, int64_t now,
     return 0;
 }
 
-void auth_ws_token_issue(auth *a, uint64_t serial, int64_t now, long ttl,
-                         char out[65])
+void auth_ws_token_issue(auth *a, uint64_t serial, uint64_t reg, int64_t now,
+                         long ttl, char out[65])
 {
     auth_random_hex(out);
     tokmap_prune(a->toks, now);
     /* Out of memory: the token will simply be refused. */
-    (void)tokmap_put(a->toks, out, serial, now + ttl);
+    (void)tokmap_put(a->toks, out, serial, reg, now + ttl);
 }
 
 int auth_ws_token_peek(auth *a, const char *token, int64_t now,
-                       uint64_t *serial)
+                       uint64_t *serial, uint64_t *reg)
 {
-    return tokmap_peek(a->toks, token, now, serial);
+    return tokmap_peek(a->toks, token, now, serial, reg);
 }
 
 int auth_ws_token_take(auth *a, const char *token, int64_t now,
-                       uint64_t *serial)
+                       uint64_t *serial, uint64_t *reg)
 {
-    return tokmap_take(a->toks, token, now, serial);
+    return tokmap_take(a->toks, token, now, serial, reg);
 }
 
 void auth_upload_sig(const auth *a, int64_t action_id, int64_t exp,

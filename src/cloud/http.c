@@ -22,7 +22,6 @@
 #include "log.h"
 #include "ws.h"
 
-#define CHUNK 16384
 /* After an early error reply, read and drop up to this much of the body so
  * the client (which usually sends it all before reading) sees the answer
  * rather than a reset; past it, close the connection instead. */
@@ -32,12 +31,63 @@ static void req_reset(http_req *r)
 {
     /* ingest_detach() has cleared r->job before any reset. */
     free(r->body);
-    free(r->resp);
     if (r->body_fd > 0) {
         close(r->body_fd - 1);
         unlink(r->body_path);
     }
     memset(r, 0, sizeof(*r));
+}
+
+/* One request per connection.
+ *
+ * libwebsockets 4.1.6 cannot be trusted with a pipelined request, one that
+ * arrives (in the same packet, or after the client read only the headers)
+ * before the answer to the previous one is out. It parks those bytes in
+ * the connection's buflist and parses the next request's headers from
+ * there; if that request has a body, lws_http_action() then feeds the
+ * same buflist segment again, from its start, as the body: the header
+ * bytes are taken for the body (a smuggling shape), and once the body
+ * state ends it loops on the segment for ever (100% CPU, nothing served
+ * again; before our answer was complete it spun in
+ * LWS_CALLBACK_HTTP_BODY_COMPLETION instead). No callback tells us that a
+ * request came from the buflist, so the service never keeps an HTTP
+ * connection for a second request: every answer says "connection: close"
+ * and the connection closes once the answer is flushed (lws flushes what
+ * it holds before closing). RFC 9112 §9.6 allows exactly this, and every
+ * client reconnects for its next request; machine sessions are WebSocket
+ * upgrades and are not affected.
+ *
+ * Answers are written whole where they are made (headers and body in one
+ * go; lws keeps what the socket does not take at once) and the connection
+ * is closed at the end of that same callback (finish()). While a request
+ * waits for a worker (ingest.c) its input is held with rx flow control, so
+ * whatever else the client sends waits in the socket (http_resume() when
+ * the job is back). */
+static int finish(struct lws *wsi, http_req *r)
+{
+    (void)wsi;
+    if (!r->responded || r->serving_file)
+        return 0;
+    if (r->discarding && !r->body_complete)
+        return 0; /* drop the rest of the body first, then close */
+    return -1;
+}
+
+void http_hold(struct lws *wsi, http_req *r)
+{
+    if (!r->held) {
+        r->held = 1;
+        lws_rx_flow_control(wsi, 0);
+    }
+}
+
+void http_resume(struct lws *wsi)
+{
+    http_req *r = lws_wsi_user(wsi);
+    if (r && r->held) {
+        r->held = 0;
+        lws_rx_flow_control(wsi, 1);
+    }
 }
 
 int http_reply(struct lws *wsi, http_req *r, int status, const char *ctype,
@@ -49,22 +99,28 @@ int http_reply(struct lws *wsi, http_req *r, int status, const char *ctype,
     if (r->responded)
         return 0;
     r->responded = 1;
-    free(r->resp);
-    r->resp = malloc(LWS_PRE + len + 1);
-    if (!r->resp)
+    unsigned char *out = malloc(LWS_PRE + len + 1);
+    if (!out)
         return -1;
-    memcpy(r->resp + LWS_PRE, body, len);
-    r->resp_len = len;
-    r->resp_off = 0;
+    memcpy(out + LWS_PRE, body, len);
+    int rc = -1;
     if (lws_add_http_common_headers(wsi, (unsigned int)status, ctype,
                                     (lws_filepos_t)len, &p, end) ||
         lws_add_http_header_by_name(
             wsi, (const unsigned char *)"cache-control:",
             (const unsigned char *)"no-store", 8, &p, end) ||
+        lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:",
+                                    (const unsigned char *)"close", 5, &p,
+                                    end) ||
         lws_finalize_write_http_header(wsi, start, &p, end))
-        return -1;
-    lws_callback_on_writable(wsi);
-    return 0;
+        goto out;
+    if (len &&
+        lws_write(wsi, out + LWS_PRE, len, LWS_WRITE_HTTP_FINAL) != (int)len)
+        goto out;
+    rc = 0;
+out:
+    free(out);
+    return rc;
 }
 
 int http_reply_json(struct lws *wsi, http_req *r, int status, json_t *obj)
@@ -106,9 +162,12 @@ int http_serve_file(struct lws *wsi, http_req *r, const char *path,
                     const char *ctype, int gzip)
 {
     unsigned char extra[256], *p = extra, *end = extra + sizeof(extra) - 1;
-    if (gzip && lws_add_http_header_by_name(
-                    wsi, (const unsigned char *)"content-encoding:",
-                    (const unsigned char *)"gzip", 4, &p, end))
+    if (lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:",
+                                    (const unsigned char *)"close", 5, &p,
+                                    end) ||
+        (gzip && lws_add_http_header_by_name(
+                     wsi, (const unsigned char *)"content-encoding:",
+                     (const unsigned char *)"gzip", 4, &p, end)))
         return -1;
     r->responded = 1;
     r->serving_file = 1;
@@ -145,14 +204,17 @@ static int bearer(struct lws *wsi, char *out, size_t outlen)
 int http_machine_auth(cloud *c, struct lws *wsi, http_req *r)
 {
     char tok[AUTH_TOKEN_MAX];
-    uint8_t h[AUTH_HASH_LEN];
+    uint64_t claimed = 0, reg = 0;
     if (bearer(wsi, tok, sizeof(tok)) != 0) {
         http_error(wsi, r, 401, "unauthorized", "bearer token required");
         return -1;
     }
-    int rc = auth_token_check(c->auth, tok, cloud_now(), &r->serial);
-    if (rc == 0 && store_machine_get_hash(c->store, r->serial, h) != 0)
-        rc = -1; /* the machine was removed */
+    /* Checked against the registration the machine has now: a machine
+     * removed (and perhaps added again) since has none or another. */
+    int rc = -1;
+    if (auth_token_serial(tok, &claimed) == 0 &&
+        store_machine_get_reg(c->store, claimed, &reg) == STORE_OK)
+        rc = auth_token_check(c->auth, tok, reg, cloud_now(), &r->serial);
     if (rc != 0) {
         http_error(wsi, r, 401, rc == -2 ? "token_expired" : "unauthorized",
                    rc == -2 ? "auth_token expired; sign in again"
@@ -188,6 +250,22 @@ static long content_length(struct lws *wsi)
     return (end == buf || *end || v < 0) ? -2 : v;
 }
 
+/* Hand a whole body to the route. Every handler may rely on r->body being
+ * a NUL-terminated buffer for BODY_MEMORY, also for a zero-length body
+ * (which never passes through body_append(): without this the handler
+ * would run before any buffer exists). */
+static int body_handle(cloud *c, struct lws *wsi, http_req *r)
+{
+    r->body_complete = 1;
+    r->handled = 1;
+    if (r->body_kind == BODY_MEMORY && !r->body) {
+        r->body = calloc(1, 1);
+        if (!r->body)
+            return http_error(wsi, r, 500, "internal", "out of memory");
+    }
+    return r->on_body(c, wsi, r);
+}
+
 int http_want_body(cloud *c, struct lws *wsi, http_req *r,
                    enum http_body_kind kind, long cap, http_handler on_body)
 {
@@ -209,11 +287,8 @@ int http_want_body(cloud *c, struct lws *wsi, http_req *r,
             return http_error(wsi, r, 500, "internal", "cannot store body");
         r->body_fd = fd + 1;
     }
-    if (r->content_length == 0) {
-        r->body_complete = 1;
-        r->handled = 1;
-        return on_body(c, wsi, r);
-    }
+    if (r->content_length == 0)
+        return body_handle(c, wsi, r);
     return 0;
 }
 
@@ -255,23 +330,11 @@ static int body_append(struct lws *wsi, http_req *r, const void *in, size_t len)
 
 static int body_done(cloud *c, struct lws *wsi, http_req *r)
 {
-    r->body_complete = 1;
-    if (r->discarding) {
-        r->discarding = 0;
-        /* The early answer may have gone out already: finish now. */
-        if (!r->resp)
-            return lws_http_transaction_completed(wsi) ? -1 : 0;
+    if (r->responded || r->handled || !r->on_body) {
+        r->body_complete = 1; /* the rest of an answered request is gone */
         return 0;
     }
-    if (r->responded || r->handled || !r->on_body)
-        return 0;
-    r->handled = 1;
-    if (r->body_kind == BODY_MEMORY && !r->body) {
-        r->body = calloc(1, 1);
-        if (!r->body)
-            return -1;
-    }
-    return r->on_body(c, wsi, r);
+    return body_handle(c, wsi, r);
 }
 
 static int route(cloud *c, struct lws *wsi, http_req *r)
@@ -298,6 +361,50 @@ static int route(cloud *c, struct lws *wsi, http_req *r)
     return http_error(wsi, r, 404, "not_found", "no such resource");
 }
 
+/* Framing (RFC 9112 §6.3). We take bodies by Content-Length only. A
+ * Transfer-Encoding, alone or with a Content-Length, and a Content-Length
+ * that is not one plain number (two different headers arrive joined) mean
+ * that we and whatever is in front of us could disagree on where this
+ * request ends: answer and close, so that no byte of it is ever read as
+ * another request. 0 fine; otherwise an answer went out. */
+static int check_framing(struct lws *wsi, http_req *r)
+{
+    int te = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
+    long cl = content_length(wsi);
+    if (!te && cl != -2)
+        return 0;
+    r->close_after = 1;
+    if (te && cl != -1)
+        return http_error(wsi, r, 400, "bad_request",
+                          "Transfer-Encoding and Content-Length together"),
+               -1;
+    if (te)
+        return http_error(wsi, r, 411, "length_required",
+                          "Transfer-Encoding is not accepted; send "
+                          "Content-Length"),
+               -1;
+    return http_error(wsi, r, 400, "bad_request", "bad Content-Length"), -1;
+}
+
+/* The size of the headers we read: the request line and every header lws
+ * knows by name (Authorization, Content-Type, Cookie, User-Agent, ...).
+ * lws 4.1.6 drops a request that overflows its header buffer without an
+ * answer and without telling us (its staged close has shut the socket for
+ * writing before any callback runs), so its buffer is made much bigger
+ * than max-header (server.c) and the limit is ours, answered with 431.
+ * Headers lws does not know by name stay in its buffer, unread by us; past
+ * that buffer lws still drops the connection. */
+static long header_bytes(struct lws *wsi)
+{
+    long n = 0;
+    for (int t = 0; t < WSI_TOKEN_COUNT; t++) {
+        int len = lws_hdr_total_length(wsi, (enum lws_token_indexes)t);
+        if (len > 0)
+            n += len + 4; /* ": " and CRLF, roughly */
+    }
+    return n;
+}
+
 static int on_http(cloud *c, struct lws *wsi, http_req *r)
 {
     char *uri = NULL;
@@ -305,8 +412,16 @@ static int on_http(cloud *c, struct lws *wsi, http_req *r)
     req_reset(r);
     r->method = lws_http_get_uri_and_method(wsi, &uri, &ulen);
     lws_get_peer_simple(wsi, r->peer, sizeof(r->peer));
+    if (check_framing(wsi, r) != 0)
+        return 0;
+    if (header_bytes(wsi) > c->cfg.max_header)
+        return http_error(wsi, r, 431, "headers_too_large",
+                          "request headers too large");
     if (r->method < 0 || !uri || ulen <= 0 || (size_t)ulen >= sizeof(r->path))
         return http_error(wsi, r, 400, "bad_path", "path missing or too long");
+    /* lws decodes %00 into a NUL: a path with one is refused, not cut. */
+    if (memchr(uri, '\0', (size_t)ulen))
+        return http_error(wsi, r, 400, "bad_path", "malformed path");
     memcpy(r->path, uri, (size_t)ulen);
     r->path[ulen] = '\0';
     /* Drop a query string if lws left one on the path. */
@@ -316,33 +431,13 @@ static int on_http(cloud *c, struct lws *wsi, http_req *r)
     return route(c, wsi, r);
 }
 
+/* Answers are written where they are made; a connection becomes writable
+ * for us only when a worker's job is back (ingest.c). */
 static int on_writeable(cloud *c, struct lws *wsi, http_req *r)
 {
-    if (ingest_ready(r)) {
+    if (ingest_ready(r))
         ingest_reply(c->ingest, wsi, r);
-        return 0; /* the body goes out on the next writable */
-    }
-    if (!r->resp)
-        return 0;
-    size_t left = r->resp_len - r->resp_off;
-    size_t n = left > CHUNK ? CHUNK : left;
-    int final = n == left;
-    unsigned char *at = r->resp + LWS_PRE + r->resp_off;
-    if (lws_write(wsi, at, n, final ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) !=
-        (int)n)
-        return -1;
-    r->resp_off += n;
-    if (!final) {
-        lws_callback_on_writable(wsi);
-        return 0;
-    }
-    free(r->resp);
-    r->resp = NULL;
-    if (r->close_after)
-        return -1;
-    if (r->discarding)
-        return 0; /* body_done completes the transaction */
-    return lws_http_transaction_completed(wsi) ? -1 : 0;
+    return 0;
 }
 
 /* Refuse an upgrade with a small JSON answer written at once. */
@@ -388,13 +483,14 @@ static int confirm_upgrade(cloud *c, struct lws *wsi)
     if (!has_glowforge(wsi))
         return refuse_upgrade(wsi, 400, "subprotocol",
                               "subprotocol glowforge required");
-    uint64_t serial = 0;
-    uint8_t h[AUTH_HASH_LEN];
-    if (auth_ws_token_peek(c->auth, path + 1, cloud_now(), &serial) != 0)
+    uint64_t serial = 0, reg = 0, now_reg = 0;
+    if (auth_ws_token_peek(c->auth, path + 1, cloud_now(), &serial, &reg) != 0)
         return refuse_upgrade(wsi, 401, "bad_token",
                               "unknown, used or expired ws_token");
-    /* `gfcloud machine remove` since the sign-in: no session. */
-    if (store_machine_get_hash(c->store, serial, h) != 0)
+    /* `gfcloud machine remove` since the sign-in (and perhaps `machine add`
+     * again: a new registration): no session. */
+    if (store_machine_get_reg(c->store, serial, &now_reg) != STORE_OK ||
+        now_reg != reg)
         return refuse_upgrade(wsi, 401, "unknown_machine",
                               "the machine is no longer registered");
     return 0;
@@ -407,15 +503,15 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     http_req *r = user;
     switch (reason) {
     case LWS_CALLBACK_HTTP:
-        return on_http(c, wsi, r) < 0 ? -1 : 0;
+        return on_http(c, wsi, r) < 0 ? -1 : finish(wsi, r);
     case LWS_CALLBACK_HTTP_BODY:
-        return body_append(wsi, r, in, len) < 0 ? -1 : 0;
+        return body_append(wsi, r, in, len) < 0 ? -1 : finish(wsi, r);
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-        return body_done(c, wsi, r) < 0 ? -1 : 0;
+        return body_done(c, wsi, r) < 0 ? -1 : finish(wsi, r);
     case LWS_CALLBACK_HTTP_WRITEABLE:
-        return on_writeable(c, wsi, r);
+        return on_writeable(c, wsi, r) < 0 ? -1 : finish(wsi, r);
     case LWS_CALLBACK_HTTP_FILE_COMPLETION:
-        return lws_http_transaction_completed(wsi) ? -1 : 0;
+        return -1; /* one request per connection (finish()) */
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
         return confirm_upgrade(c, wsi);
     case LWS_CALLBACK_CLOSED_HTTP:

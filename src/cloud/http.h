@@ -31,11 +31,10 @@ struct http_req {
     uint8_t head[2]; /* first bytes of a BODY_FILE body */
     uint64_t serial; /* authenticated machine (bearer routes) */
     int64_t action_id;
-    char arg[64];        /* a path argument (action type, file id) */
-    unsigned char *resp; /* LWS_PRE + body */
-    size_t resp_len, resp_off;
+    char arg[64]; /* a path argument (action type, file id) */
     int responded;
-    int close_after;
+    int held;          /* input held while a worker has the request */
+    int close_after;   /* the body is too big to drop: close at once */
     int discarding;    /* answered early; reading the rest of the body */
     int body_complete; /* all of the body has arrived */
     int handled;       /* on_body has been called */
@@ -43,7 +42,9 @@ struct http_req {
     struct job *job; /* a job file being checked on a worker (ingest.c) */
 };
 
-/* Replies. They write the headers now and the body when writable. */
+/* Replies: headers and body are written at once (lws flushes what the
+ * socket does not take); the connection closes at the end of the callback
+ * that answered (one request per connection, http.c). */
 int http_reply(struct lws *wsi, http_req *r, int status, const char *ctype,
                const void *body, size_t len);
 int http_reply_json(struct lws *wsi, http_req *r, int status, json_t *obj);
@@ -60,6 +61,10 @@ int http_api_auth(cloud *c, struct lws *wsi, http_req *r);
 /* Ask for the body to be collected; `on_body` runs when it is whole. */
 int http_want_body(cloud *c, struct lws *wsi, http_req *r,
                    enum http_body_kind kind, long cap, http_handler on_body);
+/* Hold the connection's input while a worker has the request, and let it
+ * in again (http.c explains why). */
+void http_hold(struct lws *wsi, http_req *r);
+void http_resume(struct lws *wsi);
 /* Whether the client accepts gzip content encoding. */
 int http_accepts_gzip(struct lws *wsi);
 

@@ -201,10 +201,12 @@ static int machine_route(cloud *c, struct lws *wsi, http_req *r, api_segs *g)
             return http_want_body(c, wsi, r, BODY_MEMORY, c->cfg.max_json_body,
                                   action_post_done);
         }
-        long limit = urlarg_long(wsi, "limit=", 100, LIST_MAX);
-        if (r->method != LWSHUMETH_GET || limit < 0)
+        if (r->method != LWSHUMETH_GET)
             return http_error(wsi, r, 405, "method_not_allowed",
                               "use GET or POST");
+        long limit = urlarg_long(wsi, "limit=", 100, LIST_MAX);
+        if (limit < 0)
+            return http_error(wsi, r, 400, "bad_query", "limit malformed");
         json_t *arr = store_action_list(c->store, serial, (int)limit);
         return http_reply_json(wsi, r, 200, json_pack("{s:o}", "actions", arr));
     }

@@ -10,16 +10,19 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api_path.h"
 #include "http.h"
 #include "log.h"
 #include "signin_body.h"
 #include "throttle.h"
 
+/* JSON when the Content-Type says so (in any case), form encoding for any
+ * other type; with no Content-Type, a body that starts with '{'. */
 static int is_json(struct lws *wsi, const char *body)
 {
     char ct[128];
     if (lws_hdr_copy(wsi, ct, sizeof(ct), WSI_TOKEN_HTTP_CONTENT_TYPE) > 0)
-        return strstr(ct, "json") != NULL;
+        return api_media_type_is(ct, "application/json");
     return body[0] == '{';
 }
 
@@ -33,12 +36,16 @@ static int check(cloud *c, const signin_creds *cr, uint64_t serial)
            auth_hash_equal(want, got);
 }
 
+/* Both tokens are bound to the machine's current registration (auth.h). */
 static int issue(cloud *c, struct lws *wsi, http_req *r, uint64_t serial)
 {
     char ws[65], at[AUTH_TOKEN_MAX];
+    uint64_t reg = 0;
     int64_t now = cloud_now();
-    auth_ws_token_issue(c->auth, serial, now, c->cfg.ws_token_ttl, ws);
-    auth_token_make(c->auth, serial, now + c->cfg.auth_token_ttl, at);
+    if (store_machine_get_reg(c->store, serial, &reg) != STORE_OK)
+        return http_error(wsi, r, 500, "internal", "database error");
+    auth_ws_token_issue(c->auth, serial, reg, now, c->cfg.ws_token_ttl, ws);
+    auth_token_make(c->auth, serial, reg, now + c->cfg.auth_token_ttl, at);
     log_msg(LOG_INFO, "S%llu: signed in", (unsigned long long)serial);
     return http_reply_json(
         wsi, r, 200, json_pack("{s:s, s:s}", "ws_token", ws, "auth_token", at));

@@ -26,7 +26,7 @@ static int is_jpeg_type(struct lws *wsi)
     char ct[128];
     if (lws_hdr_copy(wsi, ct, sizeof(ct), WSI_TOKEN_HTTP_CONTENT_TYPE) <= 0)
         return 0;
-    return strncasecmp(ct, "image/jpeg", 10) == 0;
+    return api_media_type_is(ct, "image/jpeg");
 }
 
 /* An image on its way to the blob store. The disk write and fsync of up to

@@ -151,6 +151,7 @@ int ingest_submit(ingest *g, struct lws *wsi, http_req *r, const ingest_task *t,
                -1;
     }
     r->job = j;
+    http_hold(wsi, r); /* http.c: no pipelined input while it works */
     return 0;
 }
 
@@ -206,9 +207,10 @@ void ingest_poll(ingest *g)
         struct lws *wsi = j->wsi;
         j->finished = 1;
         pthread_mutex_unlock(&g->mu);
-        if (wsi)
+        if (wsi) {
+            http_resume(wsi);
             lws_callback_on_writable(wsi);
-        else
+        } else
             job_free(j);
     }
 }

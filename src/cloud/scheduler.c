@@ -236,11 +236,15 @@ static void arm_recheck(sched *s)
 static void on_recheck(lws_sorted_usec_list_t *sul)
 {
     sched *s = lws_container_of(sul, sched, recheck);
-    uint8_t h[AUTH_HASH_LEN];
     for (int i = 0; i < BUCKETS; i++) {
         for (struct mstate *m = s->b[i]; m; m = m->next) {
-            if (m->sess &&
-                store_machine_get_hash(s->c->store, m->serial, h) == 1) {
+            uint64_t reg = 0;
+            /* Removed, or removed and added again (a new registration). */
+            int rc = m->sess
+                         ? store_machine_get_reg(s->c->store, m->serial, &reg)
+                         : STORE_OK;
+            if (m->sess && (rc == STORE_NOT_FOUND ||
+                            (rc == STORE_OK && reg != ws_reg(m->sess)))) {
                 log_msg(LOG_INFO, "S%llu: machine removed; closing its session",
                         (unsigned long long)m->serial);
                 ws_end(m->sess, 4001, "machine removed");

@@ -24,6 +24,7 @@
 #include "ingest.h"
 #include "listen.h"
 #include "log.h"
+#include "lwslog.h"
 #include "scheduler.h"
 #include "throttle.h"
 #include "tick.h"
@@ -118,7 +119,9 @@ static int make_context(cloud *c)
         info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
     info.port = CONTEXT_PORT_NO_LISTEN;
     info.user = c;
-    info.max_http_header_data = (unsigned short)c->cfg.max_header;
+    /* max-header is enforced in http.c (431); lws's own buffer is as big
+     * as it goes, since lws drops an overflowing request unanswered. */
+    info.max_http_header_data = 65535;
     c->lws = lws_create_context(&info);
     return c->lws ? 0 : -1;
 }
@@ -294,7 +297,7 @@ int server_run(cloud *c)
     signal(SIGXFSZ, SIG_IGN);
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
-    lws_set_log_level(LLL_ERR, NULL);
+    lwslog_install();
     rc = start(c);
     if (rc == 0) {
         while (!c->stop) {

@@ -55,7 +55,11 @@ int store_last_full(const store *s);
 store_rc store_machine_add(store *s, uint64_t serial, const uint8_t hash[32],
                            int64_t now); /* ALREADY: exists */
 store_rc store_machine_get_hash(store *s, uint64_t serial,
-                                uint8_t hash[32]);        /* NOT_FOUND */
+                                uint8_t hash[32]); /* NOT_FOUND */
+/* The id of the machine's current registration (a new one every time it
+ * is added); tokens are bound to it. */
+store_rc store_machine_get_reg(store *s, uint64_t serial,
+                               uint64_t *reg);            /* NOT_FOUND */
 store_rc store_machine_remove(store *s, uint64_t serial); /* NOT_FOUND */
 json_t *store_machine_list(store *s);
 json_t *store_machine_get(store *s, uint64_t serial); /* NULL: none */

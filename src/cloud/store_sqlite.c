@@ -71,7 +71,8 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS machines("
     " serial INTEGER PRIMARY KEY, pw_hash BLOB NOT NULL, created INTEGER,"
     " last_seen INTEGER, progress TEXT, settings TEXT, settings_form TEXT,"
-    " head TEXT NOT NULL DEFAULT 'unknown', malformed INTEGER DEFAULT 0);"
+    " head TEXT NOT NULL DEFAULT 'unknown', malformed INTEGER DEFAULT 0,"
+    " reg INTEGER);"
     "CREATE TABLE IF NOT EXISTS apikeys("
     " id INTEGER PRIMARY KEY AUTOINCREMENT, hash BLOB UNIQUE NOT NULL,"
     " created INTEGER, revoked INTEGER NOT NULL DEFAULT 0);"
@@ -189,6 +190,31 @@ static store_rc exec(store *s, const char *sql)
     return STORE_OK;
 }
 
+/* Every registration of a machine gets its own random id (`reg`), which
+ * the service's tokens are bound to (auth.c): a machine removed and added
+ * again is a new registration, and tokens issued to the old one stop
+ * working. A database from before `reg` gets the column, and ids for the
+ * machines it holds. */
+#define NEW_REG "(random() & 9223372036854775807)"
+
+static store_rc add_reg_column(store *s)
+{
+    sqlite3_stmt *st = NULL;
+    int have = 0;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA table_info(machines)", -1, &st,
+                           NULL) != SQLITE_OK)
+        return STORE_ERROR;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 1);
+        if (name && strcmp(name, "reg") == 0)
+            have = 1;
+    }
+    sqlite3_finalize(st);
+    if (!have && exec(s, "ALTER TABLE machines ADD COLUMN reg INTEGER") != 0)
+        return STORE_ERROR;
+    return exec(s, "UPDATE machines SET reg = " NEW_REG " WHERE reg IS NULL");
+}
+
 static int seed_action_ids(store *s)
 {
     static const char q[] = "INSERT INTO sqlite_sequence(name, seq) SELECT "
@@ -221,7 +247,8 @@ store_rc store_open(store **out, const char *path, int sync_full, char *err,
         exec(s, sync_full ? "PRAGMA synchronous=FULL"
                           : "PRAGMA synchronous=NORMAL") != 0 ||
         exec(s, "BEGIN IMMEDIATE") != 0 || exec(s, schema) != 0 ||
-        seed_action_ids(s) != 0 || exec(s, "COMMIT") != 0) {
+        add_reg_column(s) != 0 || seed_action_ids(s) != 0 ||
+        exec(s, "COMMIT") != 0) {
         snprintf(err, errlen, "%s: cannot set up the database: %s", path,
                  sqlite3_errmsg(s->db));
         goto fail;
@@ -270,7 +297,7 @@ store_rc store_machine_add(store *s, uint64_t serial, const uint8_t hash[32],
                            int64_t now)
 {
     static const char q[] = "INSERT OR IGNORE INTO machines(serial, pw_hash, "
-                            "created) VALUES(?, ?, ?)";
+                            "created, reg) VALUES(?, ?, ?, " NEW_REG ")";
     sqlite3_stmt *st = stmt(s, q);
     if (!st)
         return STORE_ERROR;
@@ -292,6 +319,22 @@ store_rc store_machine_get_hash(store *s, uint64_t serial, uint8_t hash[32])
     store_rc rc = STORE_NOT_FOUND;
     if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32) {
         memcpy(hash, sqlite3_column_blob(st, 0), 32);
+        rc = STORE_OK;
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+store_rc store_machine_get_reg(store *s, uint64_t serial, uint64_t *reg)
+{
+    static const char q[] = "SELECT reg FROM machines WHERE serial = ?";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, (int64_t)serial);
+    store_rc rc = STORE_NOT_FOUND;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *reg = (uint64_t)sqlite3_column_int64(st, 0);
         rc = STORE_OK;
     }
     sqlite3_reset(st);

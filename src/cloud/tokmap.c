@@ -20,6 +20,7 @@ struct tok {
     struct tok *older, *newer; /* expiry queue */
     int64_t exp;
     uint64_t serial;
+    uint64_t reg; /* the machine's registration (auth.h) */
     char token[TOKMAP_TOKEN_LEN + 1];
 };
 
@@ -83,13 +84,15 @@ static void grow(tokmap *m)
     m->nb = nb;
 }
 
-int tokmap_put(tokmap *m, const char *token, uint64_t serial, int64_t exp)
+int tokmap_put(tokmap *m, const char *token, uint64_t serial, uint64_t reg,
+               int64_t exp)
 {
     struct tok *t = calloc(1, sizeof(*t));
     if (!t)
         return -1;
     memcpy(t->token, token, TOKMAP_TOKEN_LEN);
     t->serial = serial;
+    t->reg = reg;
     t->exp = exp;
     size_t k = hash(token) & (m->nb - 1);
     t->chain = m->b[k];
@@ -134,17 +137,21 @@ static void drop(tokmap *m, struct tok **slot)
     free(t);
 }
 
-int tokmap_peek(tokmap *m, const char *token, int64_t now, uint64_t *serial)
+int tokmap_peek(tokmap *m, const char *token, int64_t now, uint64_t *serial,
+                uint64_t *reg)
 {
     struct tok **p = find(m, token);
     if (!p || (*p)->exp <= now)
         return -1;
     if (serial)
         *serial = (*p)->serial;
+    if (reg)
+        *reg = (*p)->reg;
     return 0;
 }
 
-int tokmap_take(tokmap *m, const char *token, int64_t now, uint64_t *serial)
+int tokmap_take(tokmap *m, const char *token, int64_t now, uint64_t *serial,
+                uint64_t *reg)
 {
     struct tok **p = find(m, token);
     if (!p)
@@ -152,6 +159,8 @@ int tokmap_take(tokmap *m, const char *token, int64_t now, uint64_t *serial)
     int live = (*p)->exp > now;
     if (live && serial)
         *serial = (*p)->serial;
+    if (live && reg)
+        *reg = (*p)->reg;
     drop(m, p);
     return live ? 0 : -1;
 }

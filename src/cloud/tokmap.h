@@ -19,14 +19,18 @@ typedef struct tokmap tokmap;
 tokmap *tokmap_new(void);
 void tokmap_free(tokmap *m);
 
-/* Add `token` (TOKMAP_TOKEN_LEN characters) for `serial`, valid while
- * now < exp. 0, or -1 out of memory. Expiries should not decrease from
- * one put to the next (one ttl): pruning stops at the first live one. */
-int tokmap_put(tokmap *m, const char *token, uint64_t serial, int64_t exp);
-/* 0 and *serial (when not NULL) for a live token; -1 unknown or expired.
- * `take` also removes it. Any string may be asked for. */
-int tokmap_peek(tokmap *m, const char *token, int64_t now, uint64_t *serial);
-int tokmap_take(tokmap *m, const char *token, int64_t now, uint64_t *serial);
+/* Add `token` (TOKMAP_TOKEN_LEN characters) for `serial` and its
+ * registration `reg`, valid while now < exp. 0, or -1 out of memory.
+ * Expiries should not decrease from one put to the next (one ttl):
+ * pruning stops at the first live one. */
+int tokmap_put(tokmap *m, const char *token, uint64_t serial, uint64_t reg,
+               int64_t exp);
+/* 0 and *serial, *reg (each when not NULL) for a live token; -1 unknown or
+ * expired. `take` also removes it. Any string may be asked for. */
+int tokmap_peek(tokmap *m, const char *token, int64_t now, uint64_t *serial,
+                uint64_t *reg);
+int tokmap_take(tokmap *m, const char *token, int64_t now, uint64_t *serial,
+                uint64_t *reg);
 /* Drop the tokens expired at `now`, oldest first. */
 void tokmap_prune(tokmap *m, int64_t now);
 size_t tokmap_count(const tokmap *m);

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "cloud.h"
+#include "gf/error.h"
 #include "gf/message.h"
 #include "handle.h"
 #include "log.h"
@@ -38,6 +39,7 @@ struct ws_session {
     gfnet_timer keepalive;
     int64_t last_rx_ms; /* tick_now_ms() of the last frame or pong */
     int ping_due;       /* send a ping when writable */
+    uint64_t reg;       /* the registration its ws_token was issued to */
     int established;
     int close_code; /* ws_end(): close when writable */
     const char *close_reason;
@@ -54,6 +56,11 @@ size_t ws_session_size(void)
 uint64_t ws_serial(const ws_session *s)
 {
     return s->serial;
+}
+
+uint64_t ws_reg(const ws_session *s)
+{
+    return s->reg;
 }
 
 int ws_send(ws_session *s, const char *text)
@@ -131,14 +138,22 @@ static void session_free(ws_session *s)
 struct sender {
     cloud *c;
     uint64_t serial;
+    size_t frame_len;
+    int line; /* messages of the frame so far */
 };
 
 static void on_msg(void *ud, const gf_msg *m, int err, const char *errtext)
 {
-    const struct sender *s = ud;
+    struct sender *s = ud;
+    s->line++;
+    (void)errtext; /* may quote the message (jansson's "near" text) */
     if (err) {
-        log_msg(LOG_WARN, "S%llu: malformed message skipped: %s",
-                (unsigned long long)s->serial, errtext ? errtext : "?");
+        /* Where and what kind, never the machine's bytes (docs/cloud.md). */
+        log_msg(LOG_WARN,
+                "S%llu: malformed message skipped (message %d of a "
+                "%zu-byte frame): %s",
+                (unsigned long long)s->serial, s->line, s->frame_len,
+                gf_errname(err));
         store_machine_count_malformed(s->c->store, s->serial);
         return;
     }
@@ -162,7 +177,7 @@ static void on_msg(void *ud, const gf_msg *m, int err, const char *errtext)
 
 void ws_ingest(cloud *c, uint64_t serial, const char *buf, size_t len)
 {
-    struct sender from = {c, serial};
+    struct sender from = {c, serial, len, 0};
     store_begin(c->store);
     store_machine_set_seen(c->store, serial, cloud_now());
     gf_frame_each(buf, len, on_msg, &from);
@@ -256,12 +271,15 @@ static int on_filter(cloud *c, struct lws *wsi, ws_session *s)
     memset(s, 0, sizeof(*s));
     if (lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI) <= 1)
         return 1;
-    if (auth_ws_token_take(c->auth, path + 1, cloud_now(), &s->serial) != 0)
+    uint64_t reg = 0, now_reg = 0;
+    if (auth_ws_token_take(c->auth, path + 1, cloud_now(), &s->serial, &reg) !=
+        0)
         return 1;
-    /* The machine may have been removed since it signed in. */
-    uint8_t h[AUTH_HASH_LEN];
-    if (store_machine_get_hash(c->store, s->serial, h) != 0)
+    /* The machine may have been removed (or re-added) since it signed in. */
+    if (store_machine_get_reg(c->store, s->serial, &now_reg) != STORE_OK ||
+        now_reg != reg)
         return 1;
+    s->reg = reg;
     s->wsi = wsi;
     s->c = c;
     return 0;

@@ -15,6 +15,8 @@ int ws_send(ws_session *s, const char *text);
  * 4001 its machine was removed. */
 void ws_end(ws_session *s, int code, const char *reason);
 uint64_t ws_serial(const ws_session *s);
+/* The registration the session was opened for (store_machine_reg). */
+uint64_t ws_reg(const ws_session *s);
 /* Bytes lws allocates per session. */
 size_t ws_session_size(void);
 

@@ -49,15 +49,20 @@ static void auth_tokens(void **state)
     uint64_t serial = 0;
     auth *a = NULL;
     assert_int_equal(auth_open(&a, dir, err, sizeof(err)), 0);
-    auth_token_make(a, 10000042, 1000, tok);
-    assert_int_equal(auth_token_check(a, tok, 999, &serial), 0);
+    auth_token_make(a, 10000042, 31, 1000, tok);
+    assert_int_equal(auth_token_check(a, tok, 31, 999, &serial), 0);
     assert_int_equal(serial, 10000042);
-    assert_int_equal(auth_token_check(a, tok, 1000, &serial), -2);
+    assert_int_equal(auth_token_check(a, tok, 31, 1000, &serial), -2);
+    /* Another registration of the same serial: refused. */
+    assert_int_equal(auth_token_check(a, tok, 32, 999, &serial), -1);
+    assert_int_equal(auth_token_serial(tok, &serial), 0);
+    assert_int_equal(serial, 10000042);
     /* Changing the serial or expiry breaks the MAC. */
     tok[0] = tok[0] == '1' ? '2' : '1';
-    assert_int_equal(auth_token_check(a, tok, 999, &serial), -1);
-    assert_int_equal(auth_token_check(a, "", 0, &serial), -1);
-    assert_int_equal(auth_token_check(a, "1.2.3", 0, &serial), -1);
+    assert_int_equal(auth_token_check(a, tok, 31, 999, &serial), -1);
+    assert_int_equal(auth_token_check(a, "", 31, 0, &serial), -1);
+    assert_int_equal(auth_token_check(a, "1.2.3", 31, 0, &serial), -1);
+    assert_int_equal(auth_token_serial("1.2.3", &serial), -1);
     auth_close(a);
     tmp_dir_remove(dir);
 }
@@ -70,21 +75,23 @@ static void ws_tokens_single_use(void **state)
     uint64_t serial = 0;
     auth *a = NULL;
     assert_int_equal(auth_open(&a, dir, err, sizeof(err)), 0);
-    auth_ws_token_issue(a, 7, 100, 30, t1);
-    auth_ws_token_issue(a, 8, 100, 30, t2);
+    uint64_t reg = 0;
+    auth_ws_token_issue(a, 7, 70, 100, 30, t1);
+    auth_ws_token_issue(a, 8, 80, 100, 30, t2);
     assert_string_not_equal(t1, t2);
-    assert_int_equal(auth_ws_token_peek(a, t1, 110, &serial), 0);
+    assert_int_equal(auth_ws_token_peek(a, t1, 110, &serial, &reg), 0);
     assert_int_equal(serial, 7);
+    assert_int_equal(reg, 70);
     serial = 0;
-    assert_int_equal(auth_ws_token_take(a, t1, 110, &serial), 0);
+    assert_int_equal(auth_ws_token_take(a, t1, 110, &serial, &reg), 0);
     assert_int_equal(serial, 7);
-    assert_int_equal(auth_ws_token_take(a, t1, 110, &serial), -1);
-    assert_int_equal(auth_ws_token_take(a, t2, 130, &serial), -1); /* old */
-    assert_int_equal(auth_ws_token_peek(a, "nope", 110, NULL), -1);
+    assert_int_equal(auth_ws_token_take(a, t1, 110, &serial, NULL), -1);
+    assert_int_equal(auth_ws_token_take(a, t2, 130, &serial, NULL), -1);
+    assert_int_equal(auth_ws_token_peek(a, "nope", 110, NULL, NULL), -1);
     /* Many sign-ins: expired ones are pruned, fresh ones still work. */
     for (int i = 0; i < 1000; i++)
-        auth_ws_token_issue(a, (uint64_t)i + 1, 200 + i, 30, t1);
-    assert_int_equal(auth_ws_token_take(a, t1, 1199, &serial), 0);
+        auth_ws_token_issue(a, (uint64_t)i + 1, 0, 200 + i, 30, t1);
+    assert_int_equal(auth_ws_token_take(a, t1, 1199, &serial, NULL), 0);
     assert_int_equal(serial, 1000);
     auth_close(a);
     tmp_dir_remove(dir);

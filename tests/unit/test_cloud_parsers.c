@@ -131,14 +131,14 @@ static void token_has_one_spelling(void **state)
     auth *a = NULL;
     uint64_t serial = 0;
     assert_int_equal(auth_open(&a, dir, err, sizeof(err)), 0);
-    auth_token_make(a, 77, 2000, tok);
-    assert_int_equal(auth_token_check(a, tok, 1000, &serial), 0);
+    auth_token_make(a, 77, 5, 2000, tok);
+    assert_int_equal(auth_token_check(a, tok, 5, 1000, &serial), 0);
     assert_int_equal(serial, 77);
     char *mac = strrchr(tok, '.') + 1;
     char *letter = mac + strcspn(mac, "abcdef");
     if (*letter) { /* 64 hex digits without a letter: 1 in 10^13 */
         *letter = (char)(*letter - 32);
-        assert_int_equal(auth_token_check(a, tok, 1000, &serial), -1);
+        assert_int_equal(auth_token_check(a, tok, 5, 1000, &serial), -1);
     }
     auth_close(a);
     tmp_dir_remove(dir);

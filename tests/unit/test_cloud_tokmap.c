@@ -25,18 +25,18 @@ static void put_peek_take(void **state)
     uint64_t serial = 0;
     tok(a, 1);
     tok(b, 2);
-    assert_int_equal(tokmap_put(m, a, 7, 130), 0);
-    assert_int_equal(tokmap_put(m, b, 8, 130), 0);
-    assert_int_equal(tokmap_peek(m, a, 100, &serial), 0);
+    assert_int_equal(tokmap_put(m, a, 7, 0, 130), 0);
+    assert_int_equal(tokmap_put(m, b, 8, 0, 130), 0);
+    assert_int_equal(tokmap_peek(m, a, 100, &serial, NULL), 0);
     assert_int_equal(serial, 7);
-    assert_int_equal(tokmap_peek(m, a, 100, NULL), 0); /* peek keeps it */
-    assert_int_equal(tokmap_take(m, a, 100, &serial), 0);
+    assert_int_equal(tokmap_peek(m, a, 100, NULL, NULL), 0); /* peek keeps it */
+    assert_int_equal(tokmap_take(m, a, 100, &serial, NULL), 0);
     assert_int_equal(serial, 7);
-    assert_int_equal(tokmap_take(m, a, 100, &serial), -1); /* used up */
-    assert_int_equal(tokmap_peek(m, a, 100, NULL), -1);
+    assert_int_equal(tokmap_take(m, a, 100, &serial, NULL), -1); /* used up */
+    assert_int_equal(tokmap_peek(m, a, 100, NULL, NULL), -1);
     assert_int_equal(tokmap_count(m), 1);
-    assert_int_equal(tokmap_take(m, b, 130, &serial), -1); /* expired */
-    assert_int_equal(tokmap_count(m), 0);                  /* and gone */
+    assert_int_equal(tokmap_take(m, b, 130, &serial, NULL), -1); /* expired */
+    assert_int_equal(tokmap_count(m), 0);                        /* and gone */
     tokmap_free(m);
 }
 
@@ -46,13 +46,13 @@ static void odd_strings_are_unknown(void **state)
     tokmap *m = tokmap_new();
     char a[65], longer[80];
     tok(a, 3);
-    tokmap_put(m, a, 1, 1000);
-    assert_int_equal(tokmap_peek(m, "", 0, NULL), -1);
-    assert_int_equal(tokmap_peek(m, "nope", 0, NULL), -1);
+    tokmap_put(m, a, 1, 0, 1000);
+    assert_int_equal(tokmap_peek(m, "", 0, NULL, NULL), -1);
+    assert_int_equal(tokmap_peek(m, "nope", 0, NULL, NULL), -1);
     snprintf(longer, sizeof(longer), "%sxyz", a); /* the token and more */
-    assert_int_equal(tokmap_peek(m, longer, 0, NULL), -1);
+    assert_int_equal(tokmap_peek(m, longer, 0, NULL, NULL), -1);
     a[63] = a[63] == '0' ? '1' : '0'; /* one character off */
-    assert_int_equal(tokmap_take(m, a, 0, NULL), -1);
+    assert_int_equal(tokmap_take(m, a, 0, NULL, NULL), -1);
     assert_int_equal(tokmap_count(m), 1);
     tokmap_free(m);
 }
@@ -64,14 +64,14 @@ static void prune_drops_the_expired_oldest_first(void **state)
     char t[65];
     for (unsigned k = 0; k < 10; k++) {
         tok(t, k);
-        tokmap_put(m, t, k, 100 + k); /* one ttl: expiries in order */
+        tokmap_put(m, t, k, 0, 100 + k); /* one ttl: expiries in order */
     }
     tokmap_prune(m, 104); /* 100..104 expired */
     assert_int_equal(tokmap_count(m), 5);
     tok(t, 4);
-    assert_int_equal(tokmap_peek(m, t, 0, NULL), -1);
+    assert_int_equal(tokmap_peek(m, t, 0, NULL, NULL), -1);
     tok(t, 5);
-    assert_int_equal(tokmap_peek(m, t, 104, NULL), 0);
+    assert_int_equal(tokmap_peek(m, t, 104, NULL, NULL), 0);
     tokmap_prune(m, 1000);
     assert_int_equal(tokmap_count(m), 0);
     tokmap_free(m);
@@ -88,17 +88,17 @@ static void many_tokens_through_growth(void **state)
     uint64_t serial;
     for (unsigned k = 0; k < N; k++) {
         tok(t, k);
-        assert_int_equal(tokmap_put(m, t, k, 1000 + k), 0);
+        assert_int_equal(tokmap_put(m, t, k, 0, 1000 + k), 0);
     }
     assert_int_equal(tokmap_count(m), N);
     for (unsigned k = 0; k < N; k += 2) {
         tok(t, k);
-        assert_int_equal(tokmap_take(m, t, 0, &serial), 0);
+        assert_int_equal(tokmap_take(m, t, 0, &serial, NULL), 0);
         assert_int_equal(serial, k);
     }
     for (unsigned k = 1; k < N; k += 2) {
         tok(t, k);
-        assert_int_equal(tokmap_peek(m, t, 0, &serial), 0);
+        assert_int_equal(tokmap_peek(m, t, 0, &serial, NULL), 0);
         assert_int_equal(serial, k);
     }
     tokmap_prune(m, 1000 + N / 2);
