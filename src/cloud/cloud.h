@@ -23,7 +23,8 @@ typedef struct cloud {
     blobs *blobs;
     auth *auth;
     struct sched *sched;
-    struct throttle *throttle;
+    struct throttle *throttle;      /* failed sign-ins per serial */
+    struct throttle *throttle_addr; /* ... and per client address */
     struct ingest *ingest;
     struct lws_context *lws;
     struct lws_vhost *vhost;

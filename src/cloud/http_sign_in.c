@@ -4,9 +4,9 @@
  * reference client sends), with or without the S before the serial. A good
  * password answers exactly {"ws_token":..., "auth_token":...}; a bad one
  * 401 invalid_credentials; a missing field 400; too many failures for the
- * serial or the address 429. Password checks are a keyed hash and a
- * constant-time compare: microseconds, so a reconnect storm stays cheap.
- * The body itself is decoded by signin_body.c. */
+ * address, or a wrong one after too many for the serial, 429. Password checks
+ * are a keyed hash and a constant-time compare: microseconds, so a reconnect
+ * storm stays cheap. The body itself is decoded by signin_body.c. */
 #include <stdio.h>
 #include <string.h>
 
@@ -26,13 +26,13 @@ static int is_json(struct lws *wsi, const char *body)
     return body[0] == '{';
 }
 
-static int check(cloud *c, const signin_creds *cr, uint64_t serial)
+static int check(cloud *c, const signin_creds *cr, uint64_t serial, int *known)
 {
     uint8_t want[AUTH_HASH_LEN], got[AUTH_HASH_LEN];
     /* Hash even for an unknown serial so both answers cost the same. */
-    int known = store_machine_get_hash(c->store, serial, want) == 0;
+    *known = store_machine_get_hash(c->store, serial, want) == STORE_OK;
     auth_hash_secret(c->auth, cr->password, got);
-    return known && auth_is_password(cr->password) &&
+    return *known && auth_is_password(cr->password) &&
            auth_hash_equal(want, got);
 }
 
@@ -55,7 +55,7 @@ int http_sign_in(cloud *c, struct lws *wsi, http_req *r)
 {
     signin_creds cr;
     uint64_t serial = 0;
-    char skey[48];
+    char skey[48], akey[72];
     int bad =
         signin_parse_body(r->body, r->body_len, is_json(wsi, r->body), &cr);
     if (bad)
@@ -67,16 +67,26 @@ int http_sign_in(cloud *c, struct lws *wsi, http_req *r)
         return http_error(wsi, r, 401, "invalid_credentials",
                           "invalid_credentials");
     snprintf(skey, sizeof(skey), "S%llu", (unsigned long long)serial);
+    throttle_address_key(r->peer, akey, sizeof(akey));
     int64_t now = cloud_now();
-    if (throttle_blocked(c->throttle, skey, c->cfg.throttle_max, now) ||
-        throttle_blocked(c->throttle, r->peer, c->cfg.throttle_address_max,
-                         now))
+    /* An address over its limit is refused before its password is looked
+     * at. A serial over its limit is not: the right password still gets
+     * in (throttle.c), a wrong one gets 429 rather than 401. */
+    if (throttle_blocked(c->throttle_addr, akey, now))
         return http_error(wsi, r, 429, "throttled",
                           "too many failed sign-ins; try later");
-    if (!check(c, &cr, serial)) {
-        throttle_fail(c->throttle, skey, now);
-        throttle_fail(c->throttle, r->peer, now);
+    int known = 0;
+    if (!check(c, &cr, serial, &known)) {
+        /* Only registered serials are counted: guesses at serials that do
+         * not exist cannot fill the serial table. */
+        int serial_blocked = throttle_blocked(c->throttle, skey, now);
+        if (known)
+            throttle_fail(c->throttle, skey, now);
+        throttle_fail(c->throttle_addr, akey, now);
         log_msg(LOG_WARN, "%s: failed sign-in", skey);
+        if (serial_blocked)
+            return http_error(wsi, r, 429, "throttled",
+                              "too many failed sign-ins; try later");
         return http_error(wsi, r, 401, "invalid_credentials",
                           "invalid_credentials");
     }

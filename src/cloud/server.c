@@ -246,10 +246,12 @@ static int start(cloud *c)
         log_msg(LOG_ERR, "%s", err);
         return 1;
     }
-    c->throttle = throttle_new(c->cfg.throttle_window);
+    c->throttle = throttle_new(c->cfg.throttle_window, c->cfg.throttle_max);
+    c->throttle_addr =
+        throttle_new(c->cfg.throttle_window, c->cfg.throttle_address_max);
     c->sched = sched_new(c);
     c->ingest = ingest_new(c);
-    if (!c->throttle || !c->sched || !c->ingest)
+    if (!c->throttle || !c->throttle_addr || !c->sched || !c->ingest)
         return 1;
     int n = store_action_reconcile(c->store, cloud_now());
     if (n > 0)
@@ -317,6 +319,7 @@ int server_run(cloud *c)
     ingest_free(c->ingest);
     sched_free(c->sched);
     throttle_free(c->throttle);
+    throttle_free(c->throttle_addr);
     cloud_close_data(c);
     g_cloud = NULL;
     return rc;

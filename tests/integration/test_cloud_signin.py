@@ -84,9 +84,13 @@ class SignIn(unittest.TestCase):
         for _ in range(3):
             status, _ = self.cloud.sign_in_raw(10000060, "00" * 32)
             self.assertEqual(status, 401)
-        status, obj = self.cloud.sign_in_raw(10000060, PW)
+        status, obj = self.cloud.sign_in_raw(10000060, "11" * 32)
         self.assertEqual(status, 429)
         self.assertEqual(obj["code"], "throttled")
+        # The machine that proves its password is never locked out.
+        status, obj = self.cloud.sign_in_raw(10000060, PW)
+        self.assertEqual(status, 200)
+        self.assertIn("auth_token", obj)
 
     def test_wrong_method(self):
         status, _, data = self.cloud.http("GET", "/machines/sign_in")

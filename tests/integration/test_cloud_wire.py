@@ -290,5 +290,60 @@ class Registration(unittest.TestCase):
             ws.close()
 
 
+def sign_in_from(port, source, serial, password):
+    """A sign-in sent from loopback address `source`; the status."""
+    body = json.dumps({"serial": "S%d" % serial, "password": password})
+    s = socket.create_connection(("127.0.0.1", port), timeout=10,
+                                 source_address=(source, 0))
+    try:
+        s.sendall(("POST /machines/sign_in HTTP/1.1\r\nHost: x\r\n"
+                   "Content-Type: application/json\r\n"
+                   "Content-Length: %d\r\n\r\n%s" % (len(body), body))
+                  .encode())
+        data = b""
+        while b"\r\n" not in data:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        return int(data[9:12])
+    finally:
+        s.close()
+
+
+class Throttle(unittest.TestCase):
+    """9: the sign-in throttle holds under churn and never locks out the
+    machine that proves its password."""
+
+    def test_churn_and_lockout(self):
+        with Cloud(extra_args=["--throttle-max", "3",
+                               "--throttle-address-max", "50"]) as cloud:
+            cloud.add_machine(SERIAL, PW)
+            port = cloud.port
+            bad = "ee" * 32
+            for _ in range(3):
+                self.assertEqual(sign_in_from(port, "127.0.0.2", SERIAL, bad),
+                                 401)
+            self.assertEqual(sign_in_from(port, "127.0.0.3", SERIAL, bad),
+                             429)
+            # Failed sign-ins on 4200 other serials from 105 addresses (40
+            # each, under their limit) used to flush the table.
+            for i in range(4200):
+                src = "127.0.%d.%d" % (1 + i // 40 // 250, 10 + i // 40 % 250)
+                self.assertEqual(
+                    sign_in_from(port, src, 20000000 + i, bad), 401)
+            self.assertEqual(sign_in_from(port, "127.0.9.9", SERIAL, bad),
+                             429)
+            # Locked out by others, the machine still gets in.
+            self.assertEqual(sign_in_from(port, "127.0.0.5", SERIAL, PW), 200)
+            status, obj = cloud.sign_in_raw(SERIAL, PW)
+            self.assertEqual(status, 200)
+            # An address over its own limit is refused, right password or
+            # not.
+            for i in range(50):
+                sign_in_from(port, "127.0.8.8", 30000000 + i, bad)
+            self.assertEqual(sign_in_from(port, "127.0.8.8", SERIAL, PW), 429)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
