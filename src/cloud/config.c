@@ -89,6 +89,9 @@ static const struct key keys[] = {
      "failed sign-ins per client address before 429"},
     {"throttle-window", L(throttle_window), "60",
      "seconds a throttle counts failures over"},
+    /* Limits against hostile clients (docs/cloud.md, "Limits"). */
+    {"max-inflated", L(max_inflated), "1073741824",
+     "cap on a job file once inflated, bytes (422 inflated_too_large)"},
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))

@@ -37,6 +37,8 @@ typedef struct cfg {
     long throttle_max;
     long throttle_address_max;
     long throttle_window;
+    /* hostile clients (issue 8) */
+    long max_inflated;
 } cfg;
 
 /* Defaults that work on loopback with ./gfcloud-data. */

@@ -61,11 +61,11 @@ out:
     return rc;
 }
 
-static int validate(long max_body, const char *path, files_result *res,
-                    int *gzip)
+static int validate(long max_body, long max_inflated, const char *path,
+                    files_result *res, int *gzip)
 {
     gf_puls_reader *rd = NULL;
-    gf_puls_limits lim = {(uint64_t)max_body, 0};
+    gf_puls_limits lim = {(uint64_t)max_body, (uint64_t)max_inflated};
     gf_puls_stats *st = NULL;
     int rc = gf_puls_open_file(&rd, path, &lim, res->err, sizeof(res->err));
     if (rc != GF_OK)
@@ -116,14 +116,26 @@ static int fail(files_result *res, const char *msg)
     return fail_errno(res, msg, errno);
 }
 
-int files_prepare(blobs *b, long max_body, const char *path, files_result *res)
+/* A job that is too big although what was sent is within max_body
+ * inflates past max_inflated (a few MB of gzip can hold GBs of ticks): it
+ * gets its own code, so the operator knows which cap it hit. */
+static const char *err_code(int rc, long max_body, const char *path)
+{
+    struct stat sb;
+    if (rc == GF_ETOOBIG && stat(path, &sb) == 0 && sb.st_size <= max_body)
+        return "inflated_too_large";
+    return gf_errname(rc);
+}
+
+int files_prepare(blobs *b, long max_body, long max_inflated, const char *path,
+                  files_result *res)
 {
     int gzip = 0;
     blob_writer *w = NULL;
     res->err[0] = '\0';
-    int rc = validate(max_body, path, res, &gzip);
+    int rc = validate(max_body, max_inflated, path, res, &gzip);
     if (rc != GF_OK) {
-        res->code = gf_errname(rc);
+        res->code = err_code(rc, max_body, path);
         if (!res->err[0])
             snprintf(res->err, sizeof(res->err), "%s", gf_strerror(rc));
         return -1;
@@ -186,11 +198,13 @@ static int64_t write_locked(gf_puls_reader *rd, const char *path,
 }
 
 int files_lock_copy(blobs *b, const char *src_path, uint32_t serial,
-                    files_result *res)
+                    long max_inflated, files_result *res)
 {
     char path[4300];
     gf_puls_reader *rd = NULL;
-    gf_puls_limits lim = {0, 0}; /* a stored blob passed validation */
+    /* A stored blob passed validation; the inflated cap is applied again in
+     * case it was lowered since, as it bounds this worker's time. */
+    gf_puls_limits lim = {0, (uint64_t)max_inflated};
     memset(res, 0, sizeof(*res));
     int fd = blobs_scratch(b, path, sizeof(path));
     if (fd < 0)
@@ -208,6 +222,13 @@ int files_lock_copy(blobs *b, const char *src_path, uint32_t serial,
         res->size = (uint64_t)sb.st_size;
         moved = blobs_adopt(b, path, res->id);
         e = errno;
+    }
+    if (payload == GF_ETOOBIG) {
+        unlink(path);
+        snprintf(res->err, sizeof(res->err),
+                 "the job inflates past max-inflated");
+        res->code = "inflated_too_large";
+        return -1;
     }
     if (moved != 0) {
         if (moved < 0)
@@ -234,7 +255,8 @@ json_t *files_record(cloud *c, const files_result *res)
 
 int files_ingest(cloud *c, const char *path, files_result *res)
 {
-    if (files_prepare(c->blobs, c->cfg.max_file_body, path, res) != 0)
+    if (files_prepare(c->blobs, c->cfg.max_file_body, c->cfg.max_inflated, path,
+                      res) != 0)
         return -1;
     json_t *info = files_record(c, res);
     if (!info)

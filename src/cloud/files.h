@@ -19,9 +19,12 @@ typedef struct files_result {
 } files_result;
 
 /* Validate `path` completely and store it as a gzip blob. Touches no shared
- * state but the blob directory, so it may run on a worker thread.
+ * state but the blob directory, so it may run on a worker thread. Caps:
+ * max_body bytes as sent, max_inflated once inflated (0: libgf's default);
+ * past the second res->code is "inflated_too_large".
  * 0, or -1 with res->err / res->code set. */
-int files_prepare(blobs *b, long max_body, const char *path, files_result *res);
+int files_prepare(blobs *b, long max_body, long max_inflated, const char *path,
+                  files_result *res);
 /* Record a prepared file in the store; returns its JSON description (new
  * reference) or NULL on a database error. Event loop only. */
 json_t *files_record(cloud *c, const files_result *res);
@@ -29,9 +32,10 @@ json_t *files_record(cloud *c, const files_result *res);
  * header tags with every MCsn set to `serial`, the same payload, gzip kept
  * (PROTOCOL.md §19: the service writes the real serial). Stored as a blob;
  * res gets its id, size, payload, stfr and mcsn. Blocking (reads, deflates
- * and fsyncs the whole file): a worker's job. 0, or -1 with res->err. */
+ * and fsyncs the whole file, at most max_inflated bytes of it): a worker's
+ * job. 0, or -1 with res->err / res->code. */
 int files_lock_copy(blobs *b, const char *src_path, uint32_t serial,
-                    files_result *res);
+                    long max_inflated, files_result *res);
 /* Both, at once (start-up: the bundled hunt file). */
 int files_ingest(cloud *c, const char *path, files_result *res);
 

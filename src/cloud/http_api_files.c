@@ -22,7 +22,8 @@ struct file_job {
 static int file_work(cloud *c, void *ctx)
 {
     struct file_job *fj = ctx;
-    return files_prepare(c->blobs, c->cfg.max_file_body, fj->path, &fj->res);
+    return files_prepare(c->blobs, c->cfg.max_file_body, c->cfg.max_inflated,
+                         fj->path, &fj->res);
 }
 
 static void file_reply(cloud *c, struct lws *wsi, http_req *r, void *ctx,

@@ -29,13 +29,20 @@ struct lock_job {
 static int lock_work(cloud *c, void *ctx)
 {
     struct lock_job *lj = ctx;
-    return files_lock_copy(c->blobs, lj->src, (uint32_t)lj->a.serial, &lj->res);
+    return files_lock_copy(c->blobs, lj->src, (uint32_t)lj->a.serial,
+                           c->cfg.max_inflated, &lj->res);
 }
 
 static void lock_reply(cloud *c, struct lws *wsi, http_req *r, void *ctx,
                        int rc)
 {
     struct lock_job *lj = ctx;
+    if (rc != 0 && lj->res.code &&
+        strcmp(lj->res.code, "inflated_too_large") == 0) {
+        http_error(wsi, r, 422, lj->res.code,
+                   "the job file inflates past max-inflated");
+        return;
+    }
     if (rc != 0) {
         int full = lj->res.code && strcmp(lj->res.code, "disk_full") == 0;
         log_msg(LOG_ERR, "job file %.12s: %s", lj->a.file, lj->res.err);

@@ -8,6 +8,7 @@ service must answer each with a clear error, never crash or spin, keep
 serving everyone else, and keep its log clean of client bytes and secrets.
 """
 
+import gzip
 import json
 import os
 import socket
@@ -343,6 +344,37 @@ class Throttle(unittest.TestCase):
             for i in range(50):
                 sign_in_from(port, "127.0.8.8", 30000000 + i, bad)
             self.assertEqual(sign_in_from(port, "127.0.8.8", SERIAL, PW), 429)
+
+
+class Inflated(unittest.TestCase):
+    """11: what a job inflates to is capped (max-inflated), at upload and
+    when the copy locked to a machine is made."""
+
+    def test_inflated_cap(self):
+        with open(fixture("puls", "1234567890-nooptions-xxxxx.puls"),
+                  "rb") as f:
+            plain = f.read()
+        packed = gzip.compress(plain)
+        with Cloud(extra_args=["--max-inflated", "10000"]) as cloud:
+            status, body = cloud.upload_file(packed)
+            self.assertEqual(status, 422, body)
+            self.assertEqual(body["code"], "inflated_too_large")
+            self.assertTrue(cloud.alive())
+        with Cloud() as cloud:
+            cloud.add_machine(SERIAL, PW)
+            status, info = cloud.upload_file(packed)
+            self.assertEqual(status, 201, info)
+            cloud.stop()
+            cloud.extra_args += ["--max-inflated", "10000"]
+            cloud.start()
+            status, body = cloud.api(
+                "POST", "/api/v1/machines/S%d/actions" % SERIAL,
+                body={"action_type": "motion", "file": info["id"]})
+            self.assertEqual(status, 422, body)
+            self.assertEqual(body["code"], "inflated_too_large")
+            status, body = cloud.api(
+                "GET", "/api/v1/machines/S%d/actions" % SERIAL)
+            self.assertEqual(body["actions"], [])
 
 
 if __name__ == "__main__":

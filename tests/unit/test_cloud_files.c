@@ -32,7 +32,7 @@ static void fixture_plain_and_gzip(void **state)
     blobs *b = NULL;
     files_result r1, r2;
     assert_int_equal(blobs_open(&b, dir, err, sizeof(err)), 0);
-    assert_int_equal(files_prepare(b, 1 << 20, FIXTURE, &r1), 0);
+    assert_int_equal(files_prepare(b, 1 << 20, 0, FIXTURE, &r1), 0);
     assert_int_equal(r1.payload, 19894);
     assert_int_equal(r1.stfr, 10000);
     /* The stored blob is gzip; preparing it again gives the same id. */
@@ -46,7 +46,7 @@ static void fixture_plain_and_gzip(void **state)
     assert_int_equal(buf[0], 0x1f);
     assert_int_equal(buf[1], 0x8b);
     write_file(gz, buf, n);
-    assert_int_equal(files_prepare(b, 1 << 20, gz, &r2), 0);
+    assert_int_equal(files_prepare(b, 1 << 20, 0, gz, &r2), 0);
     assert_string_equal(r1.id, r2.id);
     assert_int_equal(r2.payload, 19894);
     blobs_close(b);
@@ -63,19 +63,19 @@ static void junk_is_refused(void **state)
     assert_int_equal(blobs_open(&b, dir, err, sizeof(err)), 0);
     snprintf(p, sizeof(p), "%s/junk", dir);
     write_file(p, "hello, this is not a pulse file", 31);
-    assert_int_equal(files_prepare(b, 1 << 20, p, &r), -1);
+    assert_int_equal(files_prepare(b, 1 << 20, 0, p, &r), -1);
     assert_string_equal(r.code, "puls_magic");
     assert_true(r.err[0] != '\0');
     write_file(p, "", 0);
-    assert_int_equal(files_prepare(b, 1 << 20, p, &r), -1);
+    assert_int_equal(files_prepare(b, 1 << 20, 0, p, &r), -1);
     /* The fixture cut inside its header. */
     FILE *in = fopen(FIXTURE, "rb");
     unsigned char buf[300];
     assert_int_equal(fread(buf, 1, sizeof(buf), in), sizeof(buf));
     fclose(in);
     write_file(p, buf, sizeof(buf));
-    assert_int_equal(files_prepare(b, 1 << 20, p, &r), -1);
-    assert_int_equal(files_prepare(b, 1 << 20, "/nonexistent", &r), -1);
+    assert_int_equal(files_prepare(b, 1 << 20, 0, p, &r), -1);
+    assert_int_equal(files_prepare(b, 1 << 20, 0, "/nonexistent", &r), -1);
     blobs_close(b);
     tmp_dir_remove(dir);
 }
@@ -91,11 +91,11 @@ static void lock_copy(void **state)
     files_result orig, lk, lk2;
     gf_puls_reader *a = NULL, *c = NULL;
     assert_int_equal(blobs_open(&b, dir, err, sizeof(err)), 0);
-    assert_int_equal(files_prepare(b, 1 << 20, FIXTURE, &orig), 0);
+    assert_int_equal(files_prepare(b, 1 << 20, 0, FIXTURE, &orig), 0);
     assert_int_equal(orig.mcsn, 0);
     assert_int_equal(blobs_path(b, orig.id, src, sizeof(src)), 0);
-    assert_int_equal(files_lock_copy(b, src, 10000042, &lk), 0);
-    assert_int_equal(files_lock_copy(b, src, 10000042, &lk2), 0);
+    assert_int_equal(files_lock_copy(b, src, 10000042, 0, &lk), 0);
+    assert_int_equal(files_lock_copy(b, src, 10000042, 0, &lk2), 0);
     assert_string_equal(lk.id, lk2.id);
     assert_string_not_equal(lk.id, orig.id);
     assert_int_equal(lk.mcsn, 10000042);
@@ -125,9 +125,9 @@ static void lock_copy(void **state)
     gf_puls_close(c);
     snprintf(p, sizeof(p), "%s/junk", dir);
     write_file(p, "not a pulse file", 16);
-    assert_int_equal(files_lock_copy(b, p, 10000042, &lk), -1);
+    assert_int_equal(files_lock_copy(b, p, 10000042, 0, &lk), -1);
     assert_true(lk.err[0] != '\0');
-    assert_int_equal(files_lock_copy(b, "/nonexistent", 1, &lk), -1);
+    assert_int_equal(files_lock_copy(b, "/nonexistent", 1, 0, &lk), -1);
     blobs_close(b);
     tmp_dir_remove(dir);
 }

@@ -144,7 +144,7 @@ static void job_file_full(void **state)
     assert_int_equal(blobs_open(&b, dir, err, sizeof(err)), 0);
     snprintf(tmp, sizeof(tmp), "%s/blobs", dir);
     disk_limit(100);
-    assert_int_equal(files_prepare(b, 1 << 20, FIXTURE, &r), -1);
+    assert_int_equal(files_prepare(b, 1 << 20, 0, FIXTURE, &r), -1);
     disk_unlimit();
     assert_string_equal(r.code, "disk_full");
     assert_non_null(strstr(r.err, "disk is full"));
@@ -153,7 +153,7 @@ static void job_file_full(void **state)
     strcat(tmp, "/tmp");
     assert_int_equal(count_entries(tmp), 0);
     /* And with space the same file is accepted. */
-    assert_int_equal(files_prepare(b, 1 << 20, FIXTURE, &r), 0);
+    assert_int_equal(files_prepare(b, 1 << 20, 0, FIXTURE, &r), 0);
     assert_int_equal(r.payload, 19894);
     blobs_close(b);
     tmp_dir_remove(dir);
