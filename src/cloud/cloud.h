@@ -16,6 +16,7 @@ struct sched;
 struct throttle;
 struct ingest;
 struct gfnet_wheel;
+struct conns;
 
 typedef struct cloud {
     cfg cfg;
@@ -26,6 +27,7 @@ typedef struct cloud {
     struct throttle *throttle;      /* failed sign-ins per serial */
     struct throttle *throttle_addr; /* ... and per client address */
     struct ingest *ingest;
+    struct conns *conns; /* caps and time limits of connections (conns.c) */
     struct lws_context *lws;
     struct lws_vhost *vhost;
     struct gfnet_wheel *wheel; /* per-session timers (tick.c) */

@@ -92,6 +92,16 @@ static const struct key keys[] = {
     /* Limits against hostile clients (docs/cloud.md, "Limits"). */
     {"max-inflated", L(max_inflated), "1073741824",
      "cap on a job file once inflated, bytes (422 inflated_too_large)"},
+    {"max-unknown-connections", L(max_unknown_connections), "1024",
+     "connections open at once that are not machine sessions"},
+    {"max-address-connections", L(max_address_connections), "128",
+     "of those, from one client address (IPv6: per /64)"},
+    {"header-timeout", L(header_timeout), "10",
+     "seconds from accept for a request's headers to be complete"},
+    {"body-timeout", L(body_timeout), "300",
+     "seconds from the headers for a request's body to be complete"},
+    {"fd-reserve", L(fd_reserve), "32",
+     "file descriptors kept free of connections (database, uploads)"},
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))

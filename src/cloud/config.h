@@ -39,6 +39,11 @@ typedef struct cfg {
     long throttle_window;
     /* hostile clients (issue 8) */
     long max_inflated;
+    long max_unknown_connections;
+    long max_address_connections;
+    long header_timeout;
+    long body_timeout;
+    long fd_reserve;
 } cfg;
 
 /* Defaults that work on loopback with ./gfcloud-data. */

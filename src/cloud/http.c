@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "api_path.h"
+#include "conns.h"
 #include "ingest.h"
 #include "log.h"
 #include "ws.h"
@@ -256,6 +257,7 @@ static long content_length(struct lws *wsi)
  * would run before any buffer exists). */
 static int body_handle(cloud *c, struct lws *wsi, http_req *r)
 {
+    conns_request_read(wsi);
     r->body_complete = 1;
     r->handled = 1;
     if (r->body_kind == BODY_MEMORY && !r->body) {
@@ -410,6 +412,7 @@ static int on_http(cloud *c, struct lws *wsi, http_req *r)
     char *uri = NULL;
     int ulen = 0;
     req_reset(r);
+    conns_reading_body(wsi);
     r->method = lws_http_get_uri_and_method(wsi, &uri, &ulen);
     lws_get_peer_simple(wsi, r->peer, sizeof(r->peer));
     if (check_framing(wsi, r) != 0)
@@ -520,6 +523,18 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
             ingest_detach(c->ingest, r);
             req_reset(r);
         }
+        break;
+    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION: {
+        const struct lws_filter_network_conn_args *a = user;
+        return conns_admit(c->conns, (int)(intptr_t)in,
+                           a ? (const struct sockaddr *)&a->cli_addr : NULL);
+    }
+    case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+        conns_bind(c->conns, wsi);
+        break;
+    case LWS_CALLBACK_WSI_DESTROY:
+        if (c && c->conns)
+            conns_closed(c->conns, wsi);
         break;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
         if (c && c->ingest)

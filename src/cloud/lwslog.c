@@ -4,13 +4,15 @@
  * warnings become gfcloud log lines, which log_msg() escapes (an lws line
  * can quote a client's bytes). A client can make lws complain as often as
  * it likes (one line per bad connection), so past LINES_PER_SEC lines in a
- * second the rest are counted and summed up in one line afterwards. */
+ * second the rest are counted and summed up in one line afterwards. A
+ * failed accept() is how we learn that descriptors ran out (conns.c). */
 #include "lwslog.h"
 
 #include <libwebsockets.h>
 #include <string.h>
 #include <time.h>
 
+#include "conns.h"
 #include "log.h"
 
 #define LINES_PER_SEC 5
@@ -21,6 +23,9 @@ static long in_window, suppressed;
 static void emit(int level, const char *line)
 {
     size_t n = strlen(line);
+    /* lws's accept() failed: out of descriptors (conns.c backs off). */
+    if (strstr(line, "accept") || strstr(line, "Too many open files"))
+        conns_accept_failed();
     time_t now = time(NULL);
     if (now != window) {
         if (suppressed)

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conns.h"
 #include "files.h"
 #include "gf/data.h"
 #include "gf/error.h"
@@ -251,7 +252,9 @@ static int start(cloud *c)
         throttle_new(c->cfg.throttle_window, c->cfg.throttle_address_max);
     c->sched = sched_new(c);
     c->ingest = ingest_new(c);
-    if (!c->throttle || !c->throttle_addr || !c->sched || !c->ingest)
+    c->conns = conns_new(&c->cfg);
+    if (!c->throttle || !c->throttle_addr || !c->sched || !c->ingest ||
+        !c->conns)
         return 1;
     int n = store_action_reconcile(c->store, cloud_now());
     if (n > 0)
@@ -270,6 +273,7 @@ static int start(cloud *c)
     int port = bind_all(c, &plan);
     if (port < 0)
         return 2;
+    conns_start(c->conns, c->lws);
     set_public_url(c, &plan, port);
     if (write_port_file(c, port) != 0)
         log_msg(LOG_WARN, "cannot write %s", c->cfg.port_file);
@@ -316,6 +320,7 @@ int server_run(cloud *c)
         lws_context_destroy(c->lws); /* sessions close: timers cancelled */
     c->lws = NULL;
     tick_free(c);
+    conns_free(c->conns);
     ingest_free(c->ingest);
     sched_free(c->sched);
     throttle_free(c->throttle);

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "cloud.h"
+#include "conns.h"
 #include "gf/error.h"
 #include "gf/message.h"
 #include "handle.h"
@@ -298,6 +299,7 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
         s->last_rx_ms = tick_now_ms();
         gfnet_timer_arm(c->wheel, &s->keepalive, s->last_rx_ms + ping_ms(c),
                         on_keepalive);
+        conns_trusted(c->conns, wsi);
         log_msg(LOG_INFO, "S%llu: session opened",
                 (unsigned long long)s->serial);
         sched_connected(c->sched, s->serial, s);

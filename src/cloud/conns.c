@@ -1,0 +1,291 @@
+/* conns.c - so that clients that never finish a request cannot use up the
+ * service's file descriptors and lock everyone out.
+ *
+ * Every accepted connection gets an entry here (LWS_CALLBACK_FILTER_NETWORK_
+ * CONNECTION) until it closes (LWS_CALLBACK_WSI_DESTROY). Until it becomes
+ * a machine session it is "unknown", and:
+ *
+ *  - at most max-unknown-connections unknown connections are open, and at
+ *    most max-address-connections from one address (IPv6 per /64): past
+ *    either, a new connection is closed at once;
+ *  - its headers must be complete within header-timeout seconds of the
+ *    accept, and its body within body-timeout seconds of the headers, in
+ *    total, however slowly the bytes trickle in (lws's own timeouts start
+ *    again on every byte); a once-a-second sweep closes the late ones;
+ *  - no connection is admitted once the descriptors in use (those at start
+ *    plus one per connection) would leave fewer than fd-reserve free for
+ *    the database, blobs and uploads.
+ *
+ * If the process runs out of descriptors anyway, lws's accept() fails and,
+ * with the connection still waiting in the backlog, would be retried on
+ * every loop pass (~14,000 log lines a second, 100% CPU). lwslog.c tells us
+ * (conns_accept_failed): we close one spare descriptor kept open for the
+ * purpose, so lws's next accept() succeeds, and refuse everything until a
+ * sweep finds room again, so the backlog drains at the speed clients
+ * reconnect instead of spinning. Machine sessions already open are never
+ * touched, and the caps keep room for new machine sign-ins and the API. */
+#include "conns.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "throttle.h"
+
+struct entry {
+    struct entry *prev, *next;
+    struct lws *wsi; /* NULL until conns_bind() */
+    int fd;
+    int unknown; /* counted against the caps */
+    int killed;
+    int64_t admitted_us;
+    int64_t deadline_us; /* 0: none */
+    char key[72];        /* address, as the throttle keys it */
+};
+
+struct conns {
+    const cfg *cfg;
+    struct entry *head;
+    long open, unknown;
+    long fd_base;  /* descriptors in use before any connection */
+    long fd_limit; /* RLIMIT_NOFILE */
+    int spare;     /* kept open to be let go when accept() fails */
+    int at_limit;  /* accept() failed: refuse until a sweep finds room */
+    int64_t last_refusal_log;
+    long refused;
+    lws_sorted_usec_list_t sweep;
+    struct lws_context *ctx;
+};
+
+static conns *g_conns; /* for conns_accept_failed(), from lws's log */
+
+conns *conns_new(const cfg *settings)
+{
+    conns *g = calloc(1, sizeof(*g));
+    if (!g)
+        return NULL;
+    g->cfg = settings;
+    g->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    g_conns = g;
+    return g;
+}
+
+void conns_free(conns *g)
+{
+    if (!g)
+        return;
+    if (g->ctx)
+        lws_sul_cancel(&g->sweep);
+    while (g->head) {
+        struct entry *e = g->head;
+        g->head = e->next;
+        free(e);
+    }
+    if (g->spare >= 0)
+        close(g->spare);
+    if (g_conns == g)
+        g_conns = NULL;
+    free(g);
+}
+
+static long fds_in_use(void)
+{
+    long n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return 0;
+    while (readdir(d))
+        n++;
+    closedir(d);
+    return n > 3 ? n - 3 : n; /* ".", ".." and the DIR's own */
+}
+
+/* Say why connections are refused, at most once every 10 s. */
+static int refuse(conns *g, const char *why)
+{
+    int64_t now = cloud_now_us();
+    g->refused++;
+    if (now - g->last_refusal_log >= 10 * 1000000LL) {
+        log_msg(LOG_WARN, "refusing connections: %s (%ld refused)", why,
+                g->refused);
+        g->last_refusal_log = now;
+        g->refused = 0;
+    }
+    return 1;
+}
+
+static long from_address(const conns *g, const char *key)
+{
+    long n = 0;
+    for (const struct entry *e = g->head; e; e = e->next)
+        n += e->unknown && strcmp(e->key, key) == 0;
+    return n;
+}
+
+static void unlink_entry(conns *g, struct entry *e)
+{
+    if (e->prev)
+        e->prev->next = e->next;
+    else
+        g->head = e->next;
+    if (e->next)
+        e->next->prev = e->prev;
+    g->open--;
+    if (e->unknown)
+        g->unknown--;
+}
+
+int conns_admit(conns *g, int fd, const struct sockaddr *addr)
+{
+    char peer[INET6_ADDRSTRLEN] = "?";
+    if (addr && addr->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)addr)->sin_addr, peer,
+                  sizeof(peer));
+    else if (addr && addr->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)addr)->sin6_addr,
+                  peer, sizeof(peer));
+    if (g->at_limit)
+        return refuse(g, "out of file descriptors");
+    if (g->fd_limit &&
+        g->fd_base + g->open + 1 + g->cfg->fd_reserve > g->fd_limit)
+        return refuse(g, "file descriptor reserve reached");
+    if (g->unknown >= g->cfg->max_unknown_connections)
+        return refuse(g, "max-unknown-connections reached");
+    struct entry *e = calloc(1, sizeof(*e));
+    if (!e)
+        return refuse(g, "out of memory");
+    throttle_address_key(peer, e->key, sizeof(e->key));
+    if (from_address(g, e->key) >= g->cfg->max_address_connections) {
+        free(e);
+        return refuse(g, "max-address-connections reached by an address");
+    }
+    e->fd = fd;
+    e->unknown = 1;
+    e->admitted_us = cloud_now_us();
+    e->deadline_us = e->admitted_us + g->cfg->header_timeout * 1000000LL;
+    e->next = g->head;
+    if (g->head)
+        g->head->prev = e;
+    g->head = e;
+    g->open++;
+    g->unknown++;
+    return 0;
+}
+
+void conns_bind(conns *g, struct lws *wsi)
+{
+    int fd = lws_get_socket_fd(wsi);
+    for (struct entry *e = g->head; e; e = e->next) {
+        if (!e->wsi && e->fd == fd) {
+            e->wsi = wsi;
+            lws_set_opaque_user_data(wsi, e);
+            return;
+        }
+    }
+}
+
+void conns_reading_body(struct lws *wsi)
+{
+    struct entry *e = lws_get_opaque_user_data(wsi);
+    if (e && g_conns)
+        e->deadline_us =
+            cloud_now_us() + g_conns->cfg->body_timeout * 1000000LL;
+}
+
+void conns_request_read(struct lws *wsi)
+{
+    struct entry *e = lws_get_opaque_user_data(wsi);
+    if (e)
+        e->deadline_us = 0;
+}
+
+void conns_trusted(conns *g, struct lws *wsi)
+{
+    struct entry *e = lws_get_opaque_user_data(wsi);
+    if (!e || !e->unknown)
+        return;
+    e->unknown = 0;
+    e->deadline_us = 0;
+    g->unknown--;
+}
+
+void conns_closed(conns *g, struct lws *wsi)
+{
+    struct entry *e = lws_get_opaque_user_data(wsi);
+    if (!e)
+        return;
+    lws_set_opaque_user_data(wsi, NULL);
+    unlink_entry(g, e);
+    free(e);
+}
+
+void conns_accept_failed(void)
+{
+    conns *g = g_conns;
+    if (!g)
+        return;
+    g->at_limit = 1;
+    if (g->spare >= 0) {
+        close(g->spare);
+        g->spare = -1;
+    }
+}
+
+/* Room again when the spare can be had back and one more descriptor on
+ * top of it. */
+static void check_room(conns *g)
+{
+    if (g->spare < 0)
+        g->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (!g->at_limit || g->spare < 0)
+        return;
+    int probe = dup(g->spare);
+    if (probe >= 0) {
+        close(probe);
+        g->at_limit = 0;
+        log_msg(LOG_INFO, "file descriptors free again; accepting");
+    }
+}
+
+static void read_limit(conns *g)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+        g->fd_limit = rl.rlim_cur == RLIM_INFINITY ? 0 : (long)rl.rlim_cur;
+}
+
+static void on_sweep(lws_sorted_usec_list_t *sul)
+{
+    conns *g = lws_container_of(sul, conns, sweep);
+    int64_t now = cloud_now_us();
+    read_limit(g); /* an operator may raise it on the running process */
+    struct entry *e = g->head;
+    while (e) {
+        struct entry *next = e->next;
+        if (!e->wsi && now - e->admitted_us > 5 * 1000000LL) {
+            /* Admitted, but lws never made a connection of it. */
+            unlink_entry(g, e);
+            free(e);
+        } else if (e->wsi && !e->killed && e->deadline_us &&
+                   now > e->deadline_us) {
+            e->killed = 1;
+            lws_set_timeout(e->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        }
+        e = next;
+    }
+    check_room(g);
+    lws_sul_schedule(g->ctx, 0, &g->sweep, on_sweep, LWS_US_PER_SEC);
+}
+
+void conns_start(conns *g, struct lws_context *ctx)
+{
+    g->ctx = ctx;
+    g->fd_base = fds_in_use();
+    read_limit(g);
+    lws_sul_schedule(ctx, 0, &g->sweep, on_sweep, LWS_US_PER_SEC);
+}
