@@ -40,3 +40,15 @@ if(TARGET gfcloud AND TARGET gfload)
   set_tests_properties(bench_fleet_smoke PROPERTIES LABELS integration
     TIMEOUT 180 ENVIRONMENT "GF_BUILD_DIR=${PROJECT_BINARY_DIR}")
 endif()
+
+# 200 machines held while hostile clients (pipelining, trickle, oversize,
+# bad framing, bad frames) run for 60 s: round trip and API percentiles
+# before and during, RSS and descriptors at the start and the end.
+if(TARGET gfcloud)
+  add_custom_target(bench_cloud_soak
+    COMMAND ${CMAKE_COMMAND} -E env GF_BUILD_DIR=${PROJECT_BINARY_DIR}
+            GF_SOURCE_DIR=${PROJECT_SOURCE_DIR}
+            ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/cloud_soak.py
+    DEPENDS gfcloud
+    USES_TERMINAL)
+endif()
