@@ -8,7 +8,8 @@
  * non-empty and slash-free, at most API_MAX_SEGS; a parsed serial or id is
  * positive and made of the digits it was given; a query value is -1 or
  * within [0, max]; a value that names application/json starts, after
- * blanks, with those 16 letters in some case. */
+ * blanks, with those 16 letters in some case; any bytes escaped for the
+ * log are printable ASCII. */
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 
 #include "api_path.h"
 #include "cloud.h"
+#include "log.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -83,6 +85,20 @@ static void check_media_type(const char *v)
         abort();
 }
 
+/* Whatever a client sends, its escaped form is printable ASCII only (no
+ * newline to forge a log line, no escape sequence) and fits its buffer. */
+static void check_escape(const uint8_t *data, size_t size)
+{
+    char out[256];
+    size_t n = log_escape(out, sizeof(out), (const char *)data, size);
+    if (n >= sizeof(out) || out[n] != '\0')
+        abort();
+    for (size_t i = 0; i < n; i++) {
+        if (out[i] < 0x20 || out[i] > 0x7e)
+            abort();
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *text = malloc(size + 1);
@@ -93,6 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *nl = strchr(text, '\n');
     if (nl)
         *nl = '\0';
+    check_escape(data, size);
     check_path(text);
     if (nl) {
         check_query(nl + 1);

@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 /* cmocka needs the headers above first. */
 #include <cmocka.h>
@@ -123,6 +124,37 @@ static void ids_and_queries(void **state)
 
 /* fuzz_cloud_auth: an uppercase mac used to pass (sodium_hex2bin takes
  * both cases), so one token had many spellings. */
+/* Issue 8 item 5: nothing a client sends reaches the log raw. */
+static void log_lines_are_escaped(void **state)
+{
+    (void)state;
+    char out[64];
+    const char forged[] = "ev\n2026 gfcloud ERROR x\x1b[31m\\\xc3\xa9";
+    size_t n = log_escape(out, sizeof(out), forged, sizeof(forged) - 1);
+    assert_string_equal(out,
+                        "ev\\x0a2026 gfcloud ERROR x\\x1b[31m\\\\\\xc3\\xa9");
+    assert_int_equal(n, strlen(out));
+    /* Cut to fit, never in the middle of an escape. */
+    char small[8];
+    log_escape(small, sizeof(small), "ab\ncd", 5);
+    assert_string_equal(small, "ab\\x0ac");
+    log_escape(small, sizeof(small), "abcde\n", 6);
+    assert_string_equal(small, "abcde");
+}
+
+static void media_types(void **state)
+{
+    (void)state;
+    assert_true(api_media_type_is("application/json", "application/json"));
+    assert_true(api_media_type_is("APPLICATION/JSON", "application/json"));
+    assert_true(api_media_type_is(" Application/Json ; charset=UTF-8",
+                                  "application/json"));
+    assert_false(api_media_type_is("application/jsonx", "application/json"));
+    assert_false(api_media_type_is("text/json", "application/json"));
+    assert_false(api_media_type_is(NULL, "image/jpeg"));
+    assert_true(api_media_type_is("Image/JPEG", "image/jpeg"));
+}
+
 static void token_has_one_spelling(void **state)
 {
     (void)state;
@@ -198,6 +230,8 @@ int main(void)
         cmocka_unit_test(paths),
         cmocka_unit_test(ids_and_queries),
         cmocka_unit_test(token_has_one_spelling),
+        cmocka_unit_test(log_lines_are_escaped),
+        cmocka_unit_test(media_types),
         cmocka_unit_test(frames_reach_the_store),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
