@@ -21,9 +21,11 @@ int conns_admit(conns *g, int fd, const struct sockaddr *addr);
 /* LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED: tie the admitted fd to its
  * connection. */
 void conns_bind(conns *g, struct lws *wsi);
-/* The headers are in: the body, if any, must arrive within body-timeout. */
+/* The headers are in and a body follows: it must be complete within
+ * body-timeout. */
 void conns_reading_body(struct lws *wsi);
-/* The request is whole: no more time limit (the answer is ours). */
+/* Headers (and body) are in: no more time limit, the answer is ours (a
+ * long download or an event stream is not cut short). */
 void conns_request_read(struct lws *wsi);
 /* A machine session is open: the connection no longer counts as unknown. */
 void conns_trusted(conns *g, struct lws *wsi);

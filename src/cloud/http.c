@@ -283,6 +283,8 @@ int http_want_body(cloud *c, struct lws *wsi, http_req *r,
     r->body_kind = kind;
     r->body_cap = cap;
     r->on_body = on_body;
+    if (r->content_length > 0)
+        conns_reading_body(wsi);
     if (kind == BODY_FILE) {
         int fd = blobs_scratch(c->blobs, r->body_path, sizeof(r->body_path));
         if (fd < 0)
@@ -412,7 +414,7 @@ static int on_http(cloud *c, struct lws *wsi, http_req *r)
     char *uri = NULL;
     int ulen = 0;
     req_reset(r);
-    conns_reading_body(wsi);
+    conns_request_read(wsi); /* the headers are in; a body has its own */
     r->method = lws_http_get_uri_and_method(wsi, &uri, &ulen);
     lws_get_peer_simple(wsi, r->peer, sizeof(r->peer));
     if (check_framing(wsi, r) != 0)
