@@ -40,6 +40,20 @@ typedef enum gf_err {
     GF_EPULS_MICROSTEP = -50, /* XSmm / YSmm not 8 */
     GF_EPULS_POWER = -51,     /* a laser bit before any power byte */
 
+    /* camera locator (gf/locate.h) */
+    GF_EJPEG = -60,             /* not a JPEG the decoder can read */
+    GF_ELOC_SIZE = -61,         /* picture size differs from the reference */
+    GF_ELOC_DARK = -62,         /* picture too dark to see the head */
+    GF_ELOC_FLAT = -63,         /* picture without contrast */
+    GF_ELOC_NOTFOUND = -64,     /* nothing in the picture matches the head */
+    GF_ELOC_AMBIGUOUS = -65,    /* two places match almost equally */
+    GF_ELOC_EDGE = -66,         /* the best match touches the picture's edge */
+    GF_ELOC_UNCALIBRATED = -67, /* no pixels-per-mm calibration yet */
+    GF_ELOC_CALIB = -68,        /* calibration moves give no calibration */
+    GF_ELOC_BLOB = -69,         /* not a saved locator */
+    GF_ELOC_DIVERGE = -70,      /* servo: the error did not shrink */
+    GF_ELOC_NOCONVERGE = -71,   /* servo: out of corrections */
+
     GF_ELAST = -99
 } gf_err;
 

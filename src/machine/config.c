@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <ini.h>
 #include <limits.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "config.h"
 #include "gf/data.h"
 #include "gf/version.h"
+#include "lidcam.h"
 
 typedef enum cfg_kind { K_STR, K_SERIAL, K_I64, K_DBL, K_INT } cfg_kind;
 
@@ -50,6 +52,30 @@ static const cfg_key cfg_keys[] = {
         "binary or in ../share/gfcloud)"),
     KEY("lid_image", K_STR, lid_image, "lid camera file in the images folder"),
     KEY("head_image", K_STR, head_image, "head camera file in the folder"),
+    KEY("head_start", K_STR, head_start,
+        "X,Y: where the emulated head sits at power-on, mm from home"),
+    KEY("lid_camera", K_STR, lid_camera,
+        "composed: the lid camera shows the head where it truly is; file: "
+        "lid_image as it is"),
+    KEY("bed_image", K_STR, bed_image, "the bare bed, for the composed camera"),
+    KEY("lid_focal_px", K_DBL, lid_focal_px, "lid camera focal length, px"),
+    KEY("lid_height_mm", K_DBL, lid_height_mm,
+        "lid camera height above the head's top, mm"),
+    KEY("lid_k1", K_DBL, lid_k1, "lid camera radial distortion, r^2 term"),
+    KEY("lid_k2", K_DBL, lid_k2, "lid camera radial distortion, r^4 term"),
+    KEY("lid_axis_x", K_DBL, lid_axis_x,
+        "where the lid camera's axis meets the head plane, X mm"),
+    KEY("lid_axis_y", K_DBL, lid_axis_y, "the same, Y mm"),
+    KEY("lid_ref_x", K_DBL, lid_ref_x,
+        "the head's X in lid_image (its look), mm from home"),
+    KEY("lid_ref_y", K_DBL, lid_ref_y, "the same, Y mm"),
+    KEY("lid_noise", K_DBL, lid_noise, "lid picture noise, +- grey levels"),
+    KEY("lid_flicker", K_DBL, lid_flicker,
+        "lid picture brightness change per frame, +- fraction"),
+    KEY("lid_dark", K_DBL, lid_dark,
+        "lid picture brightness factor (1 lamp on; 0.02 a dark room)"),
+    KEY("lid_hide_head", K_INT, lid_hide_head,
+        "1: the lid camera shows the bed only (head out of view)"),
     KEY("speed", K_DBL, speed,
         "playback speed: 1 real time, 100 = 1 h in 36 s, 0 as fast as "
         "possible"),
@@ -103,6 +129,22 @@ void cfg_defaults(cfg *c)
     c->images = strdup(images);
     c->lid_image = strdup("HOME_1.jpg");
     c->head_image = strdup("HEAD_NO_LASER_.230.jpg");
+    c->head_start = strdup("0,0");
+    c->lid_camera = strdup("composed");
+    c->bed_image = strdup("HOME_4.jpg");
+    lidcam_opts lo;
+    lidcam_opts_default(&lo);
+    c->lid_focal_px = lo.model.focal_px;
+    c->lid_height_mm = lo.model.height_mm;
+    c->lid_k1 = lo.model.k1;
+    c->lid_k2 = lo.model.k2;
+    c->lid_axis_x = lo.model.axis_x;
+    c->lid_axis_y = lo.model.axis_y;
+    c->lid_ref_x = lo.model.ref_x;
+    c->lid_ref_y = lo.model.ref_y;
+    c->lid_noise = lo.noise;
+    c->lid_flicker = lo.flicker;
+    c->lid_dark = lo.dark;
     c->speed = 1;
     c->auto_button = -1;
     const char *tmp = getenv("TMPDIR");
@@ -254,7 +296,9 @@ void cfg_usage(FILE *out)
             "--serial N --password HEX [--KEY VALUE ...]\n       gfmachine "
             "press [--control PATH | --serial N]\n       gfmachine lid "
             "open|close [--control PATH | --serial N]\n       gfmachine "
-            "--help | --version\n\nEvery key below can "
+            "where [--control PATH | --serial N]   (tests only: the emulated "
+            "head's\n                 true position, X Y mm from home)\n"
+            "       gfmachine --help | --version\n\nEvery key below can "
             "be set in the INI file (key_name = VALUE, any section)\nor as "
             "--key-name VALUE (dashes or underscores):\n");
     for (size_t k = 0; k < N_KEYS; k++) {
@@ -332,6 +376,21 @@ static int cfg_is_hex64(const char *p)
     return n == 64;
 }
 
+int cfg_head_start(const cfg *c, double *x, double *y)
+{
+    char *end;
+    const char *p = c->head_start ? c->head_start : "0,0";
+    errno = 0;
+    *x = strtod(p, &end);
+    if (end == p || *end != ',' || errno)
+        return -1;
+    p = end + 1;
+    *y = strtod(p, &end);
+    if (end == p || *end || errno || !(fabs(*x) < 1000) || !(fabs(*y) < 1000))
+        return -1;
+    return 0;
+}
+
 int cfg_fill_control(cfg *c)
 {
     char buf[128];
@@ -377,6 +436,23 @@ int cfg_check(cfg *c, char *err, size_t errlen)
     if (strncmp(c->status, "ws://", 5) != 0 &&
         strncmp(c->status, "wss://", 6) != 0) {
         cfg_err(err, errlen, "--status must be a ws:// or wss:// URL", "");
+        return -1;
+    }
+    double hx, hy;
+    if (cfg_head_start(c, &hx, &hy) != 0) {
+        cfg_err(err, errlen, "--head-start must be X,Y in mm (e.g. 3.5,-2)",
+                "");
+        return -1;
+    }
+    if (strcmp(c->lid_camera, "composed") != 0 &&
+        strcmp(c->lid_camera, "file") != 0) {
+        cfg_err(err, errlen, "--lid-camera must be composed or file", "");
+        return -1;
+    }
+    if (!(c->lid_focal_px > 0) || !(c->lid_height_mm > 0) ||
+        !(c->lid_noise >= 0) || !(c->lid_flicker >= 0 && c->lid_flicker < 1) ||
+        !(c->lid_dark >= 0)) {
+        cfg_err(err, errlen, "a lid camera setting is out of range", "");
         return -1;
     }
     if (c->chunk < 1 || c->chunk > 1 << 20 || c->queue_max < 1 ||

@@ -18,6 +18,14 @@ typedef struct cfg {
     int64_t head_id, head_serial, head_fw;
     /* emulator */
     char *images, *lid_image, *head_image;
+    /* emulated head and lid camera (lidcam.h) */
+    char *head_start; /* "X,Y" mm from home where the head was left */
+    char *lid_camera; /* "composed" or "file" */
+    char *bed_image;  /* the bare bed, in the images folder */
+    double lid_focal_px, lid_height_mm, lid_k1, lid_k2;
+    double lid_axis_x, lid_axis_y, lid_ref_x, lid_ref_y;
+    double lid_noise, lid_flicker, lid_dark;
+    int lid_hide_head;
     double speed;
     double auto_button; /* seconds; < 0 = only `gfmachine press` */
     char *control;      /* local control socket path */
@@ -51,6 +59,8 @@ int cfg_set(cfg *c, const char *key, const char *value, char *err,
             size_t errlen);
 /* Checks that need every value: serial, password, URLs. */
 int cfg_check(cfg *c, char *err, size_t errlen);
+/* head_start as two numbers; -1 if it is not "X,Y". */
+int cfg_head_start(const cfg *c, double *x, double *y);
 /* Default the control socket path from the serial if it is unset. */
 int cfg_fill_control(cfg *c);
 void cfg_usage(FILE *out);

@@ -3,7 +3,8 @@
  * A unix stream socket (file mode 0600: only the owner may press the
  * button) accepting one short command per connection: "press" presses the
  * emulated front button, "lid open" / "lid close" move the emulated lid,
- * "ping" checks the daemon is alive. It runs on its
+ * "where" answers the emulated head's true position (tests only: a real
+ * machine cannot know it), "ping" checks the daemon is alive. It runs on its
  * own thread with poll() and a wake-up pipe, so it never touches the event
  * loop and stops cleanly. Commands are read with a hard length cap. */
 #include <errno.h>
@@ -40,7 +41,7 @@ static int ctl_addr(const char *path, struct sockaddr_un *sa)
 
 static void ctl_serve_one(ctl *c, int fd)
 {
-    char buf[64];
+    char buf[64], where[64];
     ssize_t n = read(fd, buf, sizeof(buf) - 1);
     const char *answer = "error: unknown command\n";
     if (n > 0) {
@@ -57,6 +58,11 @@ static void ctl_serve_one(ctl *c, int fd)
                  open ? "opened" : "closed");
             hw_emu_lid(c->hw, open);
             answer = "ok\n";
+        } else if (strcmp(buf, "where") == 0) {
+            double x, y;
+            hw_emu_where(c->hw, &x, &y);
+            snprintf(where, sizeof(where), "ok %.4f %.4f\n", x, y);
+            answer = where;
         } else if (strcmp(buf, "ping") == 0) {
             answer = "ok\n";
         }
@@ -140,6 +146,13 @@ void ctl_stop(ctl *c)
 
 int ctl_send(const char *path, const char *command, char *err, size_t errlen)
 {
+    char answer[64];
+    return ctl_ask(path, command, answer, sizeof(answer), err, errlen);
+}
+
+int ctl_ask(const char *path, const char *command, char *answer, size_t anslen,
+            char *err, size_t errlen)
+{
     struct sockaddr_un sa;
     char buf[64];
     int rc = -1;
@@ -168,6 +181,7 @@ int ctl_send(const char *path, const char *command, char *err, size_t errlen)
                  n > 0 ? buf : "nothing");
         goto out;
     }
+    snprintf(answer, anslen, "%s", buf + 2 + (buf[2] == ' '));
     rc = 0;
 out:
     if (fd >= 0)

@@ -13,5 +13,8 @@ void ctl_stop(ctl *c);
 /* Client side: send `command` ("press") to the daemon at `path`. Returns
  * 0 when it answered "ok"; else -1 with the reason in `err`. */
 int ctl_send(const char *path, const char *command, char *err, size_t errlen);
+/* The same, keeping what followed "ok " in `answer` ("where"). */
+int ctl_ask(const char *path, const char *command, char *answer, size_t anslen,
+            char *err, size_t errlen);
 
 #endif

@@ -27,6 +27,8 @@
 #define GFM_HW_H
 
 #include <jansson.h>
+
+#include "lidcam.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -154,6 +156,14 @@ typedef struct hw_emu_config {
                                starts; < 0 = only by hw_emu_press() */
     hw_notify notify;
     void *notify_ud;
+    /* The lid camera. 0: lid_image's file as it is. 1: composed from
+     * bed_image and lid_image (the head's look) with the head where it
+     * truly is (lidcam.h), through `lid`. */
+    int lid_composed;
+    const char *bed_image;
+    lidcam_opts lid;
+    /* Where a person left the head before power-on, mm from home. */
+    double head_start_x, head_start_y;
 } hw_emu_config;
 
 hw_dev *hw_emu_new(const hw_emu_config *cfg);
@@ -161,6 +171,9 @@ hw_dev *hw_emu_new(const hw_emu_config *cfg);
 void hw_emu_press(hw_dev *d);
 /* The operator opened (1) or closed (0) the lid (`gfmachine lid open`). */
 void hw_emu_lid(hw_dev *d, int open);
+/* The head's true position in mm from home: where it started plus every
+ * step played or parked since (the test-only `gfmachine where`). */
+void hw_emu_where(hw_dev *d, double *x_mm, double *y_mm);
 /* Decoding only: feed bytes to the emulator's step decoder with no pacing
  * (what play() does, minus the clock); used by tests. */
 void hw_emu_decode(hw_dev *d, const uint8_t *buf, size_t len);

@@ -6,7 +6,12 @@
  * tick unless they follow another power byte) to track the head position,
  * laser-on time and power, while pacing itself against the monotonic clock
  * at the job's tick rate times a speed factor. The front button is pressed
- * automatically after a delay, or by the operator (hw_emu_press). */
+ * automatically after a delay, or by the operator (hw_emu_press).
+ *
+ * The head's true position is where it was left before power-on (the
+ * machine cannot know it: no X/Y limit switches) plus the steps it really
+ * played; the composed lid camera (lidcam.c) shows it there, so a service
+ * homing by camera is tested against the truth (`gfmachine where`). */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -16,10 +21,13 @@
 
 #include "gf/puls.h"
 #include "hw.h"
+#include "log.h"
 
 #define EMU_MAX_IMAGE (32L * 1024 * 1024)
 /* Top X/Y speed 200 mm/s at 53.333 steps/mm (§15.5), used to time parks. */
 #define EMU_PARK_STEPS_PER_S 10667.0
+/* 0.15 mm per full step at ×8 microstepping (§15.5). */
+#define EMU_MM_PER_STEP 0.01875
 
 typedef struct emu {
     hw_dev dev; /* first: hw_dev* and emu* are the same pointer */
@@ -28,6 +36,12 @@ typedef struct emu {
     int64_t auto_button_ms;
     hw_notify notify;
     void *notify_ud;
+    int lid_composed;
+    char *bed_image;
+    lidcam_opts lid;
+    double head_start_x, head_start_y;
+    lidcam *cam;        /* opened on the first composed picture */
+    uint32_t lid_frame; /* picks each picture's noise and brightness */
 
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -117,10 +131,38 @@ out:
     return rc;
 }
 
+/* The lid camera's picture of the head where it truly is. The capture
+ * runs on the worker thread, the only caller of capture(). */
+static int emu_compose(emu *e, uint8_t **jpeg, size_t *len)
+{
+    char err[256];
+    double x, y;
+    if (!e->cam) {
+        char *bed = emu_path(e, e->bed_image),
+             *head = emu_path(e, e->lid_image);
+        int rc = -1;
+        snprintf(err, sizeof(err), "out of memory");
+        if (bed && head)
+            rc = lidcam_open(&e->cam, bed, head, &e->lid, err, sizeof(err));
+        free(bed);
+        free(head);
+        if (rc != 0) {
+            mlog(MLOG_ERROR, "lid camera: %s", err);
+            return HW_EIO;
+        }
+    }
+    hw_emu_where(&e->dev, &x, &y);
+    return lidcam_jpeg(e->cam, x, y, e->lid_frame++, jpeg, len) == 0
+               ? HW_OK
+               : HW_ENOMEM;
+}
+
 static int emu_capture(hw_dev *d, hw_camera cam, const json_t *settings,
                        uint8_t **jpeg, size_t *len)
 {
     emu *e = emu_of(d);
+    if (cam == HW_CAMERA_LID && e->lid_composed)
+        return emu_compose(e, jpeg, len);
     /* Lighting and exposure settings (LCfl, HCil, HCex...) change nothing
      * in a stored picture; a real backend applies them here. */
     char *path =
@@ -315,6 +357,8 @@ static void emu_destroy(hw_dev *d)
     free(e->images_dir);
     free(e->lid_image);
     free(e->head_image);
+    free(e->bed_image);
+    lidcam_free(e->cam);
     free(e);
 }
 
@@ -346,13 +390,18 @@ hw_dev *hw_emu_new(const hw_emu_config *cfg)
     e->auto_button_ms = cfg->auto_button_ms;
     e->notify = cfg->notify;
     e->notify_ud = cfg->notify_ud;
+    e->lid_composed = cfg->lid_composed;
+    e->bed_image = strdup(cfg->bed_image ? cfg->bed_image : "HOME_4.jpg");
+    e->lid = cfg->lid;
+    e->head_start_x = cfg->head_start_x;
+    e->head_start_y = cfg->head_start_y;
     e->stfr = 10000;
     pthread_mutex_init(&e->mu, NULL);
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&e->cv, &ca);
     pthread_condattr_destroy(&ca);
-    if (!e->images_dir || !e->lid_image || !e->head_image) {
+    if (!e->images_dir || !e->lid_image || !e->head_image || !e->bed_image) {
         emu_destroy(&e->dev);
         return NULL;
     }
@@ -379,6 +428,15 @@ void hw_emu_lid(hw_dev *d, int open)
     pthread_mutex_unlock(&e->mu);
     if (changed && e->notify)
         e->notify(e->notify_ud, open ? HW_LID_OPENED : HW_LID_CLOSED);
+}
+
+void hw_emu_where(hw_dev *d, double *x_mm, double *y_mm)
+{
+    emu *e = emu_of(d);
+    pthread_mutex_lock(&e->mu);
+    *x_mm = e->head_start_x + (double)e->st.x * EMU_MM_PER_STEP;
+    *y_mm = e->head_start_y + (double)e->st.y * EMU_MM_PER_STEP;
+    pthread_mutex_unlock(&e->mu);
 }
 
 void hw_emu_decode(hw_dev *d, const uint8_t *buf, size_t len)

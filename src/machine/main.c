@@ -4,8 +4,9 @@
  * emulated hardware, the dispatcher and its worker, the control socket and
  * the session together and runs the event loop until SIGINT/SIGTERM.
  * `gfmachine press [flags]` presses the button of a running daemon through
- * its control socket; `gfmachine lid open|close [flags]` moves its lid.
- * SIGHUP reopens the --log-file (logrotate). */
+ * its control socket; `gfmachine lid open|close [flags]` moves its lid;
+ * `gfmachine where [flags]` prints the emulated head's true position (for
+ * tests). SIGHUP reopens the --log-file (logrotate). */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -77,8 +78,12 @@ static int main_command(const char *command, int argc, char **argv)
         snprintf(err, sizeof(err), "out of memory");
         rc = -1;
     }
-    if (rc == 0 && ctl_send(c.control, command, err, sizeof(err)) != 0)
+    char answer[64] = "";
+    if (rc == 0 &&
+        ctl_ask(c.control, command, answer, sizeof(answer), err, sizeof(err)))
         rc = -1;
+    if (rc == 0 && strcmp(command, "where") == 0)
+        printf("%s", answer);
     if (rc < 0)
         fprintf(stderr, "gfmachine %s: %s\n", command, err);
     cfg_free(&c);
@@ -104,14 +109,34 @@ static int main_daemon(cfg *c)
 {
     int rc = 1;
     txq *q = txq_new((size_t)c->queue_max, NULL, NULL);
-    hw_emu_config hc = {c->images,
-                        c->lid_image,
-                        c->head_image,
-                        c->speed,
-                        c->auto_button < 0 ? -1
-                                           : (int64_t)(c->auto_button * 1000),
-                        main_on_input,
-                        NULL};
+    hw_emu_config hc = {
+        .images_dir = c->images,
+        .lid_image = c->lid_image,
+        .head_image = c->head_image,
+        .speed = c->speed,
+        .auto_button_ms =
+            c->auto_button < 0 ? -1 : (int64_t)(c->auto_button * 1000),
+        .notify = main_on_input,
+    };
+    double hx = 0, hy = 0;
+    cfg_head_start(c, &hx, &hy); /* checked by cfg_check */
+    hc.lid_composed = strcmp(c->lid_camera, "composed") == 0;
+    hc.bed_image = c->bed_image;
+    lidcam_opts_default(&hc.lid);
+    hc.lid.model.focal_px = c->lid_focal_px;
+    hc.lid.model.height_mm = c->lid_height_mm;
+    hc.lid.model.k1 = c->lid_k1;
+    hc.lid.model.k2 = c->lid_k2;
+    hc.lid.model.axis_x = c->lid_axis_x;
+    hc.lid.model.axis_y = c->lid_axis_y;
+    hc.lid.model.ref_x = c->lid_ref_x;
+    hc.lid.model.ref_y = c->lid_ref_y;
+    hc.lid.noise = c->lid_noise;
+    hc.lid.flicker = c->lid_flicker;
+    hc.lid.dark = c->lid_dark;
+    hc.lid.hide_head = c->lid_hide_head;
+    hc.head_start_x = hx;
+    hc.head_start_y = hy;
     hw_dev *hw = NULL;
     wrk *w = NULL;
     disp *d = NULL;
@@ -173,6 +198,8 @@ int main(int argc, char **argv)
     int rc;
     if (argc > 1 && strcmp(argv[1], "press") == 0)
         return main_command("press", argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "where") == 0)
+        return main_command("where", argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "lid") == 0) {
         const char *how = argc > 2 ? argv[2] : "";
         if (strcmp(how, "open") == 0 || strcmp(how, "close") == 0)
@@ -187,7 +214,7 @@ int main(int argc, char **argv)
     if (argc > 1 && strncmp(argv[1], "-", 1) != 0) {
         fprintf(stderr,
                 "gfmachine: unknown command '%s' (commands: press, lid "
-                "open|close; try --help)\n",
+                "open|close, where; try --help)\n",
                 argv[1]);
         return 2;
     }

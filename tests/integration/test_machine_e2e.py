@@ -90,7 +90,8 @@ def events(action):
 def test_every_action_type_and_records():
     lid = open(fc.fixture("img", "HOME_1.jpg"), "rb").read()
     head = open(fc.fixture("img", "HEAD_NO_LASER_.230.jpg"), "rb").read()
-    with E2E(extra_args=["--firmware-version", "2.7.0-1"]) as t:
+    with E2E(extra_args=["--firmware-version", "2.7.0-1"],
+             lid_camera="file") as t:
         # §14: one firmware probe after sign-in, logged, nothing installed.
         gh.wait_for(lambda: any(
             s == "firmware probe: the service offers 2.7.0-1 (this machine "

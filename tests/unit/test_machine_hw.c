@@ -31,7 +31,10 @@ static void on_input(void *ud, hw_input in)
 
 static hw_dev *emu(double speed, int64_t auto_ms)
 {
-    hw_emu_config c = {FIX "img", NULL, NULL, speed, auto_ms, on_input, NULL};
+    hw_emu_config c = {.images_dir = FIX "img",
+                       .speed = speed,
+                       .auto_button_ms = auto_ms,
+                       .notify = on_input};
     hw_dev *d = hw_emu_new(&c);
     assert_non_null(d);
     return d;
@@ -197,7 +200,7 @@ static void test_cameras_and_park(void **state)
     assert_int_equal(s.y, -6);
     assert_int_equal(s.z, 7);
     hw_destroy(d);
-    hw_emu_config c = {"/nonexistent", NULL, NULL, 0, -1, NULL, NULL};
+    hw_emu_config c = {.images_dir = "/nonexistent", .auto_button_ms = -1};
     d = hw_emu_new(&c);
     assert_int_equal(hw_capture(d, HW_CAMERA_LID, NULL, &jpeg, &len), HW_EIO);
     hw_destroy(d);

@@ -55,7 +55,7 @@ static void test_backtrack_then_replay_returns_the_head(void **state)
 {
     static uint8_t in[3000];
     const uint8_t *out;
-    hw_emu_config c = {".", NULL, NULL, 0, -1, NULL, NULL};
+    hw_emu_config c = {.images_dir = ".", .auto_button_ms = -1};
     hw_dev *d = hw_emu_new(&c);
     hw_state a, b;
     for (size_t i = 0; i < sizeof(in); i++)
