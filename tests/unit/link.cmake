@@ -28,5 +28,6 @@ add_test(NAME libgf_symbols
   COMMAND ${PROJECT_SOURCE_DIR}/scripts/check-symbols.sh "${gf_symbol_prefixes}"
           $<TARGET_FILE:gf_core> $<TARGET_FILE:gf_proto> $<TARGET_FILE:gf_puls>
           $<TARGET_FILE:gf_plan> $<TARGET_FILE:gf_raster>
-          $<TARGET_FILE:gf_svg> $<TARGET_FILE:gf_compile>)
+          $<TARGET_FILE:gf_svg> $<TARGET_FILE:gf_compile>
+          $<TARGET_FILE:gf_locate>)
 set_tests_properties(libgf_symbols PROPERTIES LABELS unit)
