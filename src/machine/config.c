@@ -50,7 +50,9 @@ static const cfg_key cfg_keys[] = {
     KEY("images", K_STR, images,
         "folder with the emulated camera JPEGs (default: images next to the "
         "binary or in ../share/gfcloud)"),
-    KEY("lid_image", K_STR, lid_image, "lid camera file in the images folder"),
+    KEY("lid_image", K_STR, lid_image,
+        "lid camera file in the images folder: the head's look (composed) "
+        "or the picture (file)"),
     KEY("head_image", K_STR, head_image, "head camera file in the folder"),
     KEY("head_start", K_STR, head_start,
         "X,Y: where the emulated head sits at power-on, mm from home"),

@@ -299,10 +299,10 @@ static uint8_t *lc_to_grey(const uint8_t *rgb, size_t n)
     return g;
 }
 
-int lidcam_grey(const lidcam *cc, double x_mm, double y_mm, uint32_t frame,
+int lidcam_grey(lidcam *c, double x_mm, double y_mm, uint32_t frame,
                 uint8_t *out)
 {
-    lidcam *c = (lidcam *)cc; /* the grey copies are a cache */
+    /* The grey copies of the two pictures are made once, on first use. */
     size_t n = (size_t)c->w * (size_t)c->h;
     if (!c->bed_grey && !(c->bed_grey = lc_to_grey(c->bed, n)))
         return -1;

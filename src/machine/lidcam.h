@@ -49,7 +49,7 @@ void lidcam_size(const lidcam *c, int *w, int *h);
 /* Frame number `frame` (picks noise and brightness) with the head at
  * (x_mm, y_mm) from home, as grey (w × h bytes, for in-process tests) or
  * as a malloc'd JPEG. 0 or -1 (out of memory). */
-int lidcam_grey(const lidcam *c, double x_mm, double y_mm, uint32_t frame,
+int lidcam_grey(lidcam *c, double x_mm, double y_mm, uint32_t frame,
                 uint8_t *out);
 int lidcam_jpeg(const lidcam *c, double x_mm, double y_mm, uint32_t frame,
                 uint8_t **jpeg, size_t *len);
