@@ -60,34 +60,20 @@ void gf_locate_free(gf_locate *l)
 }
 
 /* The template planes from a level-0 template (what a saved locator
- * holds): the coarser levels are its 2 × 2 averages, exactly what cutting
- * them from the reference's pyramid gives, thanks to the alignment. */
-static int loc_levels_from_base(gf_locate *l)
+ * holds, or the cut from the reference): the coarser levels are its 2 × 2
+ * averages, exactly what cutting them from the reference's pyramid gives,
+ * thanks to the alignment; then every level's mean is taken out. */
+int gf_loc_finish(gf_locate *l)
 {
     for (int i = 1; i < LOC_LEVELS; i++) {
         const loc_plane *a = &l->tpl[i - 1];
-        loc_plane *b = &l->tpl[i];
-        if (gf_loc_plane_alloc(b, a->w / 2, a->h / 2) != GF_OK)
+        if (gf_loc_plane_alloc(&l->tpl[i], a->w / 2, a->h / 2) != GF_OK)
             return GF_ENOMEM;
-        for (int y = 0; y < b->h; y++)
-            for (int x = 0; x < b->w; x++) {
-                const float *r0 = a->px + (size_t)(2 * y) * (size_t)a->w;
-                const float *r1 = r0 + a->w;
-                b->px[(size_t)y * (size_t)b->w + (size_t)x] =
-                    0.25f *
-                    (r0[2 * x] + r0[2 * x + 1] + r1[2 * x] + r1[2 * x + 1]);
-            }
+        gf_loc_halve(a, &l->tpl[i]);
     }
     for (int i = 0; i < LOC_LEVELS; i++)
         loc_zero_mean(&l->tpl[i]);
     return GF_OK;
-}
-
-/* A locator of the right geometry for full_w × full_h pictures whose
- * level-0 template (not yet zero-mean) is in l->tpl[0]. */
-int gf_loc_finish(gf_locate *l)
-{
-    return loc_levels_from_base(l);
 }
 
 gf_locate *gf_loc_alloc(int full_w, int full_h, const gf_locate_opts *opts)

@@ -63,7 +63,7 @@ void gf_locate_image_size(const gf_locate_image *img, int *w, int *h)
     *h = img->full_h;
 }
 
-static void loc_halve(const loc_plane *a, loc_plane *b)
+void gf_loc_halve(const loc_plane *a, loc_plane *b)
 {
     for (int y = 0; y < b->h; y++) {
         const float *r0 = a->px + (size_t)(2 * y) * (size_t)a->w;
@@ -81,7 +81,7 @@ int gf_loc_pyramid(gf_locate_image *img)
         const loc_plane *a = &img->lv[i - 1];
         if (gf_loc_plane_alloc(&img->lv[i], a->w / 2, a->h / 2) != GF_OK)
             return GF_ENOMEM;
-        loc_halve(a, &img->lv[i]);
+        gf_loc_halve(a, &img->lv[i]);
     }
     gf_loc_stats(&img->lv[LOC_LEVELS - 1], &img->mean, &img->sd);
     return GF_OK;

@@ -52,6 +52,8 @@ typedef struct loc_hit {
 int gf_loc_plane_alloc(loc_plane *p, int w, int h);
 void gf_loc_plane_free(loc_plane *p);
 int gf_loc_pyramid(gf_locate_image *img); /* lv[0] set: make the others */
+/* b (already allocated, half of a's size) = a's 2 x 2 averages. */
+void gf_loc_halve(const loc_plane *a, loc_plane *b);
 void gf_loc_stats(const loc_plane *p, double *mean, double *sd);
 /* Copy the rectangle (x, y, w, h) of `src` into a fresh plane. */
 int gf_loc_crop(const loc_plane *src, int x, int y, int w, int h,
