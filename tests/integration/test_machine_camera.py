@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fakecloud as fc  # noqa: E402
@@ -64,53 +65,59 @@ def lid_image(cloud, aid):
     return body
 
 
-def test_the_head_is_where_where_says_after_the_steps_it_played():
-    hunt = fc.read_fixture_puls(fc.HUNT_FIXTURE)
-    motion = fc.read_fixture_puls()
-    start = (40.25, 15.5)
-    with fc.Session(SERIAL, head_start="%g,%g" % start) as (cloud, m):
-        assert where(m) == start
-        # Near home the head is far outside the lid camera's view.
-        far = locate(lid_image(cloud, 61))
-        assert far["code"] != "ok", far
-        # The hunt moves only Z; the motion moves the head near the centre.
-        cloud.send_action(62, "hunt", motion_url=cloud.add_file("h", hunt))
-        assert cloud.wait_terminal(62, "hunt") == "hunt:completed"
-        assert where(m) == start
-        cloud.send_action(63, "motion", motion_url=cloud.add_file("m", motion))
-        assert cloud.wait_terminal(63, "motion") == "motion:completed"
-        x, y = where(m)
-        assert abs(x - (start[0] + MOVE[0])) < 1e-3, (x, y)
-        assert abs(y - (start[1] + MOVE[1])) < 1e-3, (x, y)
-        seen = locate(lid_image(cloud, 64))
-        assert seen["code"] == "ok", seen
-        assert abs(seen["dx_mm"] - (x - REF[0])) < 0.5, (seen, x)
-        assert abs(seen["dy_mm"] - (y - REF[1])) < 0.5, (seen, y)
-        # Each picture is its own: noise and brightness change.
-        again = lid_image(cloud, 65)
-        assert again != cloud.uploads[64][2]
+class MachineCamera(unittest.TestCase):
+    """The composed lid camera against the truth, through a real
+    gfmachine and the fake service."""
 
+    def test_the_head_is_where_where_says_after_the_steps_it_played(self):
+        hunt = fc.read_fixture_puls(fc.HUNT_FIXTURE)
+        motion = fc.read_fixture_puls()
+        start = (40.25, 15.5)
+        with fc.Session(SERIAL, head_start="%g,%g" % start) as (cloud, m):
+            assert where(m) == start
+            # Near home the head is far outside the lid camera's view.
+            far = locate(lid_image(cloud, 61))
+            assert far["code"] != "ok", far
+            # The hunt moves only Z; the motion takes the head near the
+            # centre.
+            cloud.send_action(62, "hunt",
+                              motion_url=cloud.add_file("h", hunt))
+            assert cloud.wait_terminal(62, "hunt") == "hunt:completed"
+            assert where(m) == start
+            cloud.send_action(63, "motion",
+                              motion_url=cloud.add_file("m", motion))
+            assert cloud.wait_terminal(63, "motion") == "motion:completed"
+            x, y = where(m)
+            assert abs(x - (start[0] + MOVE[0])) < 1e-3, (x, y)
+            assert abs(y - (start[1] + MOVE[1])) < 1e-3, (x, y)
+            seen = locate(lid_image(cloud, 64))
+            assert seen["code"] == "ok", seen
+            assert abs(seen["dx_mm"] - (x - REF[0])) < 0.5, (seen, x)
+            assert abs(seen["dy_mm"] - (y - REF[1])) < 0.5, (seen, y)
+            # Each picture is its own: noise and brightness change.
+            again = lid_image(cloud, 65)
+            assert again != cloud.uploads[64][2]
 
-def test_a_hidden_head_and_a_dark_lid_are_refused_with_reasons():
-    near = "%g,%g" % (REF[0] + 3, REF[1] - 2)
-    with fc.Session(SERIAL, head_start=near, lid_hide_head=1) as (cloud, m):
-        seen = locate(lid_image(cloud, 71))
-        assert seen["code"] == "camera_not_found", seen
-    with fc.Session(SERIAL, head_start=near, lid_dark=0.02) as (cloud, m):
-        seen = locate(lid_image(cloud, 72))
-        assert seen["code"] == "camera_dark", seen
+    def test_a_hidden_head_and_a_dark_lid_are_refused_with_reasons(self):
+        near = "%g,%g" % (REF[0] + 3, REF[1] - 2)
+        with fc.Session(SERIAL, head_start=near,
+                        lid_hide_head=1) as (cloud, m):
+            seen = locate(lid_image(cloud, 71))
+            assert seen["code"] == "camera_not_found", seen
+        with fc.Session(SERIAL, head_start=near, lid_dark=0.02) as (cloud, m):
+            seen = locate(lid_image(cloud, 72))
+            assert seen["code"] == "camera_dark", seen
 
-
-def test_where_is_test_only_and_a_bad_head_start_is_refused():
-    gfm = os.path.join(fc.build_dir(), "src", "machine", "gfmachine")
-    h = subprocess.run([gfm, "--help"], capture_output=True, text=True)
-    assert "where" in h.stdout and "tests only" in h.stdout
-    r = subprocess.run([gfm, "--serial", "5", "--password", "0" * 64,
-                        "--head-start", "12"], capture_output=True, text=True,
-                       timeout=10)
-    assert r.returncode == 2
-    assert "--head-start must be X,Y" in r.stderr
+    def test_where_is_test_only_and_a_bad_head_start_is_refused(self):
+        gfm = os.path.join(fc.build_dir(), "src", "machine", "gfmachine")
+        h = subprocess.run([gfm, "--help"], capture_output=True, text=True)
+        assert "where" in h.stdout and "tests only" in h.stdout
+        r = subprocess.run([gfm, "--serial", "5", "--password", "0" * 64,
+                            "--head-start", "12"], capture_output=True,
+                           text=True, timeout=10)
+        assert r.returncode == 2
+        assert "--head-start must be X,Y" in r.stderr
 
 
 if __name__ == "__main__":
-    fc.run_tests(globals())
+    unittest.main(verbosity=2)
