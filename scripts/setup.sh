@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
-  libwebsockets-dev libssl-dev libjansson-dev zlib1g-dev libsqlite3-dev sqlite3
+  libwebsockets-dev libssl-dev libjansson-dev zlib1g-dev libsqlite3-dev sqlite3 libpq-dev postgresql
   libsodium-dev libinih-dev libcmocka-dev
   libxml2-dev libpng-dev libjpeg-dev help2man
   python3 python3-websocket curl openssl

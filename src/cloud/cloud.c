@@ -47,6 +47,30 @@ int cloud_parse_serial(const char *text, uint64_t *out)
     return 0;
 }
 
+/* The backend `store` names: SQLite in the data directory, or the
+ * PostgreSQL database at database-url (blobs and the server key stay in the
+ * data directory either way; nodes sharing a database share those too). */
+static int open_store(cloud *c, const char *path, char *err, size_t errlen)
+{
+    if (strcmp(c->cfg.store, "postgresql") == 0) {
+        if (!c->cfg.database_url[0]) {
+            snprintf(err, errlen, "store = postgresql needs a database-url");
+            return -1;
+        }
+        return store_open_pg(&c->store, c->cfg.database_url, err, errlen);
+    }
+    if (strcmp(c->cfg.store, "sqlite") != 0) {
+        snprintf(err, errlen, "store: expected sqlite or postgresql, not '%s'",
+                 c->cfg.store);
+        return -1;
+    }
+    int sync_full = strcmp(c->cfg.sync, "full") == 0;
+    if (store_open_sqlite(&c->store, path, sync_full, err, errlen) != 0)
+        return -1;
+    (void)chmod(path, 0600);
+    return 0;
+}
+
 /* The files, in a directory that exists. Everything the service makes is
  * for its own user only: the process runs under umask 077 (main.c), and a
  * database left readable by an older version is tightened here. */
@@ -54,14 +78,12 @@ static int open_files(cloud *c, char *err, size_t errlen)
 {
     char path[4200];
     snprintf(path, sizeof(path), "%s/gfcloud.db", c->cfg.data_dir);
-    int sync_full = strcmp(c->cfg.sync, "full") == 0;
-    if (store_open(&c->store, path, sync_full, err, errlen) != 0 ||
+    if (open_store(c, path, err, errlen) != 0 ||
         blobs_open(&c->blobs, c->cfg.data_dir, err, errlen) != 0 ||
         auth_open(&c->auth, c->cfg.data_dir, err, errlen) != 0) {
         cloud_close_data(c);
         return -1;
     }
-    (void)chmod(path, 0600);
     return 0;
 }
 
@@ -87,12 +109,16 @@ int cloud_open_existing_data(cloud *c, char *err, size_t errlen)
                  dir, dir);
         return -1;
     }
-    snprintf(path, sizeof(path), "%s/gfcloud.db", dir);
+    /* With PostgreSQL the tables are elsewhere; the directory still holds
+     * the blobs and the server key (made by init or serve). */
+    int pg = strcmp(c->cfg.store, "postgresql") == 0;
+    snprintf(path, sizeof(path), "%s/%s", dir,
+             pg ? "server.key" : "gfcloud.db");
     if (access(path, F_OK) != 0) {
         snprintf(err, errlen,
-                 "%s: not a gfcloud data directory (no gfcloud.db; gfcloud "
+                 "%s: not a gfcloud data directory (no %s; gfcloud "
                  "init --data %s makes one)",
-                 dir, dir);
+                 dir, pg ? "server.key" : "gfcloud.db", dir);
         return -1;
     }
     return open_files(c, err, errlen);

@@ -57,6 +57,12 @@ static const struct key keys[] = {
     {"sync", S(sync), "normal",
      "SQLite synchronous mode: normal (survives kill -9) or full (also "
      "power loss)"},
+    /* the store's backend */
+    {"store", S(store), "sqlite",
+     "sqlite (one file in the data directory) or postgresql (database-url; "
+     "several nodes may share it)"},
+    {"database-url", S(database_url), "",
+     "PostgreSQL connection: a postgresql:// URL or libpq key=value words"},
     {"ws-token-ttl", L(ws_token_ttl), "30", "ws_token lifetime, seconds"},
     {"auth-token-ttl", L(auth_token_ttl), "21600",
      "auth_token lifetime, seconds"},
@@ -136,6 +142,15 @@ static int check_sync(const char *v, char *err, size_t errlen)
     return -1;
 }
 
+static int check_store(const char *v, char *err, size_t errlen)
+{
+    static const char *const names[] = {"sqlite", "postgresql"};
+    if (one_of(v, names, 2))
+        return 0;
+    snprintf(err, errlen, "store: expected sqlite or postgresql");
+    return -1;
+}
+
 static int check_listen(const char *v, char *err, size_t errlen)
 {
     char host[256];
@@ -158,6 +173,7 @@ static const struct {
     {"listen", check_listen},
     {"log-level", check_log_level},
     {"sync", check_sync},
+    {"store", check_store},
     {"public-url", check_public_url},
 };
 

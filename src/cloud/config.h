@@ -20,6 +20,8 @@ typedef struct cfg {
     char log_level[16];
     char log_file[PATH_MAX]; /* "" = stderr */
     char sync[16];           /* normal | full */
+    char store[16];          /* sqlite | postgresql */
+    char database_url[1024]; /* libpq conninfo; may hold a password */
     long ws_token_ttl;
     long auth_token_ttl;
     long upload_url_ttl;

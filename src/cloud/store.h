@@ -1,5 +1,7 @@
-/* store.h - gfcloud's durable state, behind a narrow interface so that a
- * second backend (PostgreSQL, store_pg.c) can sit beside store_sqlite.c.
+/* store.h - gfcloud's durable state, behind a narrow interface with two
+ * backends: SQLite (store_sqlite.c, the embedded default) and PostgreSQL
+ * (store_pg.c, shared by several nodes). A call added here is also added to
+ * store_ops.h, and then every backend must implement it.
  *
  * Calls return a store_rc: STORE_OK, one of the two named misses where a
  * call's comment says so, or STORE_ERROR on a database error (logged).
@@ -39,8 +41,14 @@ typedef struct store_action {
 
 void store_action_free(store_action *a); /* frees params only */
 
-store_rc store_open(store **out, const char *path, int sync_full, char *err,
-                    size_t errlen);
+/* The embedded backend: the SQLite file at `path` (store_sqlite.c). */
+store_rc store_open_sqlite(store **out, const char *path, int sync_full,
+                           char *err, size_t errlen);
+/* The shared backend: the PostgreSQL database libpq's `conninfo` names
+ * (a "postgresql://" URL or "key=value" words; store_pg.c). Several
+ * gfcloud nodes may open the same database. */
+store_rc store_open_pg(store **out, const char *conninfo, char *err,
+                       size_t errlen);
 void store_close(store *s);
 /* Group hot-path writes (one WebSocket frame) into one transaction. */
 store_rc store_begin(store *s);

@@ -24,11 +24,13 @@
 #include <string.h>
 
 #include "log.h"
+#include "store_impl.h"
 
 #define MAX_STMTS      64
 #define ACTION_ID_BASE 1600000000LL /* ids look like the vendor's */
 
-struct store {
+struct sq_store {
+    struct store base; /* first: a store * points here */
     sqlite3 *db;
     struct {
         const char *sql;
@@ -36,35 +38,23 @@ struct store {
     } cache[MAX_STMTS];
     int n_cache;
     int in_tx;
-    int last_full;        /* the last failed write hit a full disk */
-    uint64_t lost_writes; /* writes that failed since the store opened */
 };
 
-/* A write failed with `rc`: count it, remember whether the disk was full,
- * and log it with the count (never the values: they may be secrets). */
+#define SQ(s) ((struct sq_store *)(s))
+
+/* A write failed with `rc`: count it, with whether the disk was full. */
 static void write_failed(store *s, int rc, const char *what)
 {
     /* EFBIG: a file size limit (RLIMIT_FSIZE) is a full disk too, but
      * SQLite reports it as an I/O error, and sqlite3_exec() clears the
      * system errno it kept; the C errno of the failed write tells. */
-    int e = sqlite3_system_errno(s->db);
+    int e = sqlite3_system_errno(SQ(s)->db);
     if (e == 0)
         e = errno;
-    s->lost_writes++;
-    s->last_full =
-        (rc & 0xff) == SQLITE_FULL || e == ENOSPC || e == EDQUOT || e == EFBIG;
-    log_msg(LOG_ERR, "store: %s (%llu writes lost so far)", what,
-            (unsigned long long)s->lost_writes);
-}
-
-uint64_t store_lost_writes(const store *s)
-{
-    return s->lost_writes;
-}
-
-int store_last_full(const store *s)
-{
-    return s->last_full;
+    store_write_failed(s,
+                       (rc & 0xff) == SQLITE_FULL || e == ENOSPC ||
+                           e == EDQUOT || e == EFBIG,
+                       what);
 }
 
 static const char schema[] =
@@ -109,22 +99,23 @@ static const char schema[] =
 
 static sqlite3_stmt *stmt(store *s, const char *sql)
 {
-    for (int i = 0; i < s->n_cache; i++) {
-        if (s->cache[i].sql == sql) {
-            sqlite3_reset(s->cache[i].st);
-            sqlite3_clear_bindings(s->cache[i].st);
-            return s->cache[i].st;
+    for (int i = 0; i < SQ(s)->n_cache; i++) {
+        if (SQ(s)->cache[i].sql == sql) {
+            sqlite3_reset(SQ(s)->cache[i].st);
+            sqlite3_clear_bindings(SQ(s)->cache[i].st);
+            return SQ(s)->cache[i].st;
         }
     }
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        log_msg(LOG_ERR, "store: prepare failed: %s", sqlite3_errmsg(s->db));
+    if (sqlite3_prepare_v2(SQ(s)->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        log_msg(LOG_ERR, "store: prepare failed: %s",
+                sqlite3_errmsg(SQ(s)->db));
         return NULL;
     }
-    if (s->n_cache < MAX_STMTS) {
-        s->cache[s->n_cache].sql = sql;
-        s->cache[s->n_cache].st = st;
-        s->n_cache++;
+    if (SQ(s)->n_cache < MAX_STMTS) {
+        SQ(s)->cache[SQ(s)->n_cache].sql = sql;
+        SQ(s)->cache[SQ(s)->n_cache].st = st;
+        SQ(s)->n_cache++;
     } else {
         log_msg(LOG_ERR, "store: statement cache full");
     }
@@ -137,7 +128,7 @@ static store_rc done(store *s, sqlite3_stmt *st)
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) {
-        write_failed(s, rc, sqlite3_errmsg(s->db));
+        write_failed(s, rc, sqlite3_errmsg(SQ(s)->db));
         return STORE_ERROR;
     }
     return STORE_OK;
@@ -153,7 +144,7 @@ static store_rc change_one(store *s, const char *q, int64_t key, store_rc miss)
     sqlite3_bind_int64(st, 1, key);
     if (done(s, st) != STORE_OK)
         return STORE_ERROR;
-    return sqlite3_changes(s->db) == 1 ? STORE_OK : miss;
+    return sqlite3_changes(SQ(s)->db) == 1 ? STORE_OK : miss;
 }
 
 /* "UPDATE ... SET col = ?1 WHERE key = ?2" for one row of machines or
@@ -181,7 +172,7 @@ static store_rc set_text(store *s, const char *q, int64_t key, const char *v)
 static store_rc exec(store *s, const char *sql)
 {
     char *msg = NULL;
-    int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+    int rc = sqlite3_exec(SQ(s)->db, sql, NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
         write_failed(s, rc, msg ? msg : "error");
         sqlite3_free(msg);
@@ -201,7 +192,7 @@ static store_rc add_reg_column(store *s)
 {
     sqlite3_stmt *st = NULL;
     int have = 0;
-    if (sqlite3_prepare_v2(s->db, "PRAGMA table_info(machines)", -1, &st,
+    if (sqlite3_prepare_v2(SQ(s)->db, "PRAGMA table_info(machines)", -1, &st,
                            NULL) != SQLITE_OK)
         return STORE_ERROR;
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -221,7 +212,7 @@ static int seed_action_ids(store *s)
                             "'actions', ? WHERE NOT EXISTS (SELECT 1 FROM "
                             "sqlite_sequence WHERE name = 'actions')";
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, q, -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(SQ(s)->db, q, -1, &st, NULL) != SQLITE_OK)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, ACTION_ID_BASE);
     int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
@@ -229,20 +220,24 @@ static int seed_action_ids(store *s)
     return rc;
 }
 
-store_rc store_open(store **out, const char *path, int sync_full, char *err,
-                    size_t errlen)
+static const store_ops sq_ops;
+
+store_rc store_open_sqlite(store **out, const char *path, int sync_full,
+                           char *err, size_t errlen)
 {
     *out = NULL;
-    store *s = calloc(1, sizeof(*s));
-    if (!s) {
+    struct sq_store *sq = calloc(1, sizeof(*sq));
+    store *s = &sq->base;
+    if (!sq) {
         snprintf(err, errlen, "out of memory");
         return STORE_ERROR;
     }
-    if (sqlite3_open(path, &s->db) != SQLITE_OK) {
-        snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
+    s->ops = &sq_ops;
+    if (sqlite3_open(path, &SQ(s)->db) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(SQ(s)->db));
         goto fail;
     }
-    sqlite3_busy_timeout(s->db, 5000);
+    sqlite3_busy_timeout(SQ(s)->db, 5000);
     if (exec(s, "PRAGMA journal_mode=WAL") != 0 ||
         exec(s, sync_full ? "PRAGMA synchronous=FULL"
                           : "PRAGMA synchronous=NORMAL") != 0 ||
@@ -250,7 +245,7 @@ store_rc store_open(store **out, const char *path, int sync_full, char *err,
         add_reg_column(s) != 0 || seed_action_ids(s) != 0 ||
         exec(s, "COMMIT") != 0) {
         snprintf(err, errlen, "%s: cannot set up the database: %s", path,
-                 sqlite3_errmsg(s->db));
+                 sqlite3_errmsg(SQ(s)->db));
         goto fail;
     }
     *out = s;
@@ -260,41 +255,42 @@ fail:
     return STORE_ERROR;
 }
 
-void store_close(store *s)
+static void sq_close(store *s)
 {
     if (!s)
         return;
-    for (int i = 0; i < s->n_cache; i++)
-        sqlite3_finalize(s->cache[i].st);
-    sqlite3_close(s->db);
-    free(s);
+    for (int i = 0; i < SQ(s)->n_cache; i++)
+        sqlite3_finalize(SQ(s)->cache[i].st);
+    sqlite3_close(SQ(s)->db);
+    free(SQ(s));
 }
 
-store_rc store_begin(store *s)
+static store_rc sq_begin(store *s)
 {
-    if (s->in_tx++ > 0)
+    if (SQ(s)->in_tx++ > 0)
         return STORE_OK;
     return exec(s, "BEGIN");
 }
 
-store_rc store_commit(store *s)
+static store_rc sq_commit(store *s)
 {
-    if (s->in_tx == 0 || --s->in_tx > 0)
+    if (SQ(s)->in_tx == 0 || --SQ(s)->in_tx > 0)
         return STORE_OK;
     if (exec(s, "COMMIT") == STORE_OK)
         return STORE_OK;
     /* SQLite may leave the transaction open after a failed COMMIT (a full
      * disk): end it, or every later BEGIN fails and nothing recovers. */
-    if (!sqlite3_get_autocommit(s->db) &&
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
-        log_msg(LOG_ERR, "store: rollback failed: %s", sqlite3_errmsg(s->db));
+    if (!sqlite3_get_autocommit(SQ(s)->db) &&
+        sqlite3_exec(SQ(s)->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
+        log_msg(LOG_ERR, "store: rollback failed: %s",
+                sqlite3_errmsg(SQ(s)->db));
     return STORE_ERROR;
 }
 
 /* ---- machines ---------------------------------------------------------- */
 
-store_rc store_machine_add(store *s, uint64_t serial, const uint8_t hash[32],
-                           int64_t now)
+static store_rc sq_machine_add(store *s, uint64_t serial,
+                               const uint8_t hash[32], int64_t now)
 {
     static const char q[] = "INSERT OR IGNORE INTO machines(serial, pw_hash, "
                             "created, reg) VALUES(?, ?, ?, " NEW_REG ")";
@@ -306,10 +302,10 @@ store_rc store_machine_add(store *s, uint64_t serial, const uint8_t hash[32],
     sqlite3_bind_int64(st, 3, now);
     if (done(s, st) != STORE_OK)
         return STORE_ERROR;
-    return sqlite3_changes(s->db) == 1 ? STORE_OK : STORE_ALREADY;
+    return sqlite3_changes(SQ(s)->db) == 1 ? STORE_OK : STORE_ALREADY;
 }
 
-store_rc store_machine_get_hash(store *s, uint64_t serial, uint8_t hash[32])
+static store_rc sq_machine_get_hash(store *s, uint64_t serial, uint8_t hash[32])
 {
     static const char q[] = "SELECT pw_hash FROM machines WHERE serial = ?";
     sqlite3_stmt *st = stmt(s, q);
@@ -325,7 +321,7 @@ store_rc store_machine_get_hash(store *s, uint64_t serial, uint8_t hash[32])
     return rc;
 }
 
-store_rc store_machine_get_reg(store *s, uint64_t serial, uint64_t *reg)
+static store_rc sq_machine_get_reg(store *s, uint64_t serial, uint64_t *reg)
 {
     static const char q[] = "SELECT reg FROM machines WHERE serial = ?";
     sqlite3_stmt *st = stmt(s, q);
@@ -341,7 +337,7 @@ store_rc store_machine_get_reg(store *s, uint64_t serial, uint64_t *reg)
     return rc;
 }
 
-store_rc store_machine_remove(store *s, uint64_t serial)
+static store_rc sq_machine_remove(store *s, uint64_t serial)
 {
     static const char q[] = "DELETE FROM machines WHERE serial = ?";
     return change_one(s, q, (int64_t)serial, STORE_NOT_FOUND);
@@ -431,7 +427,7 @@ static json_t *machine_row(sqlite3_stmt *st, int full)
     return o;
 }
 
-json_t *store_machine_list(store *s)
+static json_t *sq_machine_list(store *s)
 {
     static const char q[] =
         "SELECT " MACHINE_COLS " FROM machines ORDER BY serial";
@@ -445,7 +441,7 @@ json_t *store_machine_list(store *s)
     return arr;
 }
 
-json_t *store_machine_get(store *s, uint64_t serial)
+static json_t *sq_machine_get(store *s, uint64_t serial)
 {
     static const char q[] =
         "SELECT " MACHINE_COLS " FROM machines WHERE serial = ?";
@@ -460,22 +456,23 @@ json_t *store_machine_get(store *s, uint64_t serial)
     return o;
 }
 
-store_rc store_machine_set_seen(store *s, uint64_t serial, int64_t now)
+static store_rc sq_machine_set_seen(store *s, uint64_t serial, int64_t now)
 {
     static const char q[] = "UPDATE machines SET last_seen = ? WHERE serial "
                             "= ?";
     return set_int(s, q, (int64_t)serial, now);
 }
 
-store_rc store_machine_set_progress(store *s, uint64_t serial, const char *json)
+static store_rc sq_machine_set_progress(store *s, uint64_t serial,
+                                        const char *json)
 {
     static const char q[] = "UPDATE machines SET progress = ? WHERE serial "
                             "= ?";
     return set_text(s, q, (int64_t)serial, json);
 }
 
-store_rc store_machine_set_settings(store *s, uint64_t serial,
-                                    const char *values, const char *form)
+static store_rc sq_machine_set_settings(store *s, uint64_t serial,
+                                        const char *values, const char *form)
 {
     static const char q[] = "UPDATE machines SET settings = coalesce(?, "
                             "settings), settings_form = ? WHERE serial = ?";
@@ -488,13 +485,13 @@ store_rc store_machine_set_settings(store *s, uint64_t serial,
     return done(s, st);
 }
 
-store_rc store_machine_set_head(store *s, uint64_t serial, const char *head)
+static store_rc sq_machine_set_head(store *s, uint64_t serial, const char *head)
 {
     static const char q[] = "UPDATE machines SET head = ? WHERE serial = ?";
     return set_text(s, q, (int64_t)serial, head);
 }
 
-store_rc store_machine_count_malformed(store *s, uint64_t serial)
+static store_rc sq_machine_count_malformed(store *s, uint64_t serial)
 {
     static const char q[] = "UPDATE machines SET malformed = malformed + ? "
                             "WHERE serial = ?";
@@ -503,8 +500,8 @@ store_rc store_machine_count_malformed(store *s, uint64_t serial)
 
 /* ---- API keys ---------------------------------------------------------- */
 
-store_rc store_apikey_add(store *s, const uint8_t hash[32], int64_t now,
-                          int64_t *id)
+static store_rc sq_apikey_add(store *s, const uint8_t hash[32], int64_t now,
+                              int64_t *id)
 {
     static const char q[] = "INSERT INTO apikeys(hash, created) VALUES(?, ?)";
     sqlite3_stmt *st = stmt(s, q);
@@ -514,11 +511,11 @@ store_rc store_apikey_add(store *s, const uint8_t hash[32], int64_t now,
     sqlite3_bind_int64(st, 2, now);
     if (done(s, st) != STORE_OK)
         return STORE_ERROR;
-    *id = sqlite3_last_insert_rowid(s->db);
+    *id = sqlite3_last_insert_rowid(SQ(s)->db);
     return STORE_OK;
 }
 
-store_rc store_apikey_check(store *s, const uint8_t hash[32])
+static store_rc sq_apikey_check(store *s, const uint8_t hash[32])
 {
     /* An equality lookup on a keyed hash of a 256-bit secret: the timing of
      * the index search reveals nothing usable about the key itself. */
@@ -533,7 +530,7 @@ store_rc store_apikey_check(store *s, const uint8_t hash[32])
     return rc;
 }
 
-json_t *store_apikey_list(store *s)
+static json_t *sq_apikey_list(store *s)
 {
     static const char q[] = "SELECT id, created, revoked FROM apikeys ORDER "
                             "BY id";
@@ -552,7 +549,7 @@ json_t *store_apikey_list(store *s)
     return arr;
 }
 
-store_rc store_apikey_revoke(store *s, int64_t id)
+static store_rc sq_apikey_revoke(store *s, int64_t id)
 {
     static const char q[] = "UPDATE apikeys SET revoked = 1 WHERE id = ?";
     return change_one(s, q, id, STORE_NOT_FOUND);
@@ -560,13 +557,7 @@ store_rc store_apikey_revoke(store *s, int64_t id)
 
 /* ---- actions ----------------------------------------------------------- */
 
-void store_action_free(store_action *a)
-{
-    free(a->params);
-    a->params = NULL;
-}
-
-store_rc store_action_add(store *s, store_action *a)
+static store_rc sq_action_add(store *s, store_action *a)
 {
     static const char q[] =
         "INSERT INTO actions(serial, type, state, priority, file, params, "
@@ -585,7 +576,7 @@ store_rc store_action_add(store *s, store_action *a)
     sqlite3_bind_int64(st, 7, a->expires_at);
     if (done(s, st) != STORE_OK)
         return STORE_ERROR;
-    a->id = sqlite3_last_insert_rowid(s->db);
+    a->id = sqlite3_last_insert_rowid(SQ(s)->db);
     snprintf(a->state, sizeof(a->state), "queued");
     return STORE_OK;
 }
@@ -614,7 +605,7 @@ static void action_from_row(sqlite3_stmt *st, store_action *a)
     a->expires_at = sqlite3_column_int64(st, 9);
 }
 
-store_rc store_action_get(store *s, int64_t id, store_action *out)
+static store_rc sq_action_get(store *s, int64_t id, store_action *out)
 {
     static const char q[] = "SELECT " ACTION_COLS " FROM actions WHERE id = ?";
     sqlite3_stmt *st = stmt(s, q);
@@ -630,7 +621,7 @@ store_rc store_action_get(store *s, int64_t id, store_action *out)
     return rc;
 }
 
-store_rc store_action_next(store *s, uint64_t serial, store_action *out)
+static store_rc sq_action_next(store *s, uint64_t serial, store_action *out)
 {
     static const char q[] =
         "SELECT " ACTION_COLS " FROM actions WHERE serial = ? AND state = "
@@ -648,34 +639,34 @@ store_rc store_action_next(store *s, uint64_t serial, store_action *out)
     return rc;
 }
 
-store_rc store_action_mark_sent(store *s, int64_t id, int64_t now)
+static store_rc sq_action_mark_sent(store *s, int64_t id, int64_t now)
 {
     static const char q[] = "UPDATE actions SET state = 'sent', stage = 0, "
                             "sent_at = ? WHERE id = ?";
     return set_int(s, q, id, now);
 }
 
-store_rc store_action_set_stage(store *s, int64_t id, int stage)
+static store_rc sq_action_set_stage(store *s, int64_t id, int stage)
 {
     static const char q[] = "UPDATE actions SET stage = ? WHERE id = ?";
     return set_int(s, q, id, stage);
 }
 
-store_rc store_action_set_cancel_pending(store *s, int64_t id, int pending)
+static store_rc sq_action_set_cancel_pending(store *s, int64_t id, int pending)
 {
     static const char q[] = "UPDATE actions SET cancel_pending = ? WHERE id "
                             "= ?";
     return set_int(s, q, id, pending);
 }
 
-store_rc store_action_set_state(store *s, int64_t id, const char *state)
+static store_rc sq_action_set_state(store *s, int64_t id, const char *state)
 {
     static const char q[] = "UPDATE actions SET state = ? WHERE id = ?";
     return set_text(s, q, id, state);
 }
 
-store_rc store_action_finish(store *s, int64_t id, const char *state,
-                             const char *reason, int64_t now)
+static store_rc sq_action_finish(store *s, int64_t id, const char *state,
+                                 const char *reason, int64_t now)
 {
     static const char q[] = "UPDATE actions SET state = ?, reason = ?, "
                             "finished_at = ? WHERE id = ?";
@@ -690,8 +681,8 @@ store_rc store_action_finish(store *s, int64_t id, const char *state,
     return done(s, st);
 }
 
-int store_action_each_cancel_pending(store *s, uint64_t serial,
-                                     store_action_cb cb, void *ud)
+static int sq_action_each_cancel_pending(store *s, uint64_t serial,
+                                         store_action_cb cb, void *ud)
 {
     static const char q[] = "SELECT id, type FROM actions WHERE serial = ? "
                             "AND cancel_pending = 1 ORDER BY id";
@@ -715,7 +706,7 @@ int store_action_each_cancel_pending(store *s, uint64_t serial,
     return n;
 }
 
-int store_action_reconcile(store *s, int64_t now)
+static int sq_action_reconcile(store *s, int64_t now)
 {
     static const char q[] =
         "UPDATE actions SET state = 'interrupted', cancel_pending = 1, "
@@ -727,10 +718,10 @@ int store_action_reconcile(store *s, int64_t now)
     sqlite3_bind_int64(st, 1, now);
     if (done(s, st) != STORE_OK)
         return STORE_ERROR;
-    return sqlite3_changes(s->db);
+    return sqlite3_changes(SQ(s)->db);
 }
 
-store_rc store_action_upload_use(store *s, int64_t id)
+static store_rc sq_action_upload_use(store *s, int64_t id)
 {
     static const char q[] = "UPDATE actions SET upload_used = 1 WHERE id = ? "
                             "AND upload_used = 0";
@@ -776,7 +767,7 @@ static json_t *action_obj(sqlite3_stmt *st)
     "id, serial, type, state, stage, file, params, created, sent_at,"          \
     " finished_at, reason, cancel_pending"
 
-json_t *store_action_json(store *s, int64_t id)
+static json_t *sq_action_json(store *s, int64_t id)
 {
     static const char q[] =
         "SELECT " ACTION_JSON_COLS " FROM actions WHERE id = ?";
@@ -793,7 +784,7 @@ json_t *store_action_json(store *s, int64_t id)
     return o;
 }
 
-json_t *store_action_list(store *s, uint64_t serial, int limit)
+static json_t *sq_action_list(store *s, uint64_t serial, int limit)
 {
     static const char q[] = "SELECT " ACTION_JSON_COLS
                             " FROM actions WHERE serial = ? ORDER BY id DESC "
@@ -820,10 +811,10 @@ json_t *store_action_list(store *s, uint64_t serial, int limit)
 
 /* ---- what machines send ------------------------------------------------ */
 
-store_rc store_event_add(store *s, uint64_t serial, int has_action,
-                         int64_t action_id, int64_t seq, int64_t ts,
-                         const char *event, const char *level, const char *log,
-                         int64_t now)
+static store_rc sq_event_add(store *s, uint64_t serial, int has_action,
+                             int64_t action_id, int64_t seq, int64_t ts,
+                             const char *event, const char *level,
+                             const char *log, int64_t now)
 {
     static const char q[] =
         "INSERT INTO events(serial, action_id, seq, ts, event, level, log, "
@@ -843,8 +834,8 @@ store_rc store_event_add(store *s, uint64_t serial, int has_action,
     return done(s, st);
 }
 
-store_rc store_log_add(store *s, uint64_t serial, int64_t seq, int64_t ts,
-                       const char *level, const char *text, int64_t now)
+static store_rc sq_log_add(store *s, uint64_t serial, int64_t seq, int64_t ts,
+                           const char *level, const char *text, int64_t now)
 {
     static const char q[] = "INSERT INTO logs(serial, seq, ts, level, text, "
                             "received) VALUES(?, ?, ?, ?, ?, ?)";
@@ -860,7 +851,7 @@ store_rc store_log_add(store *s, uint64_t serial, int64_t seq, int64_t ts,
     return done(s, st);
 }
 
-json_t *store_log_list(store *s, uint64_t serial, int64_t since, int limit)
+static json_t *sq_log_list(store *s, uint64_t serial, int64_t since, int limit)
 {
     static const char q[] = "SELECT id, seq, ts, level, text, received FROM "
                             "logs WHERE serial = ? AND id > ? ORDER BY id "
@@ -870,7 +861,8 @@ json_t *store_log_list(store *s, uint64_t serial, int64_t since, int limit)
     return page_json(s, q, serial, since, limit, names);
 }
 
-json_t *store_event_list(store *s, uint64_t serial, int64_t since, int limit)
+static json_t *sq_event_list(store *s, uint64_t serial, int64_t since,
+                             int limit)
 {
     static const char q[] = "SELECT id, action_id, event, seq, ts, level, "
                             "log, received FROM events WHERE serial = ? AND "
@@ -883,8 +875,8 @@ json_t *store_event_list(store *s, uint64_t serial, int64_t since, int limit)
 
 /* ---- job files and images ---------------------------------------------- */
 
-store_rc store_file_add(store *s, const char *id, const store_file *f,
-                        int64_t now)
+static store_rc sq_file_add(store *s, const char *id, const store_file *f,
+                            int64_t now)
 {
     static const char q[] = "INSERT OR IGNORE INTO files(id, size, payload, "
                             "stfr, mcsn, created) VALUES(?, ?, ?, ?, ?, ?)";
@@ -900,7 +892,7 @@ store_rc store_file_add(store *s, const char *id, const store_file *f,
     return done(s, st);
 }
 
-store_rc store_file_get(store *s, const char *id, store_file *out)
+static store_rc sq_file_get(store *s, const char *id, store_file *out)
 {
     static const char q[] = "SELECT size, payload, stfr, mcsn FROM files "
                             "WHERE id = ?";
@@ -934,8 +926,8 @@ static store_rc one_blob(sqlite3_stmt *st, char blob[65])
     return rc;
 }
 
-store_rc store_file_lock_add(store *s, const char *file, uint64_t serial,
-                             const char *blob, int64_t now)
+static store_rc sq_file_lock_add(store *s, const char *file, uint64_t serial,
+                                 const char *blob, int64_t now)
 {
     static const char q[] = "INSERT OR REPLACE INTO file_locks(file, serial, "
                             "blob, created) VALUES(?, ?, ?, ?)";
@@ -949,8 +941,8 @@ store_rc store_file_lock_add(store *s, const char *file, uint64_t serial,
     return done(s, st);
 }
 
-store_rc store_file_lock_get(store *s, const char *file, uint64_t serial,
-                             char blob[65])
+static store_rc sq_file_lock_get(store *s, const char *file, uint64_t serial,
+                                 char blob[65])
 {
     static const char q[] = "SELECT blob FROM file_locks WHERE file = ? AND "
                             "serial = ?";
@@ -962,9 +954,9 @@ store_rc store_file_lock_get(store *s, const char *file, uint64_t serial,
     return one_blob(st, blob);
 }
 
-store_rc store_image_add(store *s, int64_t action_id, uint64_t serial,
-                         const char *type, const char *blob, int64_t size,
-                         int64_t now)
+static store_rc sq_image_add(store *s, int64_t action_id, uint64_t serial,
+                             const char *type, const char *blob, int64_t size,
+                             int64_t now)
 {
     static const char q[] = "INSERT OR REPLACE INTO images(action_id, serial, "
                             "type, blob, size, received) VALUES(?, ?, ?, ?, "
@@ -981,8 +973,8 @@ store_rc store_image_add(store *s, int64_t action_id, uint64_t serial,
     return done(s, st);
 }
 
-store_rc store_image_latest(store *s, uint64_t serial, const char *type,
-                            char blob[65])
+static store_rc sq_image_latest(store *s, uint64_t serial, const char *type,
+                                char blob[65])
 {
     static const char q[] = "SELECT blob FROM images WHERE serial = ? AND "
                             "type = ? ORDER BY received DESC, action_id DESC "
@@ -994,3 +986,10 @@ store_rc store_image_latest(store *s, uint64_t serial, const char *type,
     sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
     return one_blob(st, blob);
 }
+
+static const store_ops sq_ops = {
+    .close = sq_close,
+#define STORE_OP(ret, name, params, args) .name = sq_##name,
+#include "store_ops.h"
+#undef STORE_OP
+};

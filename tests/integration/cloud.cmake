@@ -6,3 +6,11 @@ foreach(t signin actions deadline files durability hostile wire limits tls
   gf_py_test(cloud_${t} SCRIPT ${CMAKE_CURRENT_LIST_DIR}/test_cloud_${t}.py
     TIMEOUT 120)
 endforeach()
+
+# The tests whose outcome rests on the store, again on PostgreSQL (one
+# throwaway server for the whole run: cmake/GfTesting.cmake).
+foreach(t actions deadline files durability remove)
+  gf_py_test(cloud_${t}_pg SCRIPT ${CMAKE_CURRENT_LIST_DIR}/test_cloud_${t}.py
+    TIMEOUT 120)
+  gf_on_postgresql(cloud_${t}_pg)
+endforeach()

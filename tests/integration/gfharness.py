@@ -25,7 +25,14 @@ data directory, and any extra flags. ``stop()`` sends SIGTERM,
 directory (a new port). ``Cloud(tls=True)`` makes a self-signed certificate
 (openssl) and serves HTTPS/WSS; the helpers then skip verification.
 Everything is removed on ``close()`` / exiting the
-``with`` block. The service's stderr goes to ``<tmp>/gfcloud.log``;
+``with`` block.
+
+With ``GF_TEST_STORE=postgresql`` (ctest's ``*_pg`` tests) every Cloud
+stores its data in a fresh database on the throwaway PostgreSQL server of
+scripts/pg-test-server.sh (state file in ``GF_TEST_PG_STATE``), created
+here and dropped on ``close()``; ``store_args()`` are the flags that say so.
+``Cloud(share=other)`` is a second node: it serves the same database and
+the same data directory (blobs, server key) as ``other``. The service's stderr goes to ``<tmp>/gfcloud.log``;
 ``log_text()`` returns it (tests use it to check no secret was logged).
 """
 
@@ -71,17 +78,68 @@ def wait_for(predicate, timeout=DEFAULT_TIMEOUT, interval=0.05, what="condition"
         time.sleep(interval)
 
 
+def on_postgresql():
+    return os.environ.get("GF_TEST_STORE") == "postgresql"
+
+
+class PgDatabase:
+    """A fresh database on the tests' PostgreSQL server; ``drop()`` ends it."""
+
+    _count = 0
+
+    def __init__(self):
+        state = {}
+        path = os.environ.get("GF_TEST_PG_STATE", "")
+        try:
+            with open(path) as f:
+                for line in f:
+                    k, _, v = line.rstrip("\n").partition("=")
+                    state[k] = v
+        except OSError:
+            raise AssertionError("no PostgreSQL test server (GF_TEST_PG_STATE=%r)"
+                                 % path)
+        self.admin = state["conninfo"]
+        self.psql = os.path.join(state["bindir"], "psql")
+        PgDatabase._count += 1
+        self.name = "gfit_%d_%d" % (os.getpid(), PgDatabase._count)
+        self.sql("CREATE DATABASE " + self.name)
+        self.url = "%s dbname=%s" % (self.admin, self.name)
+
+    def sql(self, statement, db=None):
+        """Run one statement; returns its rows as lists of text."""
+        conn = self.admin if db is None else db
+        p = subprocess.run([self.psql, conn, "-XAtq", "-F", "\t", "-v",
+                            "ON_ERROR_STOP=1", "-c", statement],
+                           capture_output=True, text=True, timeout=30)
+        if p.returncode != 0:
+            raise AssertionError("psql: %s: %s" % (statement, p.stderr))
+        return [row.split("\t") for row in p.stdout.splitlines()]
+
+    def query(self, statement):
+        """A statement on this database (not the admin one)."""
+        return self.sql(statement, db=self.url)
+
+    def drop(self):
+        self.sql("DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.name)
+
+
 class Cloud:
     """A gfcloud process with its own data directory."""
 
-    def __init__(self, extra_args=None, start=True, tls=False):
+    def __init__(self, extra_args=None, start=True, tls=False, share=None):
         self.extra_args = list(extra_args or [])
         self.tmp = tempfile.mkdtemp(prefix="gfcloud-test-")
         self.tls = tls
         if tls:
             cert, key = make_self_signed(self.tmp)
             self.extra_args += ["--tls-cert", cert, "--tls-key", key]
-        self.data = os.path.join(self.tmp, "data")
+        self.share = share
+        self.pg = None
+        if share is not None:
+            self.pg = share.pg
+        elif on_postgresql():
+            self.pg = PgDatabase()
+        self.data = share.data if share else os.path.join(self.tmp, "data")
         self.port_file = os.path.join(self.tmp, "port")
         self.log_path = os.path.join(self.tmp, "gfcloud.log")
         self.proc = None
@@ -97,7 +155,8 @@ class Cloud:
             os.unlink(self.port_file)
         self._log = open(self.log_path, "ab")
         args = [gfcloud_binary(), "serve", "--data", self.data,
-                "--listen", "127.0.0.1:0", "--port-file", self.port_file]
+                "--listen", "127.0.0.1:0", "--port-file", self.port_file,
+                *self.store_args()]
         self.proc = subprocess.Popen(args + self.extra_args,
                                      stdout=self._log, stderr=self._log)
 
@@ -148,6 +207,9 @@ class Cloud:
         rc = self.stop()
         log = self.log_text()
         shutil.rmtree(self.tmp, ignore_errors=True)
+        if self.pg is not None and self.share is None:
+            self.pg.drop()
+            self.pg = None
         for marker in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
             if marker in log:
                 raise AssertionError("gfcloud reported a sanitizer error:\n"
@@ -169,10 +231,17 @@ class Cloud:
         except OSError:
             return ""
 
+    def store_args(self):
+        """The flags that choose this service's store."""
+        if self.pg is None:
+            return []
+        return ["--store", "postgresql", "--database-url", self.pg.url]
+
     # -- CLI ---------------------------------------------------------------
     def cli(self, *args, check=True):
         """Run ``gfcloud <args> --data DIR``; returns CompletedProcess."""
-        p = subprocess.run([gfcloud_binary(), *args, "--data", self.data],
+        p = subprocess.run([gfcloud_binary(), *args, "--data", self.data,
+                            *self.store_args()],
                            capture_output=True, text=True, timeout=30)
         if check and p.returncode != 0:
             raise AssertionError("gfcloud %s failed: %s" % (args, p.stderr))

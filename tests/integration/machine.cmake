@@ -4,3 +4,7 @@ foreach(t wire rules session e2e)
   gf_py_test(test_machine_${t}
     SCRIPT ${CMAKE_CURRENT_LIST_DIR}/test_machine_${t}.py TIMEOUT 120)
 endforeach()
+# gfmachine and the real gfcloud end to end, with gfcloud on PostgreSQL.
+gf_py_test(test_machine_e2e_pg
+  SCRIPT ${CMAKE_CURRENT_LIST_DIR}/test_machine_e2e.py TIMEOUT 120)
+gf_on_postgresql(test_machine_e2e_pg)

@@ -5,6 +5,10 @@ foreach(t config auth throttle store blobs files tokmap)
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_cloud_${t}.c
     LIBS gfcloud_core)
 endforeach()
+# The store tests again, on PostgreSQL (tests/unit/test_store_backend.h).
+add_test(NAME test_cloud_store_pg COMMAND test_cloud_store)
+set_tests_properties(test_cloud_store_pg PROPERTIES LABELS unit TIMEOUT 120)
+gf_on_postgresql(test_cloud_store_pg)
 
 # gfcloud_core links the libgf parts it uses, never the `gf` umbrella or the
 # design compiler (gf_compile drags in libxml2, libpng and libjpeg).

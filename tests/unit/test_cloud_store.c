@@ -1,6 +1,9 @@
-/* test_cloud_store.c - the SQLite store: machines, keys, the action queue
- * (settings first, FIFO), state changes, reconcile after a restart, events
- * and logs paging, files and images, and that data survives reopening. */
+/* test_cloud_store.c - the store, on either backend: machines, keys, the
+ * action queue (settings first, FIFO), state changes, reconcile after a
+ * restart, events and logs paging, files and images, that data survives
+ * reopening, and that two stores on one database see each other's
+ * writes. ctest runs it as test_cloud_store (SQLite) and as
+ * test_cloud_store_pg (PostgreSQL, GF_TEST_STORE=postgresql). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,20 +13,20 @@
 
 #include "store.h"
 #include "test_cloud_tmp.h"
+#include "test_store_backend.h"
 
 struct fx {
     char *dir;
-    char path[256];
+    struct test_store db;
     store *s;
 };
 
 static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
-    char err[256];
     f->dir = tmp_dir_make();
-    snprintf(f->path, sizeof(f->path), "%s/db", f->dir);
-    if (store_open(&f->s, f->path, 0, err, sizeof(err)) != 0)
+    if (!f->dir || test_store_make(&f->db, f->dir) != 0 ||
+        test_store_open(&f->db, &f->s) != STORE_OK)
         return -1;
     *state = f;
     return 0;
@@ -33,6 +36,7 @@ static int teardown(void **state)
 {
     struct fx *f = *state;
     store_close(f->s);
+    test_store_drop(&f->db);
     tmp_dir_remove(f->dir);
     free(f);
     return 0;
@@ -40,9 +44,8 @@ static int teardown(void **state)
 
 static void reopen(struct fx *f)
 {
-    char err[256];
     store_close(f->s);
-    assert_int_equal(store_open(&f->s, f->path, 0, err, sizeof(err)), STORE_OK);
+    assert_int_equal(test_store_open(&f->db, &f->s), STORE_OK);
 }
 
 static int64_t add(store *s, uint64_t serial, const char *type)
@@ -218,6 +221,154 @@ static void rows_and_file_locks(void **state)
                      STORE_NOT_FOUND);
 }
 
+/* Two gfcloud nodes on one database: what one writes, the other reads, and
+ * an action queued through one is sent through the other. */
+static void two_stores_share_one_database(void **state)
+{
+    struct fx *f = *state;
+    store *other = NULL;
+    store_action a;
+    assert_int_equal(test_store_open(&f->db, &other), STORE_OK);
+    uint8_t h[32];
+    memset(h, 9, sizeof(h));
+    assert_int_equal(store_machine_add(f->s, 77, h, 1), STORE_OK);
+    assert_int_equal(store_machine_add(other, 77, h, 1), STORE_ALREADY);
+    int64_t id = add(f->s, 77, "hunt");
+    assert_int_equal(store_action_next(other, 77, &a), STORE_OK);
+    assert_int_equal(a.id, id);
+    store_action_free(&a);
+    assert_int_equal(store_begin(other), STORE_OK);
+    assert_int_equal(store_action_mark_sent(other, id, 5), STORE_OK);
+    assert_int_equal(store_event_add(other, 77, 1, id, 1, 10, "hunt:started",
+                                     "INFO", NULL, 5),
+                     STORE_OK);
+    assert_int_equal(store_commit(other), STORE_OK);
+    assert_int_equal(store_action_get(f->s, id, &a), STORE_OK);
+    assert_string_equal(a.state, "sent");
+    assert_int_equal(a.sent_at, 5);
+    store_action_free(&a);
+    assert_int_equal(store_action_next(f->s, 77, &a), STORE_NOT_FOUND);
+    json_t *j = store_action_json(f->s, id);
+    assert_int_equal(json_array_size(json_object_get(j, "events")), 1);
+    json_decref(j);
+    store_close(other);
+}
+
+static void cancel_pending_collected(void *ud, int64_t id, const char *type)
+{
+    int64_t *seen = ud;
+    assert_string_equal(type, "lid_image");
+    seen[seen[0]++ + 1] = id;
+}
+
+/* The API's JSON is the same on every backend: types, nulls, booleans. */
+static void action_and_machine_json_shapes(void **state)
+{
+    struct fx *f = *state;
+    uint8_t h[32];
+    memset(h, 3, sizeof(h));
+    assert_int_equal(store_machine_add(f->s, 9, h, 100), STORE_OK);
+    store_action a = {0};
+    a.serial = 9;
+    snprintf(a.type, sizeof(a.type), "print");
+    snprintf(a.file, sizeof(a.file), "f00d");
+    a.params = strdup("{\"copies\":2}");
+    a.created = 100;
+    a.expires_at = 200;
+    assert_int_equal(store_action_add(f->s, &a), STORE_OK);
+    store_action_free(&a);
+    assert_true(a.id > 1600000000LL);
+    json_t *j = store_action_json(f->s, a.id);
+    assert_string_equal(json_string_value(json_object_get(j, "state")),
+                        "queued");
+    assert_string_equal(json_string_value(json_object_get(j, "file")), "f00d");
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_object_get(j, "params"), "copies")),
+                     2);
+    assert_int_equal(json_integer_value(json_object_get(j, "stage")), -1);
+    assert_true(json_is_null(json_object_get(j, "sent_at")));
+    assert_true(json_is_null(json_object_get(j, "reason")));
+    assert_true(json_is_false(json_object_get(j, "cancel_pending")));
+    json_decref(j);
+    assert_int_equal(store_action_mark_sent(f->s, a.id, 150), STORE_OK);
+    assert_int_equal(store_action_set_stage(f->s, a.id, 2), STORE_OK);
+    assert_int_equal(store_action_set_state(f->s, a.id, "cancelling"),
+                     STORE_OK);
+    assert_int_equal(store_action_set_cancel_pending(f->s, a.id, 1), STORE_OK);
+    j = store_action_list(f->s, 9, 10);
+    json_t *o = json_array_get(j, 0);
+    assert_int_equal(json_integer_value(json_object_get(o, "stage")), 2);
+    assert_int_equal(json_integer_value(json_object_get(o, "sent_at")), 150);
+    assert_string_equal(json_string_value(json_object_get(o, "state")),
+                        "cancelling");
+    assert_true(json_is_true(json_object_get(o, "cancel_pending")));
+    assert_string_equal(json_string_value(json_object_get(o, "machine_serial")),
+                        "S9");
+    json_decref(j);
+    int64_t l1 = add(f->s, 9, "lid_image"), l2 = add(f->s, 9, "lid_image");
+    assert_int_equal(store_action_set_cancel_pending(f->s, l1, 1), STORE_OK);
+    assert_int_equal(store_action_set_cancel_pending(f->s, l2, 1), STORE_OK);
+    assert_int_equal(store_action_set_cancel_pending(f->s, a.id, 0), STORE_OK);
+    int64_t seen[4] = {0};
+    assert_int_equal(store_action_each_cancel_pending(
+                         f->s, 9, cancel_pending_collected, seen),
+                     2);
+    assert_int_equal(seen[1], l1);
+    assert_int_equal(seen[2], l2);
+    assert_int_equal(store_action_finish(f->s, a.id, "failed", "lost", 160),
+                     STORE_OK);
+    j = store_action_json(f->s, a.id);
+    assert_string_equal(json_string_value(json_object_get(j, "reason")),
+                        "lost");
+    assert_int_equal(json_integer_value(json_object_get(j, "finished_at")),
+                     160);
+    json_decref(j);
+
+    assert_int_equal(store_machine_set_seen(f->s, 9, 300), STORE_OK);
+    assert_int_equal(store_machine_set_progress(f->s, 9, "{\"p\":0.5}"),
+                     STORE_OK);
+    assert_int_equal(store_machine_set_settings(f->s, 9, "{\"a\":1}", "full"),
+                     STORE_OK);
+    assert_int_equal(store_machine_set_settings(f->s, 9, NULL, "empty"),
+                     STORE_OK);
+    assert_int_equal(store_machine_set_head(f->s, 9, "home"), STORE_OK);
+    assert_int_equal(store_machine_count_malformed(f->s, 9), STORE_OK);
+    assert_int_equal(store_machine_count_malformed(f->s, 9), STORE_OK);
+    json_t *m = store_machine_get(f->s, 9);
+    assert_int_equal(json_integer_value(json_object_get(m, "created")), 100);
+    assert_int_equal(json_integer_value(json_object_get(m, "last_seen")), 300);
+    assert_int_equal(
+        json_integer_value(json_object_get(m, "malformed_messages")), 2);
+    assert_string_equal(json_string_value(json_object_get(m, "head_position")),
+                        "home");
+    assert_string_equal(json_string_value(json_object_get(m, "settings_form")),
+                        "empty");
+    assert_int_equal(json_integer_value(
+                         json_object_get(json_object_get(m, "settings"), "a")),
+                     1);
+    assert_true(
+        json_is_real(json_object_get(json_object_get(m, "progress"), "p")));
+    json_decref(m);
+    m = store_machine_list(f->s);
+    assert_int_equal(json_array_size(m), 1);
+    assert_null(json_object_get(json_array_get(m, 0), "settings"));
+    json_decref(m);
+
+    int64_t k1 = 0, k2 = 0;
+    assert_int_equal(store_apikey_add(f->s, h, 1, &k1), STORE_OK);
+    memset(h, 4, sizeof(h));
+    assert_int_equal(store_apikey_add(f->s, h, 2, &k2), STORE_OK);
+    assert_int_equal(k2, k1 + 1);
+    assert_int_equal(store_apikey_revoke(f->s, k1), STORE_OK);
+    json_t *keys = store_apikey_list(f->s);
+    assert_int_equal(json_array_size(keys), 2);
+    assert_true(
+        json_is_true(json_object_get(json_array_get(keys, 0), "revoked")));
+    assert_true(
+        json_is_false(json_object_get(json_array_get(keys, 1), "revoked")));
+    json_decref(keys);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -227,6 +378,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(events_logs_files_images, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(rows_and_file_locks, setup, teardown),
+        cmocka_unit_test_setup_teardown(two_stores_share_one_database, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(action_and_machine_json_shapes, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

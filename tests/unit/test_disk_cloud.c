@@ -173,7 +173,7 @@ static void store_full_recovers(void **state)
     char *dir = tmp_dir_make();
     snprintf(db, sizeof(db), "%s/gfcloud.db", dir);
     snprintf(wal, sizeof(wal), "%s-wal", db);
-    assert_int_equal(store_open(&s, db, 0, err, sizeof(err)), 0);
+    assert_int_equal(store_open_sqlite(&s, db, 0, err, sizeof(err)), 0);
     assert_int_equal(store_log_add(s, 42, 1, 1, "INFO", "kept", 1), 0);
     memset(text, 'x', sizeof(text) - 1);
     text[sizeof(text) - 1] = '\0';

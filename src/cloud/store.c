@@ -1,0 +1,51 @@
+/* store.c - the store's public calls: each passes through to the backend
+ * the store was opened with (store_sqlite.c or store_pg.c), plus what all
+ * backends share (lost-write accounting, freeing an action).
+ *
+ * The indirection costs one pointer call per store call, nothing next to
+ * the database work behind it; in return the callers never know which
+ * database they speak to. */
+#include "store.h"
+
+#include <stdlib.h>
+
+#include "log.h"
+#include "store_impl.h"
+
+#define STORE_OP(ret, name, params, args)                                      \
+    ret store_##name params                                                    \
+    {                                                                          \
+        return s->ops->name args;                                              \
+    }
+#include "store_ops.h"
+#undef STORE_OP
+
+void store_close(store *s)
+{
+    if (s)
+        s->ops->close(s);
+}
+
+void store_write_failed(store *s, int full, const char *what)
+{
+    s->lost_writes++;
+    s->last_full = full;
+    log_msg(LOG_ERR, "store: %s (%llu writes lost so far)", what,
+            (unsigned long long)s->lost_writes);
+}
+
+uint64_t store_lost_writes(const store *s)
+{
+    return s->lost_writes;
+}
+
+int store_last_full(const store *s)
+{
+    return s->last_full;
+}
+
+void store_action_free(store_action *a)
+{
+    free(a->params);
+    a->params = NULL;
+}

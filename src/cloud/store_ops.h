@@ -1,0 +1,55 @@
+/* store_ops.h - every backend call of the store, listed once.
+ *
+ * Each line is STORE_OP(result, name, (parameters), (arguments)). store.c
+ * expands the list into the public store_<name>() functions, which call
+ * through the backend's table; each backend expands it into that table of
+ * its own <prefix>_<name> functions. So a call added here and to store.h
+ * does not compile until every backend implements it (SQLite and
+ * PostgreSQL alike). The first parameter is always the store. */
+/* clang-format off */
+STORE_OP(store_rc, begin, (store *s), (s))
+STORE_OP(store_rc, commit, (store *s), (s))
+
+STORE_OP(store_rc, machine_add, (store *s, uint64_t serial, const uint8_t hash[32], int64_t now), (s, serial, hash, now))
+STORE_OP(store_rc, machine_get_hash, (store *s, uint64_t serial, uint8_t hash[32]), (s, serial, hash))
+STORE_OP(store_rc, machine_get_reg, (store *s, uint64_t serial, uint64_t *reg), (s, serial, reg))
+STORE_OP(store_rc, machine_remove, (store *s, uint64_t serial), (s, serial))
+STORE_OP(json_t *, machine_list, (store *s), (s))
+STORE_OP(json_t *, machine_get, (store *s, uint64_t serial), (s, serial))
+STORE_OP(store_rc, machine_set_seen, (store *s, uint64_t serial, int64_t now), (s, serial, now))
+STORE_OP(store_rc, machine_set_progress, (store *s, uint64_t serial, const char *json), (s, serial, json))
+STORE_OP(store_rc, machine_set_settings, (store *s, uint64_t serial, const char *values, const char *form), (s, serial, values, form))
+STORE_OP(store_rc, machine_set_head, (store *s, uint64_t serial, const char *head), (s, serial, head))
+STORE_OP(store_rc, machine_count_malformed, (store *s, uint64_t serial), (s, serial))
+
+STORE_OP(store_rc, apikey_add, (store *s, const uint8_t hash[32], int64_t now, int64_t *id), (s, hash, now, id))
+STORE_OP(store_rc, apikey_check, (store *s, const uint8_t hash[32]), (s, hash))
+STORE_OP(json_t *, apikey_list, (store *s), (s))
+STORE_OP(store_rc, apikey_revoke, (store *s, int64_t id), (s, id))
+
+STORE_OP(store_rc, action_add, (store *s, store_action *a), (s, a))
+STORE_OP(store_rc, action_get, (store *s, int64_t id, store_action *out), (s, id, out))
+STORE_OP(store_rc, action_next, (store *s, uint64_t serial, store_action *out), (s, serial, out))
+STORE_OP(store_rc, action_mark_sent, (store *s, int64_t id, int64_t now), (s, id, now))
+STORE_OP(store_rc, action_set_stage, (store *s, int64_t id, int stage), (s, id, stage))
+STORE_OP(store_rc, action_set_state, (store *s, int64_t id, const char *state), (s, id, state))
+STORE_OP(store_rc, action_finish, (store *s, int64_t id, const char *state, const char *reason, int64_t now), (s, id, state, reason, now))
+STORE_OP(store_rc, action_set_cancel_pending, (store *s, int64_t id, int pending), (s, id, pending))
+STORE_OP(int, action_each_cancel_pending, (store *s, uint64_t serial, store_action_cb cb, void *ud), (s, serial, cb, ud))
+STORE_OP(int, action_reconcile, (store *s, int64_t now), (s, now))
+STORE_OP(store_rc, action_upload_use, (store *s, int64_t id), (s, id))
+STORE_OP(json_t *, action_json, (store *s, int64_t id), (s, id))
+STORE_OP(json_t *, action_list, (store *s, uint64_t serial, int limit), (s, serial, limit))
+
+STORE_OP(store_rc, event_add, (store *s, uint64_t serial, int has_action, int64_t action_id, int64_t seq, int64_t ts, const char *event, const char *level, const char *log, int64_t now), (s, serial, has_action, action_id, seq, ts, event, level, log, now))
+STORE_OP(store_rc, log_add, (store *s, uint64_t serial, int64_t seq, int64_t ts, const char *level, const char *text, int64_t now), (s, serial, seq, ts, level, text, now))
+STORE_OP(json_t *, log_list, (store *s, uint64_t serial, int64_t since, int limit), (s, serial, since, limit))
+STORE_OP(json_t *, event_list, (store *s, uint64_t serial, int64_t since, int limit), (s, serial, since, limit))
+
+STORE_OP(store_rc, file_add, (store *s, const char *id, const store_file *f, int64_t now), (s, id, f, now))
+STORE_OP(store_rc, file_get, (store *s, const char *id, store_file *out), (s, id, out))
+STORE_OP(store_rc, file_lock_add, (store *s, const char *file, uint64_t serial, const char *blob, int64_t now), (s, file, serial, blob, now))
+STORE_OP(store_rc, file_lock_get, (store *s, const char *file, uint64_t serial, char blob[65]), (s, file, serial, blob))
+STORE_OP(store_rc, image_add, (store *s, int64_t action_id, uint64_t serial, const char *type, const char *blob, int64_t size, int64_t now), (s, action_id, serial, type, blob, size, now))
+STORE_OP(store_rc, image_latest, (store *s, uint64_t serial, const char *type, char blob[65]), (s, serial, type, blob))
+/* clang-format on */

@@ -1,0 +1,1074 @@
+/* store_pg.c - the shared store backend: a PostgreSQL database through
+ * libpq, so that several gfcloud nodes can serve one fleet.
+ *
+ * The tables and the answers are the same as store_sqlite.c's (the unit
+ * tests run every store test against both): same columns, same ids (the
+ * action ids start where the vendor's do), same JSON out. Where SQLite says
+ * INSERT OR IGNORE / OR REPLACE, this says ON CONFLICT DO NOTHING / DO
+ * UPDATE.
+ *
+ * Calls are synchronous, on the event loop, like SQLite's: a statement on
+ * a local server is a round trip of some tens of microseconds, and the
+ * hot path (one WebSocket frame's events, logs and progress) is already
+ * grouped by the caller into one transaction with store_begin/
+ * store_commit, so one frame costs its statements plus BEGIN and COMMIT.
+ * What that costs and the better way (libpq's pipeline mode: queue a
+ * frame's writes and read their results at COMMIT, one round trip per
+ * frame) is noted for the scale work; nothing here needs it yet.
+ *
+ * Statements are prepared once per connection, named after their slot in
+ * a cache keyed by the SQL text's address (as store_sqlite.c does). Every
+ * parameter goes as text; the server infers its type from the column.
+ *
+ * Failures. A statement that fails inside a transaction aborts it in
+ * PostgreSQL (SQLite would carry on): the transaction is marked failed,
+ * store_commit() rolls it back and returns STORE_ERROR, and each failed
+ * write is counted as lost like SQLite's. A broken connection (the server
+ * restarted) is reset before the next statement outside a transaction;
+ * its prepared statements are gone with it, so the cache is emptied.
+ * SQLSTATE 53100 (disk_full) sets store_last_full() for the 507 answer. */
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "store.h"
+#include "store_impl.h"
+
+#define MAX_STMTS      64
+#define MAX_PARAMS     12
+#define ACTION_ID_BASE 1600000000LL /* ids look like the vendor's */
+
+/* Type OIDs of integer columns (fixed since PostgreSQL 7; pg_type.h is a
+ * server header, not libpq's). */
+#define OID_INT8 20
+#define OID_INT2 21
+#define OID_INT4 23
+
+struct pg_store {
+    struct store base; /* first: a store * points here */
+    PGconn *conn;
+    const char *prepared[MAX_STMTS]; /* SQL text of statement "s<i>" */
+    int n_prepared;
+    int in_tx;
+    int tx_failed; /* a statement failed since BEGIN: COMMIT rolls back */
+};
+
+#define PG(s) ((struct pg_store *)(s))
+
+/* Text parameters for one statement; NULL is SQL NULL. */
+struct params {
+    const char *v[MAX_PARAMS];
+    char buf[MAX_PARAMS][72];
+    int n;
+};
+
+static void p_int(struct params *p, int64_t x)
+{
+    snprintf(p->buf[p->n], sizeof(p->buf[0]), "%lld", (long long)x);
+    p->v[p->n] = p->buf[p->n];
+    p->n++;
+}
+
+static void p_text(struct params *p, const char *t)
+{
+    p->v[p->n++] = t;
+}
+
+/* A 32-byte hash as bytea's hex input form, \x followed by 64 digits. */
+static void p_hash(struct params *p, const uint8_t h[32])
+{
+    char *b = p->buf[p->n];
+    b[0] = '\\';
+    b[1] = 'x';
+    for (int i = 0; i < 32; i++)
+        snprintf(b + 2 + 2 * i, 3, "%02x", h[i]);
+    p->v[p->n] = b;
+    p->n++;
+}
+
+static int is_sqlstate(const PGresult *r, const char *code)
+{
+    const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    return st && strcmp(st, code) == 0;
+}
+
+/* The server's message for a failed statement, on one line. */
+static void failed(store *s, const PGresult *r, int write)
+{
+    char msg[256];
+    const char *m = r ? PQresultErrorMessage(r) : "";
+    if (!m || !*m)
+        m = PQerrorMessage(PG(s)->conn);
+    snprintf(msg, sizeof(msg), "%s", m);
+    msg[strcspn(msg, "\n")] = '\0';
+    if (PG(s)->in_tx)
+        PG(s)->tx_failed = 1;
+    if (write)
+        store_write_failed(s, is_sqlstate(r, "53100"), msg);
+    else
+        log_msg(LOG_ERR, "store: %s", msg);
+}
+
+/* Outside a transaction, a connection the server dropped is made again. */
+static void reconnect_if_broken(store *s)
+{
+    struct pg_store *p = PG(s);
+    if (p->in_tx || PQstatus(p->conn) == CONNECTION_OK)
+        return;
+    log_msg(LOG_WARN, "store: connection to PostgreSQL lost; reconnecting");
+    PQreset(p->conn);
+    p->n_prepared = 0;
+}
+
+/* The name of `sql`'s prepared statement, preparing it on first use; NULL
+ * on error (logged). */
+static const char *prepared(store *s, const char *sql, int nparams,
+                            char name[16])
+{
+    struct pg_store *p = PG(s);
+    for (int i = 0; i < p->n_prepared; i++) {
+        if (p->prepared[i] == sql) {
+            snprintf(name, 16, "s%d", i);
+            return name;
+        }
+    }
+    if (p->n_prepared == MAX_STMTS) {
+        log_msg(LOG_ERR, "store: statement cache full");
+        return NULL;
+    }
+    snprintf(name, 16, "s%d", p->n_prepared);
+    PGresult *r = PQprepare(p->conn, name, sql, nparams, NULL);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        failed(s, r, 0);
+        PQclear(r);
+        return NULL;
+    }
+    PQclear(r);
+    p->prepared[p->n_prepared++] = sql;
+    return name;
+}
+
+/* Run `sql` with `pa`'s parameters. Returns the result (the caller clears
+ * it) or NULL on an error, which is logged, and counted when `write`. */
+static PGresult *run(store *s, const char *sql, const struct params *pa,
+                     int write)
+{
+    char name[16];
+    reconnect_if_broken(s);
+    if (!prepared(s, sql, pa->n, name)) {
+        if (write)
+            store_write_failed(s, 0, "cannot prepare a statement");
+        return NULL;
+    }
+    PGresult *r =
+        PQexecPrepared(PG(s)->conn, name, pa->n, pa->v, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        failed(s, r, write);
+        PQclear(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* A write that returns no rows; `changed` (if not NULL) gets the number
+ * of rows it changed. */
+static store_rc write_rows(store *s, const char *sql, const struct params *pa,
+                           long *changed)
+{
+    PGresult *r = run(s, sql, pa, 1);
+    if (!r)
+        return STORE_ERROR;
+    if (changed)
+        *changed = atol(PQcmdTuples(r));
+    PQclear(r);
+    return STORE_OK;
+}
+
+/* A write of at most one row: STORE_OK if it changed one, `miss` if none. */
+static store_rc change_one(store *s, const char *sql, const struct params *pa,
+                           store_rc miss)
+{
+    long n = 0;
+    if (write_rows(s, sql, pa, &n) != STORE_OK)
+        return STORE_ERROR;
+    return n == 1 ? STORE_OK : miss;
+}
+
+/* "UPDATE ... SET col = $1 WHERE key = $2": value first, key second. */
+static store_rc set_int(store *s, const char *sql, int64_t key, int64_t v)
+{
+    struct params pa = {0};
+    p_int(&pa, v);
+    p_int(&pa, key);
+    return write_rows(s, sql, &pa, NULL);
+}
+
+static store_rc set_text(store *s, const char *sql, int64_t key, const char *v)
+{
+    struct params pa = {0};
+    p_text(&pa, v);
+    p_int(&pa, key);
+    return write_rows(s, sql, &pa, NULL);
+}
+
+/* Statements without parameters (transactions, the schema). */
+static store_rc exec(store *s, const char *sql)
+{
+    PGresult *r = PQexec(PG(s)->conn, sql);
+    ExecStatusType st = PQresultStatus(r);
+    store_rc rc = STORE_OK;
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        failed(s, r, 1);
+        rc = STORE_ERROR;
+    }
+    PQclear(r);
+    return rc;
+}
+
+static int64_t val_int(const PGresult *r, int row, int col)
+{
+    return strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+static json_t *col_int(const PGresult *r, int row, int col)
+{
+    if (PQgetisnull(r, row, col))
+        return json_null();
+    return json_integer(val_int(r, row, col));
+}
+
+static json_t *col_text(const PGresult *r, int row, int col)
+{
+    if (PQgetisnull(r, row, col))
+        return json_null();
+    return json_string(PQgetvalue(r, row, col));
+}
+
+static json_t *col_json(const PGresult *r, int row, int col)
+{
+    if (PQgetisnull(r, row, col))
+        return json_null();
+    json_t *v = json_loads(PQgetvalue(r, row, col), 0, NULL);
+    return v ? v : json_null();
+}
+
+static int col_is_int(const PGresult *r, int col)
+{
+    Oid t = PQftype(r, col);
+    return t == OID_INT8 || t == OID_INT4 || t == OID_INT2;
+}
+
+/* Every row of `r` as a JSON object, column i under names[i]: integers and
+ * text as they are, NULL as null, or left out when the name starts with
+ * '?' (store_sqlite.c's rows_json, for the same lists). Clears `r`. */
+static json_t *rows_json(PGresult *r, const char *const *names)
+{
+    json_t *arr = json_array();
+    for (int row = 0; row < PQntuples(r); row++) {
+        json_t *e = json_object();
+        for (int i = 0; names[i]; i++) {
+            const char *name = names[i] + (names[i][0] == '?');
+            if (PQgetisnull(r, row, i) && names[i][0] == '?')
+                continue;
+            json_object_set_new(e, name,
+                                col_is_int(r, i) ? col_int(r, row, i)
+                                                 : col_text(r, row, i));
+        }
+        json_array_append_new(arr, e);
+    }
+    PQclear(r);
+    return arr;
+}
+
+/* A page of a machine's rows after cursor `since` (the query's parameters
+ * are serial, since, limit). */
+static json_t *page_json(store *s, const char *sql, uint64_t serial,
+                         int64_t since, int limit, const char *const *names)
+{
+    struct params pa = {0};
+    p_int(&pa, (int64_t)serial);
+    p_int(&pa, since);
+    p_int(&pa, limit);
+    PGresult *r = run(s, sql, &pa, 0);
+    return r ? rows_json(r, names) : NULL;
+}
+
+/* The first row's first column as a blob id: STORE_OK, or NOT_FOUND. */
+static store_rc one_blob(store *s, const char *sql, const struct params *pa,
+                         char blob[65])
+{
+    PGresult *r = run(s, sql, pa, 0);
+    if (!r)
+        return STORE_ERROR;
+    store_rc rc = STORE_NOT_FOUND;
+    if (PQntuples(r) > 0) {
+        snprintf(blob, 65, "%s", PQgetvalue(r, 0, 0));
+        rc = STORE_OK;
+    }
+    PQclear(r);
+    return rc;
+}
+
+/* ---- opening ----------------------------------------------------------- */
+
+/* Several nodes may start at once on an empty database: the advisory lock
+ * makes them create the schema one after the other (CREATE ... IF NOT
+ * EXISTS alone races on the catalog). */
+static const char schema[] =
+    "BEGIN;"
+    "SELECT pg_advisory_xact_lock(7710001);"
+    "CREATE TABLE IF NOT EXISTS machines("
+    " serial BIGINT PRIMARY KEY, pw_hash BYTEA NOT NULL, created BIGINT,"
+    " last_seen BIGINT, progress TEXT, settings TEXT, settings_form TEXT,"
+    " head TEXT NOT NULL DEFAULT 'unknown', malformed BIGINT DEFAULT 0,"
+    " reg BIGINT);"
+    "CREATE TABLE IF NOT EXISTS apikeys("
+    " id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+    " hash BYTEA UNIQUE NOT NULL, created BIGINT,"
+    " revoked INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS actions("
+    " id BIGINT GENERATED BY DEFAULT AS IDENTITY (START WITH 1600000001)"
+    " PRIMARY KEY, serial BIGINT NOT NULL,"
+    " type TEXT NOT NULL, state TEXT NOT NULL, priority INTEGER DEFAULT 0,"
+    " stage INTEGER DEFAULT -1, reason TEXT, file TEXT, params TEXT,"
+    " created BIGINT, sent_at BIGINT, finished_at BIGINT,"
+    " expires_at BIGINT, cancel_pending INTEGER DEFAULT 0,"
+    " upload_used INTEGER DEFAULT 0);"
+    "CREATE INDEX IF NOT EXISTS actions_queue ON actions(serial, state);"
+    "CREATE TABLE IF NOT EXISTS events("
+    " id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, serial BIGINT,"
+    " action_id BIGINT, seq BIGINT, ts BIGINT, event TEXT, level TEXT,"
+    " log TEXT, received BIGINT);"
+    "CREATE INDEX IF NOT EXISTS events_action ON events(action_id);"
+    "CREATE INDEX IF NOT EXISTS events_serial ON events(serial, id);"
+    "CREATE TABLE IF NOT EXISTS logs("
+    " id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, serial BIGINT,"
+    " seq BIGINT, ts BIGINT, level TEXT, text TEXT, received BIGINT);"
+    "CREATE INDEX IF NOT EXISTS logs_serial ON logs(serial, id);"
+    "CREATE TABLE IF NOT EXISTS files("
+    " id TEXT PRIMARY KEY, size BIGINT, payload BIGINT, stfr BIGINT,"
+    " mcsn BIGINT DEFAULT 0, created BIGINT);"
+    "CREATE TABLE IF NOT EXISTS file_locks("
+    " file TEXT NOT NULL, serial BIGINT NOT NULL, blob TEXT NOT NULL,"
+    " created BIGINT, PRIMARY KEY(file, serial));"
+    "CREATE TABLE IF NOT EXISTS images("
+    " action_id BIGINT PRIMARY KEY, serial BIGINT, type TEXT, blob TEXT,"
+    " size BIGINT, received BIGINT);"
+    "CREATE INDEX IF NOT EXISTS images_latest ON images(serial, type, "
+    "received);"
+    "COMMIT;";
+
+/* The server's notices (such as "relation already exists, skipping") go
+ * to the debug log, not to stderr as libpq would print them. */
+static void on_notice(void *ud, const char *msg)
+{
+    (void)ud;
+    log_msg(LOG_DEBUG, "store: postgresql: %.*s", (int)strcspn(msg, "\n"), msg);
+}
+
+static const store_ops pg_ops;
+
+store_rc store_open_pg(store **out, const char *conninfo, char *err,
+                       size_t errlen)
+{
+    *out = NULL;
+    struct pg_store *p = calloc(1, sizeof(*p));
+    if (!p) {
+        snprintf(err, errlen, "out of memory");
+        return STORE_ERROR;
+    }
+    p->base.ops = &pg_ops;
+    /* The message names the server, never the conninfo: it may hold a
+     * password. */
+    p->conn = PQconnectdb(conninfo);
+    if (!p->conn || PQstatus(p->conn) != CONNECTION_OK) {
+        const char *m = p->conn ? PQerrorMessage(p->conn) : "out of memory";
+        snprintf(err, errlen, "cannot connect to PostgreSQL: %.*s",
+                 (int)strcspn(m, "\n"), m);
+        goto fail;
+    }
+    PQsetNoticeProcessor(p->conn, on_notice, NULL);
+    if (exec(&p->base, schema) != STORE_OK) {
+        snprintf(err, errlen, "PostgreSQL: cannot set up the database: %.*s",
+                 (int)strcspn(PQerrorMessage(p->conn), "\n"),
+                 PQerrorMessage(p->conn));
+        goto fail;
+    }
+    *out = &p->base;
+    return STORE_OK;
+fail:
+    store_close(&p->base);
+    return STORE_ERROR;
+}
+
+static void pg_close(store *s)
+{
+    PQfinish(PG(s)->conn);
+    free(PG(s));
+}
+
+static store_rc pg_begin(store *s)
+{
+    struct pg_store *p = PG(s);
+    if (p->in_tx > 0) {
+        p->in_tx++;
+        return STORE_OK;
+    }
+    reconnect_if_broken(s);
+    p->tx_failed = 0;
+    store_rc rc = exec(s, "BEGIN");
+    /* Counted even when BEGIN failed: store_commit() ends it either way. */
+    p->in_tx = 1;
+    p->tx_failed = rc != STORE_OK;
+    return rc;
+}
+
+static store_rc pg_commit(store *s)
+{
+    struct pg_store *p = PG(s);
+    if (p->in_tx == 0 || --p->in_tx > 0)
+        return STORE_OK;
+    if (!p->tx_failed) {
+        PGresult *r = PQexec(p->conn, "COMMIT");
+        /* COMMIT of an aborted transaction "succeeds" as ROLLBACK. */
+        int ok = PQresultStatus(r) == PGRES_COMMAND_OK &&
+                 strcmp(PQcmdStatus(r), "COMMIT") == 0;
+        if (!ok)
+            failed(s, r, 1);
+        PQclear(r);
+        if (ok)
+            return STORE_OK;
+    }
+    PQclear(PQexec(p->conn, "ROLLBACK"));
+    p->tx_failed = 0;
+    return STORE_ERROR;
+}
+
+/* ---- machines ---------------------------------------------------------- */
+
+static store_rc pg_machine_add(store *s, uint64_t serial,
+                               const uint8_t hash[32], int64_t now)
+{
+    /* A new registration id each time (store.h: tokens are bound to it). */
+    static const char q[] =
+        "INSERT INTO machines(serial, pw_hash, created, reg) VALUES($1, $2, "
+        "$3, floor(random() * 9223372036854775807)::bigint) ON CONFLICT DO "
+        "NOTHING";
+    struct params pa = {0};
+    p_int(&pa, (int64_t)serial);
+    p_hash(&pa, hash);
+    p_int(&pa, now);
+    return change_one(s, q, &pa, STORE_ALREADY);
+}
+
+/* 64 hex digits into 32 bytes; -1 if they are not. */
+static int unhex32(const char *t, uint8_t out[32])
+{
+    if (strlen(t) != 64)
+        return -1;
+    for (int i = 0; i < 32; i++) {
+        unsigned v;
+        if (sscanf(t + 2 * i, "%2x", &v) != 1)
+            return -1;
+        out[i] = (uint8_t)v;
+    }
+    return 0;
+}
+
+static store_rc pg_machine_get_hash(store *s, uint64_t serial, uint8_t hash[32])
+{
+    static const char q[] = "SELECT encode(pw_hash, 'hex') FROM machines "
+                            "WHERE serial = $1";
+    struct params pa = {0};
+    p_int(&pa, (int64_t)serial);
+    PGresult *r = run(s, q, &pa, 0);
+    if (!r)
+        return STORE_ERROR;
+    store_rc rc = STORE_NOT_FOUND;
+    if (PQntuples(r) == 1 && unhex32(PQgetvalue(r, 0, 0), hash) == 0)
+        rc = STORE_OK;
+    PQclear(r);
+    return rc;
+}
+
+static store_rc pg_machine_get_reg(store *s, uint64_t serial, uint64_t *reg)
+{
+    static const char q[] = "SELECT reg FROM machines WHERE serial = $1";
+    struct params pa = {0};
+    p_int(&pa, (int64_t)serial);
+    PGresult *r = run(s, q, &pa, 0);
+    if (!r)
+        return STORE_ERROR;
+    store_rc rc = STORE_NOT_FOUND;
+    if (PQntuples(r) == 1) {
+        *reg = (uint64_t)val_int(r, 0, 0);
+        rc = STORE_OK;
+    }
+    PQclear(r);
+    return rc;
+}
+
+static store_rc pg_machine_remove(store *s, uint64_t serial)
+{
+    static const char q[] = "DELETE FROM machines WHERE serial = $1";
+    struct params pa = {0};
+    p_int(&pa, (int64_t)serial);
+    return change_one(s, q, &pa, STORE_NOT_FOUND);
+}
+
+#define MACHINE_COLS                                                           \
+    "serial, created, last_seen, progress, settings, settings_form, head,"     \
+    " malformed"
+
+static json_t *machine_row(const PGresult *r, int row, int full)
+{
+    json_t *o = json_object();
+    char serial[32];
+    snprintf(serial, sizeof(serial), "S%s", PQgetvalue(r, row, 0));
+    json_object_set_new(o, "serial", json_string(serial));
+    json_object_set_new(o, "created", col_int(r, row, 1));
+    json_object_set_new(o, "last_seen", col_int(r, row, 2));
+    json_object_set_new(o, "settings_form", col_text(r, row, 5));
+    json_object_set_new(o, "head_position", col_text(r, row, 6));
+    json_object_set_new(o, "malformed_messages", col_int(r, row, 7));
+    if (full) {
+        json_object_set_new(o, "progress", col_json(r, row, 3));
+        json_object_set_new(o, "settings", col_json(r, row, 4));
+    }
+    return o;
+}
+
+static json_t *pg_machine_list(store *s)
+{
+    static const char q[] =
+        "SELECT " MACHINE_COLS " FROM machines ORDER BY serial";
+    struct params pa = {0};
+    PGresult *r = run(s, q, &pa, 0);
+    if (!r)
+        return NULL;
+    json_t *arr = json_array();
+    for (int i = 0; i < PQntuples(r); i++)
+        json_array_append_new(arr, machine_row(r, i, 0));
+    PQclear(r);
+    return arr;
+}
+
+static json_t *pg_machine_get(store *s, uint64_t serial)
+{
+    static const char q[] =
+        "SELECT " MACHINE_COLS " FROM machines WHERE serial = $1";
+    struct params pa = {0};
+    p_int(&pa, (int64_t)serial);
+    PGresult *r = run(s, q, &pa, 0);
+    if (!r)
+        return NULL;
+    json_t *o = PQntuples(r) == 1 ? machine_row(r, 0, 1) : NULL;
+    PQclear(r);
+    return o;
+}
+
+static store_rc pg_machine_set_seen(store *s, uint64_t serial, int64_t now)
+{
+    static const char q[] = "UPDATE machines SET last_seen = $1 WHERE "
+                            "serial = $2";
+    return set_int(s, q, (int64_t)serial, now);
+}
+
+static store_rc pg_machine_set_progress(store *s, uint64_t serial,
+                                        const char *json)
+{
+    static const char q[] = "UPDATE machines SET progress = $1 WHERE "
+                            "serial = $2";
+    return set_text(s, q, (int64_t)serial, json);
+}
+
+static store_rc pg_machine_set_settings(store *s, uint64_t serial,
+                                        const char *values, const char *form)
+{
+    static const char q[] = "UPDATE machines SET settings = coalesce($1, "
+                            "settings), settings_form = $2 WHERE serial = $3";
+    struct params pa = {0};
+    p_text(&pa, values);
+    p_text(&pa, form);
+    p_int(&pa, (int64_t)serial);
+    return write_rows(s, q, &pa, NULL);
+}
+
+static store_rc pg_machine_set_head(store *s, uint64_t serial, const char *head)
+{
+    static const char q[] = "UPDATE machines SET head = $1 WHERE serial = $2";
+    return set_text(s, q, (int64_t)serial, head);
+}
+
+static store_rc pg_machine_count_malformed(store *s, uint64_t serial)
+{
+    static const char q[] = "UPDATE machines SET malformed = malformed + $1 "
+                            "WHERE serial = $2";
+    return set_int(s, q, (int64_t)serial, 1);
+}
+
+/* ---- API keys ---------------------------------------------------------- */
+
+static store_rc pg_apikey_add(store *s, const uint8_t hash[32], int64_t now,
+                              int64_t *id)
+{
+    static const char q[] = "INSERT INTO apikeys(hash, created) VALUES($1, "
+                            "$2) RETURNING id";
+    struct params pa = {0};
+    p_hash(&pa, hash);
+    p_int(&pa, now);
+    PGresult *r = run(s, q, &pa, 1);
+    if (!r)
+        return STORE_ERROR;
+    *id = val_int(r, 0, 0);
+    PQclear(r);
+    return STORE_OK;
+}
+
+static store_rc pg_apikey_check(store *s, const uint8_t hash[32])
+{
+    /* An equality lookup on a keyed hash of a 256-bit secret: the timing of
+     * the index search reveals nothing usable about the key itself. */
+    static const char q[] = "SELECT 1 FROM apikeys WHERE hash = $1 AND "
+                            "revoked = 0";
+    struct params pa = {0};
+    p_hash(&pa, hash);
+    PGresult *r = run(s, q, &pa, 0);
+    if (!r)
+        return STORE_ERROR;
+    store_rc rc = PQntuples(r) > 0 ? STORE_OK : STORE_NOT_FOUND;
+    PQclear(r);
+    return rc;
+}
+
+static json_t *pg_apikey_list(store *s)
+{
+    static const char q[] = "SELECT id, created, revoked FROM apikeys ORDER "
+                            "BY id";
+    struct params pa = {0};
+    PGresult *r = run(s, q, &pa, 0);
+    if (!r)
+        return NULL;
+    json_t *arr = json_array();
+    for (int i = 0; i < PQntuples(r); i++) {
+        json_array_append_new(arr,
+                              json_pack("{s:I, s:I, s:b}", "id",
+                                        (json_int_t)val_int(r, i, 0), "created",
+                                        (json_int_t)val_int(r, i, 1), "revoked",
+                                        (int)val_int(r, i, 2)));
+    }
+    PQclear(r);
+    return arr;
+}
+
+static store_rc pg_apikey_revoke(store *s, int64_t id)
+{
+    static const char q[] = "UPDATE apikeys SET revoked = 1 WHERE id = $1";
+    struct params pa = {0};
+    p_int(&pa, id);
+    return change_one(s, q, &pa, STORE_NOT_FOUND);
+}
+
+/* ---- actions ----------------------------------------------------------- */
+
+static store_rc pg_action_add(store *s, store_action *a)
+{
+    static const char q[] =
+        "INSERT INTO actions(serial, type, state, priority, file, params, "
+        "created, expires_at) VALUES($1, $2, 'queued', $3, $4, $5, $6, $7) "
+        "RETURNING id";
+    struct params pa = {0};
+    p_int(&pa, (int64_t)a->serial);
+    p_text(&pa, a->type);
+    p_int(&pa, strcmp(a->type, "settings") == 0 ? 1 : 0);
+    p_text(&pa, a->file[0] ? a->file : NULL);
+    p_text(&pa, a->params);
+    p_int(&pa, a->created);
+    p_int(&pa, a->expires_at);
+    PGresult *r = run(s, q, &pa, 1);
+    if (!r)
+        return STORE_ERROR;
+    a->id = val_int(r, 0, 0);
+    PQclear(r);
+    snprintf(a->state, sizeof(a->state), "queued");
+    return STORE_OK;
+}
+
+#define ACTION_COLS                                                            \
+    "id, serial, type, state, stage, file, params, created, sent_at,"          \
+    " expires_at"
+
+static void action_from_row(const PGresult *r, store_action *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->id = val_int(r, 0, 0);
+    a->serial = (uint64_t)val_int(r, 0, 1);
+    snprintf(a->type, sizeof(a->type), "%s", PQgetvalue(r, 0, 2));
+    snprintf(a->state, sizeof(a->state), "%s", PQgetvalue(r, 0, 3));
+    a->stage = (int)val_int(r, 0, 4);
+    snprintf(a->file, sizeof(a->file), "%s", PQgetvalue(r, 0, 5));
+    a->params = PQgetisnull(r, 0, 6) ? NULL : strdup(PQgetvalue(r, 0, 6));
+    a->created = val_int(r, 0, 7);
+    a->sent_at = val_int(r, 0, 8);
+    a->expires_at = val_int(r, 0, 9);
+}
+
+/* The one action `sql` selects by its single parameter `key`. */
+static store_rc one_action(store *s, const char *sql, int64_t key,
+                           store_action *out)
+{
+    struct params pa = {0};
+    p_int(&pa, key);
+    PGresult *r = run(s, sql, &pa, 0);
+    if (!r)
+        return STORE_ERROR;
+    store_rc rc = STORE_NOT_FOUND;
+    if (PQntuples(r) > 0) {
+        action_from_row(r, out);
+        rc = STORE_OK;
+    }
+    PQclear(r);
+    return rc;
+}
+
+static store_rc pg_action_get(store *s, int64_t id, store_action *out)
+{
+    static const char q[] = "SELECT " ACTION_COLS " FROM actions WHERE id = $1";
+    return one_action(s, q, id, out);
+}
+
+static store_rc pg_action_next(store *s, uint64_t serial, store_action *out)
+{
+    static const char q[] =
+        "SELECT " ACTION_COLS " FROM actions WHERE serial = $1 AND state = "
+        "'queued' ORDER BY priority DESC, id LIMIT 1";
+    return one_action(s, q, (int64_t)serial, out);
+}
+
+static store_rc pg_action_mark_sent(store *s, int64_t id, int64_t now)
+{
+    static const char q[] = "UPDATE actions SET state = 'sent', stage = 0, "
+                            "sent_at = $1 WHERE id = $2";
+    return set_int(s, q, id, now);
+}
+
+static store_rc pg_action_set_stage(store *s, int64_t id, int stage)
+{
+    static const char q[] = "UPDATE actions SET stage = $1 WHERE id = $2";
+    return set_int(s, q, id, stage);
+}
+
+static store_rc pg_action_set_cancel_pending(store *s, int64_t id, int pending)
+{
+    static const char q[] = "UPDATE actions SET cancel_pending = $1 WHERE "
+                            "id = $2";
+    return set_int(s, q, id, pending);
+}
+
+static store_rc pg_action_set_state(store *s, int64_t id, const char *state)
+{
+    static const char q[] = "UPDATE actions SET state = $1 WHERE id = $2";
+    return set_text(s, q, id, state);
+}
+
+static store_rc pg_action_finish(store *s, int64_t id, const char *state,
+                                 const char *reason, int64_t now)
+{
+    static const char q[] = "UPDATE actions SET state = $1, reason = $2, "
+                            "finished_at = $3 WHERE id = $4";
+    struct params pa = {0};
+    p_text(&pa, state);
+    p_text(&pa, reason);
+    p_int(&pa, now);
+    p_int(&pa, id);
+    return write_rows(s, q, &pa, NULL);
+}
+
+static int pg_action_each_cancel_pending(store *s, uint64_t serial,
+                                         store_action_cb cb, void *ud)
+{
+    static const char q[] = "SELECT id, type FROM actions WHERE serial = $1 "
+                            "AND cancel_pending = 1 ORDER BY id LIMIT 64";
+    struct params pa = {0};
+    p_int(&pa, (int64_t)serial);
+    PGresult *r = run(s, q, &pa, 0);
+    if (!r)
+        return STORE_ERROR;
+    /* The result is a copy: the callback may write to the same table. */
+    int n = PQntuples(r);
+    for (int i = 0; i < n; i++)
+        cb(ud, val_int(r, i, 0), PQgetvalue(r, i, 1));
+    PQclear(r);
+    return n;
+}
+
+static int pg_action_reconcile(store *s, int64_t now)
+{
+    static const char q[] =
+        "UPDATE actions SET state = 'interrupted', cancel_pending = 1, "
+        "reason = 'service restarted', finished_at = $1 WHERE state IN "
+        "('sent', 'cancelling')";
+    struct params pa = {0};
+    long n = 0;
+    p_int(&pa, now);
+    if (write_rows(s, q, &pa, &n) != STORE_OK)
+        return STORE_ERROR;
+    return (int)n;
+}
+
+static store_rc pg_action_upload_use(store *s, int64_t id)
+{
+    static const char q[] = "UPDATE actions SET upload_used = 1 WHERE id = $1 "
+                            "AND upload_used = 0";
+    struct params pa = {0};
+    p_int(&pa, id);
+    return change_one(s, q, &pa, STORE_ALREADY);
+}
+
+static json_t *action_events(store *s, int64_t id)
+{
+    static const char q[] = "SELECT event, seq, ts, level, log, received FROM "
+                            "events WHERE action_id = $1 ORDER BY id";
+    static const char *const names[] = {
+        "event", "id", "timestamp", "level", "?log", "received", NULL};
+    struct params pa = {0};
+    p_int(&pa, id);
+    PGresult *r = run(s, q, &pa, 0);
+    return r ? rows_json(r, names) : json_array();
+}
+
+static json_t *action_obj(const PGresult *r, int row)
+{
+    json_t *o = json_object();
+    char serial[32];
+    snprintf(serial, sizeof(serial), "S%s", PQgetvalue(r, row, 1));
+    json_object_set_new(o, "id", json_integer(val_int(r, row, 0)));
+    json_object_set_new(o, "machine_serial", json_string(serial));
+    json_object_set_new(o, "action_type", col_text(r, row, 2));
+    json_object_set_new(o, "state", col_text(r, row, 3));
+    json_object_set_new(o, "stage", col_int(r, row, 4));
+    json_object_set_new(o, "file", col_text(r, row, 5));
+    json_object_set_new(o, "params", col_json(r, row, 6));
+    json_object_set_new(o, "created", col_int(r, row, 7));
+    json_object_set_new(o, "sent_at", col_int(r, row, 8));
+    json_object_set_new(o, "finished_at", col_int(r, row, 9));
+    json_object_set_new(o, "reason", col_text(r, row, 10));
+    json_object_set_new(o, "cancel_pending", json_boolean(val_int(r, row, 11)));
+    return o;
+}
+
+#define ACTION_JSON_COLS                                                       \
+    "id, serial, type, state, stage, file, params, created, sent_at,"          \
+    " finished_at, reason, cancel_pending"
+
+/* The actions `sql` selects, each with its events. */
+static json_t *actions_json(store *s, const char *sql, const struct params *pa)
+{
+    PGresult *r = run(s, sql, pa, 0);
+    if (!r)
+        return NULL;
+    json_t *arr = json_array();
+    for (int i = 0; i < PQntuples(r); i++)
+        json_array_append_new(arr, action_obj(r, i));
+    PQclear(r);
+    size_t i;
+    json_t *a;
+    json_array_foreach(arr, i, a)
+    {
+        json_object_set_new(
+            a, "events",
+            action_events(s, json_integer_value(json_object_get(a, "id"))));
+    }
+    return arr;
+}
+
+static json_t *pg_action_json(store *s, int64_t id)
+{
+    static const char q[] =
+        "SELECT " ACTION_JSON_COLS " FROM actions WHERE id = $1";
+    struct params pa = {0};
+    p_int(&pa, id);
+    json_t *arr = actions_json(s, q, &pa);
+    json_t *o = json_incref(json_array_get(arr, 0));
+    json_decref(arr);
+    return o;
+}
+
+static json_t *pg_action_list(store *s, uint64_t serial, int limit)
+{
+    static const char q[] = "SELECT " ACTION_JSON_COLS
+                            " FROM actions WHERE serial = $1 ORDER BY id DESC "
+                            "LIMIT $2";
+    struct params pa = {0};
+    p_int(&pa, (int64_t)serial);
+    p_int(&pa, limit);
+    return actions_json(s, q, &pa);
+}
+
+/* ---- what machines send ------------------------------------------------ */
+
+static store_rc pg_event_add(store *s, uint64_t serial, int has_action,
+                             int64_t action_id, int64_t seq, int64_t ts,
+                             const char *event, const char *level,
+                             const char *log, int64_t now)
+{
+    static const char q[] =
+        "INSERT INTO events(serial, action_id, seq, ts, event, level, log, "
+        "received) VALUES($1, $2, $3, $4, $5, $6, $7, $8)";
+    struct params pa = {0};
+    p_int(&pa, (int64_t)serial);
+    if (has_action)
+        p_int(&pa, action_id);
+    else
+        p_text(&pa, NULL);
+    p_int(&pa, seq);
+    p_int(&pa, ts);
+    p_text(&pa, event);
+    p_text(&pa, level);
+    p_text(&pa, log);
+    p_int(&pa, now);
+    return write_rows(s, q, &pa, NULL);
+}
+
+static store_rc pg_log_add(store *s, uint64_t serial, int64_t seq, int64_t ts,
+                           const char *level, const char *text, int64_t now)
+{
+    static const char q[] = "INSERT INTO logs(serial, seq, ts, level, text, "
+                            "received) VALUES($1, $2, $3, $4, $5, $6)";
+    struct params pa = {0};
+    p_int(&pa, (int64_t)serial);
+    p_int(&pa, seq);
+    p_int(&pa, ts);
+    p_text(&pa, level);
+    p_text(&pa, text);
+    p_int(&pa, now);
+    return write_rows(s, q, &pa, NULL);
+}
+
+static json_t *pg_log_list(store *s, uint64_t serial, int64_t since, int limit)
+{
+    static const char q[] = "SELECT id, seq, ts, level, text, received FROM "
+                            "logs WHERE serial = $1 AND id > $2 ORDER BY id "
+                            "LIMIT $3";
+    static const char *const names[] = {
+        "cursor", "id", "timestamp", "level", "log", "received", NULL};
+    return page_json(s, q, serial, since, limit, names);
+}
+
+static json_t *pg_event_list(store *s, uint64_t serial, int64_t since,
+                             int limit)
+{
+    static const char q[] = "SELECT id, action_id, event, seq, ts, level, "
+                            "log, received FROM events WHERE serial = $1 AND "
+                            "id > $2 ORDER BY id LIMIT $3";
+    static const char *const names[] = {"cursor", "action_id", "event",
+                                        "id",     "timestamp", "level",
+                                        "?log",   "received",  NULL};
+    return page_json(s, q, serial, since, limit, names);
+}
+
+/* ---- job files and images ---------------------------------------------- */
+
+static store_rc pg_file_add(store *s, const char *id, const store_file *f,
+                            int64_t now)
+{
+    static const char q[] = "INSERT INTO files(id, size, payload, stfr, mcsn, "
+                            "created) VALUES($1, $2, $3, $4, $5, $6) ON "
+                            "CONFLICT DO NOTHING";
+    struct params pa = {0};
+    p_text(&pa, id);
+    p_int(&pa, f->size);
+    p_int(&pa, f->payload);
+    p_int(&pa, f->stfr);
+    p_int(&pa, (int64_t)f->mcsn);
+    p_int(&pa, now);
+    return write_rows(s, q, &pa, NULL);
+}
+
+static store_rc pg_file_get(store *s, const char *id, store_file *out)
+{
+    static const char q[] = "SELECT size, payload, stfr, mcsn FROM files "
+                            "WHERE id = $1";
+    struct params pa = {0};
+    p_text(&pa, id);
+    PGresult *r = run(s, q, &pa, 0);
+    if (!r)
+        return STORE_ERROR;
+    store_rc rc = STORE_NOT_FOUND;
+    if (PQntuples(r) > 0) {
+        out->size = val_int(r, 0, 0);
+        out->payload = val_int(r, 0, 1);
+        out->stfr = val_int(r, 0, 2);
+        out->mcsn = (uint64_t)val_int(r, 0, 3);
+        rc = STORE_OK;
+    }
+    PQclear(r);
+    return rc;
+}
+
+static store_rc pg_file_lock_add(store *s, const char *file, uint64_t serial,
+                                 const char *blob, int64_t now)
+{
+    static const char q[] =
+        "INSERT INTO file_locks(file, serial, blob, created) VALUES($1, $2, "
+        "$3, $4) ON CONFLICT (file, serial) DO UPDATE SET blob = "
+        "excluded.blob, created = excluded.created";
+    struct params pa = {0};
+    p_text(&pa, file);
+    p_int(&pa, (int64_t)serial);
+    p_text(&pa, blob);
+    p_int(&pa, now);
+    return write_rows(s, q, &pa, NULL);
+}
+
+static store_rc pg_file_lock_get(store *s, const char *file, uint64_t serial,
+                                 char blob[65])
+{
+    static const char q[] = "SELECT blob FROM file_locks WHERE file = $1 AND "
+                            "serial = $2";
+    struct params pa = {0};
+    p_text(&pa, file);
+    p_int(&pa, (int64_t)serial);
+    return one_blob(s, q, &pa, blob);
+}
+
+static store_rc pg_image_add(store *s, int64_t action_id, uint64_t serial,
+                             const char *type, const char *blob, int64_t size,
+                             int64_t now)
+{
+    static const char q[] =
+        "INSERT INTO images(action_id, serial, type, blob, size, received) "
+        "VALUES($1, $2, $3, $4, $5, $6) ON CONFLICT (action_id) DO UPDATE "
+        "SET serial = excluded.serial, type = excluded.type, blob = "
+        "excluded.blob, size = excluded.size, received = excluded.received";
+    struct params pa = {0};
+    p_int(&pa, action_id);
+    p_int(&pa, (int64_t)serial);
+    p_text(&pa, type);
+    p_text(&pa, blob);
+    p_int(&pa, size);
+    p_int(&pa, now);
+    return write_rows(s, q, &pa, NULL);
+}
+
+static store_rc pg_image_latest(store *s, uint64_t serial, const char *type,
+                                char blob[65])
+{
+    static const char q[] = "SELECT blob FROM images WHERE serial = $1 AND "
+                            "type = $2 ORDER BY received DESC, action_id "
+                            "DESC LIMIT 1";
+    struct params pa = {0};
+    p_int(&pa, (int64_t)serial);
+    p_text(&pa, type);
+    return one_blob(s, q, &pa, blob);
+}
+
+static const store_ops pg_ops = {
+    .close = pg_close,
+#define STORE_OP(ret, name, params, args) .name = pg_##name,
+#include "store_ops.h"
+#undef STORE_OP
+};
