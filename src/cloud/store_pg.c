@@ -316,7 +316,10 @@ static store_rc one_blob(store *s, const char *sql, const struct params *pa,
 
 /* Several nodes may start at once on an empty database: the advisory lock
  * makes them create the schema one after the other (CREATE ... IF NOT
- * EXISTS alone races on the catalog). */
+ * EXISTS alone races on the catalog). On a database that has it already
+ * the DDL is not run at all (schema_ready): CREATE INDEX IF NOT EXISTS
+ * still locks its table, and next to a running node's transactions that
+ * deadlocks (`gfcloud apikey create` while the service writes). */
 static const char schema[] =
     "BEGIN;"
     "SELECT pg_advisory_xact_lock(7710001);"
@@ -371,6 +374,18 @@ static void on_notice(void *ud, const char *msg)
 
 static const store_ops pg_ops;
 
+/* Whether the schema's last object exists: 1, 0, or -1 on an error. */
+static int schema_ready(struct pg_store *p)
+{
+    PGresult *r = PQexec(p->conn, "SELECT to_regclass('images_latest') IS "
+                                  "NOT NULL");
+    int rc = -1;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+        rc = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    PQclear(r);
+    return rc;
+}
+
 store_rc store_open_pg(store **out, const char *conninfo, char *err,
                        size_t errlen)
 {
@@ -391,7 +406,8 @@ store_rc store_open_pg(store **out, const char *conninfo, char *err,
         goto fail;
     }
     PQsetNoticeProcessor(p->conn, on_notice, NULL);
-    if (exec(&p->base, schema) != STORE_OK) {
+    int ready = schema_ready(p);
+    if (ready < 0 || (!ready && exec(&p->base, schema) != STORE_OK)) {
         snprintf(err, errlen, "PostgreSQL: cannot set up the database: %.*s",
                  (int)strcspn(PQerrorMessage(p->conn), "\n"),
                  PQerrorMessage(p->conn));
