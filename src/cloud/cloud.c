@@ -57,7 +57,13 @@ static int open_store(cloud *c, const char *path, char *err, size_t errlen)
             snprintf(err, errlen, "store = postgresql needs a database-url");
             return -1;
         }
-        return store_open_pg(&c->store, c->cfg.database_url, err, errlen);
+        if (store_open_pg(&c->store, c->cfg.database_url, err, errlen) != 0)
+            return -1;
+        char host[64] = "";
+        if (!c->cfg.node_name[0])
+            gethostname(host, sizeof(host) - 1);
+        store_set_node(c->store, c->cfg.node_name[0] ? c->cfg.node_name : host);
+        return 0;
     }
     if (strcmp(c->cfg.store, "sqlite") != 0) {
         snprintf(err, errlen, "store: expected sqlite or postgresql, not '%s'",
@@ -127,6 +133,10 @@ int cloud_open_existing_data(cloud *c, char *err, size_t errlen)
 int cloud_lock_data(cloud *c, char *err, size_t errlen)
 {
     char path[4200], pid[32] = "";
+    /* The lock guards the SQLite file. With PostgreSQL, nodes share the
+     * data directory (blobs, server key) on purpose: docs/cloud.md. */
+    if (strcmp(c->cfg.store, "postgresql") == 0)
+        return 0;
     snprintf(path, sizeof(path), "%s/gfcloud.lock", c->cfg.data_dir);
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {

@@ -63,6 +63,9 @@ static const struct key keys[] = {
      "several nodes may share it)"},
     {"database-url", S(database_url), "",
      "PostgreSQL connection: a postgresql:// URL or libpq key=value words"},
+    {"node-name", S(node_name), "",
+     "this node's name among those sharing a database; distinct per node "
+     "(default: the host name)"},
     {"ws-token-ttl", L(ws_token_ttl), "30", "ws_token lifetime, seconds"},
     {"auth-token-ttl", L(auth_token_ttl), "21600",
      "auth_token lifetime, seconds"},

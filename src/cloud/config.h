@@ -22,6 +22,7 @@ typedef struct cfg {
     char sync[16];           /* normal | full */
     char store[16];          /* sqlite | postgresql */
     char database_url[1024]; /* libpq conninfo; may hold a password */
+    char node_name[64];      /* "" = the host name */
     long ws_token_ttl;
     long auth_token_ttl;
     long upload_url_ttl;

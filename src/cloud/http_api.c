@@ -125,7 +125,7 @@ int http_api_queue_action(cloud *c, struct lws *wsi, http_req *r,
     store_action_free(a);
     if (rc != 0)
         return http_error(wsi, r, 500, "internal", "database error");
-    sched_kick(c->sched, a->serial);
+    sched_queued(c->sched, a->serial);
     return http_reply_json(
         wsi, r, 201,
         json_pack("{s:I, s:s}", "id", (json_int_t)a->id, "state", "queued"));

@@ -20,6 +20,17 @@
  *    while it ran (a machine that refuses a print with its lid open says
  *    why only in its log). The outcome is logged either way.
  *
+ * Several nodes (PostgreSQL, nodes.c): the queue is shared, a session is
+ * one node's. An action queued on a node that does not hold its machine
+ * is announced ("kick SERIAL") and sent by the node that does; a cancel
+ * of an action another node has in flight is passed on ("cancel ID").
+ * A node that takes a machine's session says so ("held SERIAL"): a node
+ * still holding an older session for it closes that one quietly (the
+ * machine has moved; its action is the new node's business), and the new
+ * node records whatever was left in flight interrupted with a cancel
+ * pending, exactly as for a session lost on one node. No action is ever
+ * sent twice: only `queued` actions are sent, and sending marks them.
+ *
  * Machines are found by serial in a small chained hash table. */
 #include "scheduler.h"
 
@@ -211,6 +222,26 @@ static void lost_session(struct mstate *m)
     m->sess = NULL;
 }
 
+/* An action another node (or an older session) left in flight: the
+ * machine is here now, so it is interrupted, cancelled on the new session
+ * like any action of a lost session. */
+static void interrupt_orphan(void *ud, int64_t id, const char *type)
+{
+    struct mstate *m = ud;
+    store *st = m->s->c->store;
+    const gf_action_spec *spec = gf_action_lookup(type);
+    log_msg(LOG_INFO,
+            "S%" PRIu64 ": action %" PRId64 " (%s) was in flight "
+            "elsewhere; interrupted",
+            m->serial, id, type);
+    store_action_finish(st, id, "interrupted", "machine moved to another node",
+                        cloud_now());
+    if (!spec || spec->kind != GF_KIND_SYNC)
+        store_action_set_cancel_pending(st, id, 1);
+    if (spec && spec->kind == GF_KIND_PULSE)
+        store_machine_set_head(st, m->serial, "unknown");
+}
+
 static void cancel_one(void *ud, int64_t id, const char *type)
 {
     struct mstate *m = ud;
@@ -268,8 +299,15 @@ void sched_connected(sched *s, uint64_t serial, ws_session *sess)
     }
     m->sess = sess;
     m->stage = -1;
-    store_machine_set_seen(s->c->store, serial, cloud_now());
-    store_action_each_cancel_pending(s->c->store, serial, cancel_one, m);
+    store *st = s->c->store;
+    char note[48];
+    snprintf(note, sizeof(note), "held %" PRIu64, serial);
+    store_begin(st);
+    store_machine_set_seen(st, serial, cloud_now());
+    store_action_each_inflight(st, serial, interrupt_orphan, m);
+    store_notify(st, note);
+    store_commit(st);
+    store_action_each_cancel_pending(st, serial, cancel_one, m);
     store_action a = {0};
     a.serial = serial;
     snprintf(a.type, sizeof(a.type), "settings");
@@ -277,6 +315,21 @@ void sched_connected(sched *s, uint64_t serial, ws_session *sess)
     a.expires_at = a.created + s->c->cfg.queue_ttl;
     store_action_add(s->c->store, &a);
     sched_kick(s, serial);
+}
+
+void sched_moved(sched *s, uint64_t serial)
+{
+    struct mstate *m = find(s, serial, 0);
+    if (!m || !m->sess)
+        return;
+    log_msg(LOG_INFO,
+            "S%" PRIu64 ": connected to another node; closing "
+            "this session",
+            serial);
+    ws_session *old = m->sess;
+    clear_inflight(m);
+    m->sess = NULL;
+    ws_end(old, 4000, "replaced");
 }
 
 void sched_disconnected(sched *s, uint64_t serial, ws_session *sess)
@@ -501,7 +554,20 @@ void sched_on_event(sched *s, uint64_t serial, const gf_msg *msg)
     sched_kick(s, serial);
 }
 
-store_rc sched_cancel(sched *s, int64_t action_id)
+void sched_queued(sched *s, uint64_t serial)
+{
+    struct mstate *m = find(s, serial, 0);
+    char note[48];
+    if (m && m->sess) {
+        sched_kick(s, serial);
+        return;
+    }
+    snprintf(note, sizeof(note), "kick %" PRIu64, serial);
+    store_notify(s->c->store, note);
+}
+
+/* `forward`: an action in flight on another node is passed on to it. */
+static store_rc cancel(sched *s, int64_t action_id, int forward)
 {
     store_action a;
     store_rc rc = store_action_get(s->c->store, action_id, &a);
@@ -521,11 +587,27 @@ store_rc sched_cancel(sched *s, int64_t action_id)
         arm(m, grace);
     } else if (m && m->inflight == a.id) {
         rc = STORE_OK; /* already cancelling */
+    } else if (forward && store_notify_fd(s->c->store) >= 0 &&
+               (strcmp(a.state, "sent") == 0 ||
+                strcmp(a.state, "cancelling") == 0)) {
+        char note[48];
+        snprintf(note, sizeof(note), "cancel %" PRId64, a.id);
+        rc = store_notify(s->c->store, note);
     } else {
         rc = STORE_ALREADY;
     }
     store_action_free(&a);
     return rc;
+}
+
+store_rc sched_cancel(sched *s, int64_t action_id)
+{
+    return cancel(s, action_id, 1);
+}
+
+void sched_cancel_here(sched *s, int64_t action_id)
+{
+    cancel(s, action_id, 0);
 }
 
 int64_t sched_inflight(sched *s, uint64_t serial)

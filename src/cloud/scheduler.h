@@ -23,16 +23,26 @@ void sched_disconnected(sched *s, uint64_t serial, ws_session *sess);
 
 /* Deliver the next queued action if the machine is online and idle. */
 void sched_kick(sched *s, uint64_t serial);
+/* An action was queued for `serial`: kick it here, or tell the node that
+ * holds the machine (several nodes: nodes.c). */
+void sched_queued(sched *s, uint64_t serial);
+/* Another node took `serial`'s session: close ours without recording
+ * anything (the new node interrupts what was in flight). */
+void sched_moved(sched *s, uint64_t serial);
 /* The tracker: an event arrived (already recorded). */
 void sched_on_event(sched *s, uint64_t serial, const gf_msg *m);
 /* A `log` line arrived: a warning or error while an action is in flight is
  * kept as that action's reason should it end other than completed. */
 void sched_on_log(sched *s, uint64_t serial, const char *level,
                   const char *text);
-/* Operator cancel: STORE_OK (cancelled, or cancelling already),
+/* Operator cancel: STORE_OK (cancelled, or cancelling already, or passed
+ * on to the node that has it in flight),
  * STORE_NOT_FOUND (no such action), STORE_ALREADY (finished already),
  * STORE_ERROR. */
 store_rc sched_cancel(sched *s, int64_t action_id);
+/* Another node passed a cancel on: act only if the action is in flight
+ * here. */
+void sched_cancel_here(sched *s, int64_t action_id);
 /* The action in flight for `serial`, or 0. */
 int64_t sched_inflight(sched *s, uint64_t serial);
 /* Live state for the API: {"online":..,"current_action":..,"stage":..}. */

@@ -26,6 +26,7 @@
 #include "listen.h"
 #include "log.h"
 #include "lwslog.h"
+#include "nodes.h"
 #include "scheduler.h"
 #include "throttle.h"
 #include "tick.h"
@@ -46,6 +47,7 @@ static void on_signal(int sig)
 static struct lws_protocols protocols[] = {
     {"http", http_callback, sizeof(http_req), 0, 0, NULL, 0},
     {"glowforge", ws_callback, 0 /* set from max-frame */, 0, 0, NULL, 0},
+    {"gfcloud-nodes", nodes_callback, 0, 0, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -274,6 +276,8 @@ static int start(cloud *c)
     if (port < 0)
         return 2;
     conns_start(c->conns, c->lws);
+    if (nodes_start(c) != 0)
+        return 1;
     set_public_url(c, &plan, port);
     if (write_port_file(c, port) != 0)
         log_msg(LOG_WARN, "cannot write %s", c->cfg.port_file);

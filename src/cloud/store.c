@@ -7,6 +7,7 @@
  * database they speak to. */
 #include "store.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "log.h"
@@ -24,6 +25,16 @@ void store_close(store *s)
 {
     if (s)
         s->ops->close(s);
+}
+
+void store_set_node(store *s, const char *node)
+{
+    snprintf(s->node, sizeof(s->node), "%s", node ? node : "");
+}
+
+const char *store_node(const store *s)
+{
+    return s->node;
 }
 
 void store_write_failed(store *s, int full, const char *what)

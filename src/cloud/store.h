@@ -59,6 +59,22 @@ store_rc store_commit(store *s);
 uint64_t store_lost_writes(const store *s);
 int store_last_full(const store *s);
 
+/* Several nodes on one database (PostgreSQL). `node` names this node
+ * (node-name): store_action_mark_sent() records it, and reconcile touches
+ * only its actions. A node tells the others something with
+ * store_notify() (delivered at the commit of the transaction it is in,
+ * to every other node: LISTEN/NOTIFY); store_notify_fd() is the socket to
+ * watch for theirs (-1: a store no other node shares, such as SQLite,
+ * where store_notify() does nothing), and store_notify_poll() hands each
+ * waiting message to `cb` without blocking, returning how many or
+ * STORE_ERROR (the connection is lost: watch no more). */
+void store_set_node(store *s, const char *node);
+const char *store_node(const store *s);
+typedef void (*store_notify_cb)(void *ud, const char *msg);
+store_rc store_notify(store *s, const char *msg);
+int store_notify_fd(store *s);
+int store_notify_poll(store *s, store_notify_cb cb, void *ud);
+
 /* machines */
 store_rc store_machine_add(store *s, uint64_t serial, const uint8_t hash[32],
                            int64_t now); /* ALREADY: exists */
@@ -104,9 +120,17 @@ store_rc store_action_set_cancel_pending(store *s, int64_t id, int pending);
 typedef void (*store_action_cb)(void *ud, int64_t id, const char *type);
 int store_action_each_cancel_pending(store *s, uint64_t serial,
                                      store_action_cb cb, void *ud);
-/* After a restart: every sent/cancelling action becomes interrupted with a
- * cancel pending. Returns the count or STORE_ERROR. */
+/* After a restart: every sent/cancelling action this node sent becomes
+ * interrupted with a cancel pending (on SQLite, every one: there is one
+ * node; on PostgreSQL, those marked sent by this node's name, so other
+ * nodes' actions in flight are left alone). Returns the count or
+ * STORE_ERROR. */
 int store_action_reconcile(store *s, int64_t now);
+/* Every action of `serial` that is sent or cancelling: what another node
+ * (or an earlier session) left in flight when the machine connects here.
+ * Returns the count or STORE_ERROR. */
+int store_action_each_inflight(store *s, uint64_t serial, store_action_cb cb,
+                               void *ud);
 /* The signed upload URL is single use: OK the first time, ALREADY once
  * used (or for no such action). */
 store_rc store_action_upload_use(store *s, int64_t id);

@@ -20,6 +20,7 @@ struct store {
     const store_ops *ops;
     int last_full;        /* the last failed write hit a full disk */
     uint64_t lost_writes; /* writes that failed since the store opened */
+    char node[64];        /* this node's name (store_set_node) */
 };
 
 /* A write failed (`full`: for want of space): count it and log `what` with

@@ -9,6 +9,9 @@
 /* clang-format off */
 STORE_OP(store_rc, begin, (store *s), (s))
 STORE_OP(store_rc, commit, (store *s), (s))
+STORE_OP(store_rc, notify, (store *s, const char *msg), (s, msg))
+STORE_OP(int, notify_fd, (store *s), (s))
+STORE_OP(int, notify_poll, (store *s, store_notify_cb cb, void *ud), (s, cb, ud))
 
 STORE_OP(store_rc, machine_add, (store *s, uint64_t serial, const uint8_t hash[32], int64_t now), (s, serial, hash, now))
 STORE_OP(store_rc, machine_get_hash, (store *s, uint64_t serial, uint8_t hash[32]), (s, serial, hash))
@@ -37,6 +40,7 @@ STORE_OP(store_rc, action_finish, (store *s, int64_t id, const char *state, cons
 STORE_OP(store_rc, action_set_cancel_pending, (store *s, int64_t id, int pending), (s, id, pending))
 STORE_OP(int, action_each_cancel_pending, (store *s, uint64_t serial, store_action_cb cb, void *ud), (s, serial, cb, ud))
 STORE_OP(int, action_reconcile, (store *s, int64_t now), (s, now))
+STORE_OP(int, action_each_inflight, (store *s, uint64_t serial, store_action_cb cb, void *ud), (s, serial, cb, ud))
 STORE_OP(store_rc, action_upload_use, (store *s, int64_t id), (s, id))
 STORE_OP(json_t *, action_json, (store *s, int64_t id), (s, id))
 STORE_OP(json_t *, action_list, (store *s, uint64_t serial, int limit), (s, serial, limit))

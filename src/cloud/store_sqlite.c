@@ -287,6 +287,28 @@ static store_rc sq_commit(store *s)
     return STORE_ERROR;
 }
 
+/* One process owns an SQLite file: there are no other nodes to tell. */
+static store_rc sq_notify(store *s, const char *msg)
+{
+    (void)s;
+    (void)msg;
+    return STORE_OK;
+}
+
+static int sq_notify_fd(store *s)
+{
+    (void)s;
+    return -1;
+}
+
+static int sq_notify_poll(store *s, store_notify_cb cb, void *ud)
+{
+    (void)s;
+    (void)cb;
+    (void)ud;
+    return 0;
+}
+
 /* ---- machines ---------------------------------------------------------- */
 
 static store_rc sq_machine_add(store *s, uint64_t serial,
@@ -681,16 +703,15 @@ static store_rc sq_action_finish(store *s, int64_t id, const char *state,
     return done(s, st);
 }
 
-static int sq_action_each_cancel_pending(store *s, uint64_t serial,
-                                         store_action_cb cb, void *ud)
+/* Each (id, type) row `q` selects for `serial` (at most 64), to `cb`.
+ * Collected first: the callback writes to the same table. */
+static int each_id_type(store *s, const char *q, uint64_t serial,
+                        store_action_cb cb, void *ud)
 {
-    static const char q[] = "SELECT id, type FROM actions WHERE serial = ? "
-                            "AND cancel_pending = 1 ORDER BY id";
     sqlite3_stmt *st = stmt(s, q);
     if (!st)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, (int64_t)serial);
-    /* Collect first: the callback writes to the same table. */
     int64_t ids[64];
     char types[64][32];
     int n = 0;
@@ -706,6 +727,14 @@ static int sq_action_each_cancel_pending(store *s, uint64_t serial,
     return n;
 }
 
+static int sq_action_each_cancel_pending(store *s, uint64_t serial,
+                                         store_action_cb cb, void *ud)
+{
+    static const char q[] = "SELECT id, type FROM actions WHERE serial = ? "
+                            "AND cancel_pending = 1 ORDER BY id";
+    return each_id_type(s, q, serial, cb, ud);
+}
+
 static int sq_action_reconcile(store *s, int64_t now)
 {
     static const char q[] =
@@ -719,6 +748,14 @@ static int sq_action_reconcile(store *s, int64_t now)
     if (done(s, st) != STORE_OK)
         return STORE_ERROR;
     return sqlite3_changes(SQ(s)->db);
+}
+
+static int sq_action_each_inflight(store *s, uint64_t serial,
+                                   store_action_cb cb, void *ud)
+{
+    static const char q[] = "SELECT id, type FROM actions WHERE serial = ? "
+                            "AND state IN ('sent', 'cancelling') ORDER BY id";
+    return each_id_type(s, q, serial, cb, ud);
 }
 
 static store_rc sq_action_upload_use(store *s, int64_t id)

@@ -94,7 +94,7 @@ int auth_sign_in(char **ws_token, char *why, size_t whylen)
     char *body = auth_body(), *answer = NULL;
     long status = 0;
     int rc = AUTH_ETRANSIENT;
-    snprintf(url, sizeof(url), "%s/machines/sign_in", auth_cfg->server);
+    snprintf(url, sizeof(url), "%s/machines/sign_in", cfg_server(auth_cfg));
     mhttp_req r = {.method = "POST",
                    .url = url,
                    .content_type = "application/json",

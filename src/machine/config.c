@@ -33,8 +33,12 @@ typedef struct cfg_key {
         n, k, offsetof(cfg, f), h                                              \
     }
 static const cfg_key cfg_keys[] = {
-    KEY("server", K_STR, server, "app server URL (sign-in, downloads)"),
-    KEY("status", K_STR, status, "status WebSocket URL (default: from server)"),
+    KEY("server", K_STR, server,
+        "app server URL (sign-in, downloads); a comma-separated list "
+        "fails over to the next when one cannot be reached"),
+    KEY("status", K_STR, status,
+        "status WebSocket URL, or a list matching --server (default: from "
+        "each server)"),
     KEY("serial", K_SERIAL, serial, "machine serial, decimal (S prefix ok)"),
     KEY("password", K_STR, password, "machine password, 64 hex characters"),
     KEY("user_agent", K_STR, user_agent, "User-Agent sent to the service"),
@@ -404,6 +408,90 @@ int cfg_fill_control(cfg *c)
     return c->control ? 0 : -1;
 }
 
+/* The next comma-separated item of *list as a new string, "" past the end
+ * (trailing slashes dropped). NULL: out of memory. */
+static char *cfg_next_item(const char **list)
+{
+    const char *p = *list, *end = strchr(p, ',');
+    size_t n = end ? (size_t)(end - p) : strlen(p);
+    *list = end ? end + 1 : p + n;
+    while (n > 0 && p[n - 1] == '/')
+        n--;
+    char *out = malloc(n + 1);
+    if (out) {
+        memcpy(out, p, n);
+        out[n] = '\0';
+    }
+    return out;
+}
+
+static int cfg_services_fail(char *err, size_t errlen, const char *why)
+{
+    cfg_err(err, errlen, why, "");
+    return -1;
+}
+
+/* --server (and --status) into one URL per node, checked. */
+static void cfg_free_services(cfg *c)
+{
+    for (int i = 0; i < c->n_services; i++) {
+        free(c->services[i]);
+        free(c->statuses[i]);
+        c->services[i] = c->statuses[i] = NULL;
+    }
+    c->n_services = 0;
+}
+
+static int cfg_split_services(cfg *c, char *err, size_t errlen)
+{
+    const char *sv = c->server, *st = c->status;
+    cfg_free_services(c); /* checked again after a change */
+    while (*sv) {
+        if (c->n_services == CFG_MAX_SERVICES)
+            return cfg_services_fail(err, errlen, "too many --server URLs");
+        char *s = cfg_next_item(&sv);
+        char *w = s && st && *st ? cfg_next_item(&st)
+                  : s            ? cfg_status_from_server(s)
+                                 : NULL;
+        c->services[c->n_services] = s;
+        c->statuses[c->n_services++] = w;
+        if (!s || !w)
+            return cfg_services_fail(err, errlen, "out of memory");
+        if (strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0)
+            return cfg_services_fail(
+                err, errlen, "--server must be an http:// or https:// URL");
+        if (strncmp(w, "ws://", 5) != 0 && strncmp(w, "wss://", 6) != 0)
+            return cfg_services_fail(err, errlen,
+                                     "--status must be a ws:// or wss:// URL");
+    }
+    if (c->n_services == 0)
+        return cfg_services_fail(err, errlen,
+                                 "--server must be an http:// or https:// URL");
+    if (st && *st)
+        return cfg_services_fail(err, errlen,
+                                 "--status lists more URLs than --server");
+    if (!c->in_use && !(c->in_use = calloc(1, sizeof(*c->in_use))))
+        return cfg_services_fail(err, errlen, "out of memory");
+    return 0;
+}
+
+const char *cfg_server(const cfg *c)
+{
+    return c->services[c->in_use ? atomic_load(c->in_use) : 0];
+}
+
+const char *cfg_status(const cfg *c)
+{
+    return c->statuses[c->in_use ? atomic_load(c->in_use) : 0];
+}
+
+const char *cfg_next_service(const cfg *c)
+{
+    if (c->n_services > 1)
+        atomic_store(c->in_use, (atomic_load(c->in_use) + 1) % c->n_services);
+    return cfg_server(c);
+}
+
 int cfg_check(cfg *c, char *err, size_t errlen)
 {
     if (!c->serial) {
@@ -423,23 +511,8 @@ int cfg_check(cfg *c, char *err, size_t errlen)
         cfg_err(err, errlen, "--password must be 64 hex characters", "");
         return -1;
     }
-    if (strncmp(c->server, "http://", 7) != 0 &&
-        strncmp(c->server, "https://", 8) != 0) {
-        cfg_err(err, errlen, "--server must be an http:// or https:// URL", "");
+    if (cfg_split_services(c, err, errlen) != 0)
         return -1;
-    }
-    size_t sl = strlen(c->server);
-    while (sl > 0 && c->server[sl - 1] == '/')
-        c->server[--sl] = '\0';
-    if (!c->status && !(c->status = cfg_status_from_server(c->server))) {
-        cfg_err(err, errlen, "out of memory", "");
-        return -1;
-    }
-    if (strncmp(c->status, "ws://", 5) != 0 &&
-        strncmp(c->status, "wss://", 6) != 0) {
-        cfg_err(err, errlen, "--status must be a ws:// or wss:// URL", "");
-        return -1;
-    }
     double hx, hy;
     if (cfg_head_start(c, &hx, &hy) != 0) {
         cfg_err(err, errlen, "--head-start must be X,Y in mm (e.g. 3.5,-2)",
@@ -479,6 +552,9 @@ int cfg_load(cfg *c, int argc, char **argv, char *err, size_t errlen)
 
 void cfg_free(cfg *c)
 {
+    cfg_free_services(c);
+    free(c->in_use);
+    c->in_use = NULL;
     for (size_t k = 0; k < N_KEYS; k++)
         if (cfg_keys[k].kind == K_STR) {
             char **p = (char **)((char *)c + cfg_keys[k].off);

@@ -2,13 +2,21 @@
 #ifndef GFM_CONFIG_H
 #define GFM_CONFIG_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 
+#define CFG_MAX_SERVICES 8
+
 typedef struct cfg {
-    /* service */
+    /* service: as configured, a comma-separated list of nodes to fail over
+     * between; after cfg_check() one URL each in services/statuses, and
+     * the one in use is cfg_server()/cfg_status() */
     char *server; /* app server base URL, e.g. http://127.0.0.1:8080 */
     char *status; /* status WebSocket base URL; derived from server */
+    char *services[CFG_MAX_SERVICES], *statuses[CFG_MAX_SERVICES];
+    int n_services;
+    atomic_int *in_use; /* index into services: run-time state, not config */
     uint64_t serial;
     char *password; /* 64 hex characters; never logged */
     char *user_agent;
@@ -61,6 +69,12 @@ int cfg_set(cfg *c, const char *key, const char *value, char *err,
 int cfg_check(cfg *c, char *err, size_t errlen);
 /* head_start as two numbers; -1 if it is not "X,Y". */
 int cfg_head_start(const cfg *c, double *x, double *y);
+/* The service in use (app server base URL, status WebSocket base URL). */
+const char *cfg_server(const cfg *c);
+const char *cfg_status(const cfg *c);
+/* Move to the next service of the list (after a failed sign-in); returns
+ * the new app server URL. Any thread may call the three. */
+const char *cfg_next_service(const cfg *c);
 /* Default the control socket path from the serial if it is unset. */
 int cfg_fill_control(cfg *c);
 void cfg_usage(FILE *out);

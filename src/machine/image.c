@@ -46,7 +46,7 @@ static int img_upload(act_job *j, const uint8_t *jpeg, size_t len, char *why,
     if (presigned)
         snprintf(url, sizeof(url), "%s", j->endpoint);
     else
-        snprintf(url, sizeof(url), "%s/api/machines/%s/%lld", c->server,
+        snprintf(url, sizeof(url), "%s/api/machines/%s/%lld", cfg_server(c),
                  j->type, (long long)j->id);
     mhttp_req r = {.method = presigned ? "PUT" : "POST",
                    .url = url,

@@ -159,7 +159,7 @@ static int main_daemon(cfg *c)
     control = ctl_start(c->control, hw);
     main_signals();
     mlog(MLOG_INFO, "gfmachine S%llu starting (service %s, speed %g)",
-         (unsigned long long)c->serial, c->server, c->speed);
+         (unsigned long long)c->serial, cfg_server(c), c->speed);
     if (access(c->images, R_OK | X_OK) != 0)
         mlog(MLOG_WARNING,
              "the images folder %s cannot be read: camera "

@@ -130,10 +130,15 @@ static void sess_sign_in(sess *s)
     int64_t delay = sess_next_backoff_locked(s);
     if (rc == AUTH_EDENIED && delay < s->cfg->retry_auth_ms)
         delay = s->cfg->retry_auth_ms;
+    /* Another node may answer where this one did not (a refusal is the
+     * same everywhere: they share one database). */
+    const char *next = NULL;
+    if (rc != AUTH_EDENIED && s->cfg->n_services > 1)
+        next = cfg_next_service(s->cfg);
     sess_retry_locked(s, delay);
     pthread_mutex_unlock(&s->mu);
-    mlog_local(MLOG_ERROR, "%s; retrying in %.1f s", why,
-               (double)delay / 1000.0);
+    mlog_local(MLOG_ERROR, "%s; retrying in %.1f s%s%s", why,
+               (double)delay / 1000.0, next ? " at " : "", next ? next : "");
 }
 
 static void *sess_connector(void *arg)
@@ -180,7 +185,7 @@ static void sess_connect(sess *s)
     if (s->stop || !ready)
         return; /* a wake-up and the retry timer can both land here */
     lws_sul_cancel(&s->connect_later);
-    if (strncmp(s->cfg->status, "wss://", 6) == 0 && !s->tls_locked) {
+    if (strncmp(cfg_status(s->cfg), "wss://", 6) == 0 && !s->tls_locked) {
         if (mhttp_tls_trylock() != 0) { /* an HTTP handshake is running */
             lws_sul_schedule(s->ctx, 0, &s->connect_later, sess_connect_later,
                              20000);
@@ -191,7 +196,7 @@ static void sess_connect(sess *s)
     gfnet_target target, *t = &target; /* lws copies what it keeps */
     pthread_mutex_lock(&s->mu);
     s->state = SS_CONNECTING;
-    if (gfnet_target_parse(t, s->cfg->status, GFNET_WS, s->ws_token) != 0) {
+    if (gfnet_target_parse(t, cfg_status(s->cfg), GFNET_WS, s->ws_token) != 0) {
         sess_retry_locked(s, s->cfg->retry_max_ms);
         pthread_mutex_unlock(&s->mu);
         sess_tls_release(s);
@@ -445,7 +450,7 @@ static int sess_start(sess *s)
     info.protocols = sess_protocols;
     /* OpenSSL is only set up for a wss:// service: it costs a few MiB of
      * resident memory that a loopback or LAN machine does not need. */
-    if (strncmp(s->cfg->status, "wss://", 6) == 0) {
+    if (strncmp(cfg_status(s->cfg), "wss://", 6) == 0) {
         info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
         info.client_ssl_ca_filepath = s->cfg->ca_file;
     }

@@ -20,7 +20,7 @@ void upd_probe(const cfg *c)
     char url[1024], err[256];
     char *body = NULL;
     long status = 0;
-    snprintf(url, sizeof(url), "%s/update/current", c->server);
+    snprintf(url, sizeof(url), "%s/update/current", cfg_server(c));
     mhttp_req r = {.method = "GET",
                    .url = url,
                    .mem = &body,

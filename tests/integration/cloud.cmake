@@ -9,8 +9,14 @@ endforeach()
 
 # The tests whose outcome rests on the store, again on PostgreSQL (one
 # throwaway server for the whole run: cmake/GfTesting.cmake).
+# The tests whose outcome rests on the store, again on PostgreSQL (one
+# throwaway server for the whole run: cmake/GfTesting.cmake).
 foreach(t actions deadline files durability remove)
   gf_py_test(cloud_${t}_pg SCRIPT ${CMAKE_CURRENT_LIST_DIR}/test_cloud_${t}.py
     TIMEOUT 120)
   gf_on_postgresql(cloud_${t}_pg)
 endforeach()
+# Several nodes on one database: PostgreSQL only.
+gf_py_test(cloud_nodes_pg SCRIPT ${CMAKE_CURRENT_LIST_DIR}/test_cloud_nodes.py
+  TIMEOUT 180)
+gf_on_postgresql(cloud_nodes_pg)

@@ -10,6 +10,7 @@
 
 /* cmocka needs the headers above first. */
 #include <cmocka.h>
+#include <poll.h>
 
 #include "store.h"
 #include "test_cloud_tmp.h"
@@ -369,6 +370,104 @@ static void action_and_machine_json_shapes(void **state)
     json_decref(keys);
 }
 
+struct notes {
+    int n;
+    char msg[4][32];
+};
+
+static void notes_collect(void *ud, const char *msg)
+{
+    struct notes *n = ud;
+    assert_non_null(n);
+    assert_true(n->n < 4);
+    snprintf(n->msg[n->n++], sizeof(n->msg[0]), "%s", msg);
+}
+
+static void collect_ids(void *ud, int64_t id, const char *type)
+{
+    int64_t *seen = ud;
+    (void)type;
+    seen[seen[0]++ + 1] = id;
+}
+
+/* What is in flight for a machine, whoever sent it; after a restart a
+ * node reconciles only what it sent itself (PostgreSQL: nodes share the
+ * table; SQLite has one node, so it reconciles everything). */
+static void inflight_and_reconcile_per_node(void **state)
+{
+    struct fx *f = *state;
+    store *other = NULL;
+    assert_int_equal(test_store_open(&f->db, &other), STORE_OK);
+    store_set_node(f->s, "node-a");
+    store_set_node(other, "node-b");
+    assert_string_equal(store_node(other), "node-b");
+    int64_t a = add(f->s, 5, "hunt"), b = add(f->s, 5, "print");
+    int64_t q = add(f->s, 5, "lid_image");
+    assert_int_equal(store_action_mark_sent(f->s, a, 1), STORE_OK);
+    assert_int_equal(store_action_mark_sent(other, b, 1), STORE_OK);
+    assert_int_equal(store_action_set_state(other, b, "cancelling"), STORE_OK);
+    int64_t seen[8] = {0};
+    assert_int_equal(store_action_each_inflight(other, 5, collect_ids, seen),
+                     2);
+    assert_int_equal(seen[1], a);
+    assert_int_equal(seen[2], b);
+    store_action act;
+    if (test_store_is_pg()) {
+        assert_int_equal(store_action_reconcile(other, 2), 1);
+        assert_int_equal(store_action_get(f->s, a, &act), STORE_OK);
+        assert_string_equal(act.state, "sent");
+        store_action_free(&act);
+        assert_int_equal(store_action_reconcile(f->s, 3), 1);
+    } else {
+        assert_int_equal(store_action_reconcile(f->s, 3), 2);
+    }
+    assert_int_equal(store_action_get(other, a, &act), STORE_OK);
+    assert_string_equal(act.state, "interrupted");
+    store_action_free(&act);
+    assert_int_equal(store_action_get(other, q, &act), STORE_OK);
+    assert_string_equal(act.state, "queued");
+    store_action_free(&act);
+    memset(seen, 0, sizeof(seen));
+    assert_int_equal(store_action_each_inflight(f->s, 5, collect_ids, seen), 0);
+    store_close(other);
+}
+
+/* A message one node sends reaches the other at COMMIT, not before, and
+ * not the sender itself; SQLite has no other node and says so. */
+static void notify_reaches_the_other_node(void **state)
+{
+    struct fx *f = *state;
+    store *other = NULL;
+    assert_int_equal(test_store_open(&f->db, &other), STORE_OK);
+    if (!test_store_is_pg()) {
+        assert_int_equal(store_notify_fd(f->s), -1);
+        assert_int_equal(store_notify(f->s, "kick 1"), STORE_OK);
+        assert_int_equal(store_notify_poll(other, notes_collect, NULL), 0);
+        store_close(other);
+        return;
+    }
+    assert_true(store_notify_fd(other) >= 0);
+    struct notes got = {0};
+    assert_int_equal(store_begin(f->s), STORE_OK);
+    assert_int_equal(store_notify(f->s, "kick 42"), STORE_OK);
+    usleep(100000);
+    assert_int_equal(store_notify_poll(other, notes_collect, &got), 0);
+    assert_int_equal(store_commit(f->s), STORE_OK);
+    assert_int_equal(store_notify(f->s, "cancel 7"), STORE_OK);
+    for (int i = 0; i < 100 && got.n < 2; i++) {
+        struct pollfd pfd = {store_notify_fd(other), POLLIN, 0};
+        poll(&pfd, 1, 50);
+        assert_true(store_notify_poll(other, notes_collect, &got) >= 0);
+    }
+    assert_int_equal(got.n, 2);
+    assert_string_equal(got.msg[0], "kick 42");
+    assert_string_equal(got.msg[1], "cancel 7");
+    struct notes mine = {0};
+    assert_true(store_notify_poll(f->s, notes_collect, &mine) >= 0);
+    assert_int_equal(mine.n, 0);
+    store_close(other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -381,6 +480,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(two_stores_share_one_database, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(action_and_machine_json_shapes, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(inflight_and_reconcile_per_node, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(notify_reaches_the_other_node, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -60,8 +60,8 @@ static void test_flags_and_check(void **state)
     assert_true(c.speed == 100);
     assert_true(c.auto_button == 2.5);
     assert_int_equal(c.retry_min_ms, 10);
-    assert_string_equal(c.server, "https://app.example");
-    assert_string_equal(c.status, "wss://app.example"); /* derived */
+    assert_string_equal(cfg_server(&c), "https://app.example");
+    assert_string_equal(cfg_status(&c), "wss://app.example"); /* derived */
     assert_string_equal(c.control, "/tmp/gfmachine-10000042.sock");
     cfg_free(&c);
 }
@@ -87,9 +87,47 @@ static void test_ini_then_flags_override(void **state)
     assert_string_equal(c.ip, "10.0.0.9");
     assert_string_equal(c.images, "/imgs");
     assert_true(c.speed == 0);
-    assert_string_equal(c.status, "ws://h:1");
+    assert_string_equal(cfg_status(&c), "ws://h:1");
     cfg_free(&c);
     unlink(path);
+}
+
+/* Several nodes: --server lists them, the status URLs follow (derived, or
+ * listed one per server), and a failed sign-in moves to the next. */
+static void test_service_list_fails_over_in_turn(void **state)
+{
+    cfg c;
+    char err[256];
+    (void)state;
+    cfg_defaults(&c);
+    assert_int_equal(cfg_set(&c, "serial", "12", err, sizeof(err)), 0);
+    assert_int_equal(cfg_set(&c, "password", PW, err, sizeof(err)), 0);
+    assert_int_equal(
+        cfg_set(&c, "server", "http://a:1/,https://b:2", err, sizeof(err)), 0);
+    assert_int_equal(cfg_check(&c, err, sizeof(err)), 0);
+    assert_int_equal(c.n_services, 2);
+    assert_string_equal(cfg_server(&c), "http://a:1");
+    assert_string_equal(cfg_status(&c), "ws://a:1");
+    assert_string_equal(cfg_next_service(&c), "https://b:2");
+    assert_string_equal(cfg_status(&c), "wss://b:2");
+    assert_string_equal(cfg_next_service(&c), "http://a:1");
+    assert_int_equal(
+        cfg_set(&c, "status", "ws://x:1,ws://y:2", err, sizeof(err)), 0);
+    assert_int_equal(cfg_check(&c, err, sizeof(err)), 0);
+    assert_string_equal(cfg_status(&c), "ws://x:1");
+    assert_string_equal(cfg_next_service(&c), "https://b:2");
+    assert_string_equal(cfg_status(&c), "ws://y:2");
+    assert_int_equal(
+        cfg_set(&c, "status", "ws://x:1,ws://y:2,ws://z:3", err, sizeof(err)),
+        0);
+    assert_int_equal(cfg_check(&c, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "--status"));
+    assert_int_equal(cfg_set(&c, "status", "", err, sizeof(err)), 0);
+    assert_int_equal(
+        cfg_set(&c, "server", "http://a:1,ftp://b", err, sizeof(err)), 0);
+    assert_int_equal(cfg_check(&c, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "--server"));
+    cfg_free(&c);
 }
 
 static void test_errors_are_clear_and_secret_free(void **state)
@@ -172,6 +210,7 @@ int main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_flags_and_check),
         cmocka_unit_test(test_ini_then_flags_override),
+        cmocka_unit_test(test_service_list_fails_over_in_turn),
         cmocka_unit_test(test_errors_are_clear_and_secret_free),
         cmocka_unit_test(test_flag_without_value),
         cmocka_unit_test(test_txq_bounded),
