@@ -28,6 +28,7 @@ typedef struct cloud {
     struct throttle *throttle_addr; /* ... and per client address */
     struct ingest *ingest;
     struct conns *conns; /* caps and time limits of connections (conns.c) */
+    struct nodes *nodes; /* hearing the other nodes (nodes.c), or NULL */
     struct lws_context *lws;
     struct lws_vhost *vhost;
     struct gfnet_wheel *wheel; /* per-session timers (tick.c) */

@@ -10,9 +10,11 @@
  *   held SERIAL   another node took the machine's session: drop ours
  *
  * Messages are hints about state that lives in the database, so a lost one
- * costs latency, not correctness, with one exception: a "kick" missed while
- * the machine is idle waits for the machine's next event or reconnect. If
- * the listening connection fails the node logs it and serves on alone.
+ * costs latency, not correctness: a "kick" missed while the machine is
+ * idle waits for the machine's next event or reconnect. If the listening
+ * connection fails (the server restarted), the node listens again every
+ * second until it can, then kicks every machine it holds, for the kicks it
+ * missed meanwhile (O(machines held), once per outage).
  *
  * lws closes the descriptor it adopted; libpq closes its own. They are two
  * descriptors for one socket (dup), so neither closes the other's. */
@@ -26,6 +28,29 @@
 #include "log.h"
 #include "scheduler.h"
 #include "store.h"
+
+#define RETRY_US (1 * LWS_US_PER_SEC)
+
+struct nodes {
+    cloud *c;
+    int stopping;
+    lws_sorted_usec_list_t retry; /* listen again after a failure */
+};
+
+static int watch(cloud *c);
+
+static void on_retry(lws_sorted_usec_list_t *sul)
+{
+    struct nodes *n = lws_container_of(sul, struct nodes, retry);
+    if (n->stopping)
+        return;
+    if (watch(n->c) != 0) {
+        lws_sul_schedule(n->c->lws, 0, &n->retry, on_retry, RETRY_US);
+        return;
+    }
+    log_msg(LOG_INFO, "nodes: hearing the other nodes again");
+    sched_kick_all(n->c->sched);
+}
 
 static void on_message(void *ud, const char *msg)
 {
@@ -60,7 +85,11 @@ int nodes_callback(struct lws *wsi, enum lws_callback_reasons reason,
     switch (reason) {
     case LWS_CALLBACK_RAW_RX_FILE:
         if (store_notify_poll(c->store, on_message, c) < 0) {
-            log_msg(LOG_ERR, "nodes: no longer hearing the other nodes");
+            log_msg(LOG_ERR, "nodes: not hearing the other nodes; listening "
+                             "again");
+            if (c->nodes && !c->nodes->stopping)
+                lws_sul_schedule(c->lws, 0, &c->nodes->retry, on_retry,
+                                 RETRY_US);
             return -1; /* lws closes its descriptor */
         }
         return 0;
@@ -69,22 +98,47 @@ int nodes_callback(struct lws *wsi, enum lws_callback_reasons reason,
     }
 }
 
-int nodes_start(cloud *c)
+/* Adopt (a copy of) the store's listening socket; 0 or -1. */
+static int watch(cloud *c)
 {
     int fd = store_notify_fd(c->store);
-    if (fd < 0)
-        return 0; /* one node: nothing to hear */
     lws_sock_file_fd_type d;
-    d.filefd = dup(fd);
-    if (d.filefd < 0 ||
-        !lws_adopt_descriptor_vhost(c->vhost, LWS_ADOPT_RAW_FILE_DESC, d,
+    d.filefd = fd < 0 ? -1 : dup(fd);
+    if (d.filefd < 0)
+        return -1;
+    if (!lws_adopt_descriptor_vhost(c->vhost, LWS_ADOPT_RAW_FILE_DESC, d,
                                     "gfcloud-nodes", NULL)) {
-        if (d.filefd >= 0)
-            close(d.filefd);
+        close(d.filefd);
+        return -1;
+    }
+    return 0;
+}
+
+int nodes_start(cloud *c)
+{
+    if (store_notify_fd(c->store) < 0)
+        return 0; /* one node: nothing to hear */
+    c->nodes = calloc(1, sizeof(*c->nodes));
+    if (!c->nodes || watch(c) != 0) {
         log_msg(LOG_ERR, "nodes: cannot watch the database's notifications");
         return -1;
     }
+    c->nodes->c = c;
     log_msg(LOG_INFO, "node %s: sharing the database with other nodes",
             store_node(c->store));
     return 0;
+}
+
+void nodes_stop(cloud *c)
+{
+    if (!c->nodes)
+        return;
+    c->nodes->stopping = 1;
+    lws_sul_cancel(&c->nodes->retry);
+}
+
+void nodes_free(cloud *c)
+{
+    free(c->nodes);
+    c->nodes = NULL;
 }

@@ -554,6 +554,16 @@ void sched_on_event(sched *s, uint64_t serial, const gf_msg *msg)
     sched_kick(s, serial);
 }
 
+void sched_kick_all(sched *s)
+{
+    for (int i = 0; i < BUCKETS; i++) {
+        for (struct mstate *m = s->b[i]; m; m = m->next) {
+            if (m->sess)
+                sched_kick(s, m->serial);
+        }
+    }
+}
+
 void sched_queued(sched *s, uint64_t serial)
 {
     struct mstate *m = find(s, serial, 0);

@@ -23,6 +23,8 @@ void sched_disconnected(sched *s, uint64_t serial, ws_session *sess);
 
 /* Deliver the next queued action if the machine is online and idle. */
 void sched_kick(sched *s, uint64_t serial);
+/* Every machine with a session here (after missed notifications). */
+void sched_kick_all(sched *s);
 /* An action was queued for `serial`: kick it here, or tell the node that
  * holds the machine (several nodes: nodes.c). */
 void sched_queued(sched *s, uint64_t serial);

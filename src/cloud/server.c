@@ -318,6 +318,7 @@ int server_run(cloud *c)
     }
     if (c->sched)
         sched_stop(c->sched);
+    nodes_stop(c);
     ingest_drain(c->ingest);
     tick_stop(c);
     if (c->lws)
@@ -325,6 +326,7 @@ int server_run(cloud *c)
     c->lws = NULL;
     tick_free(c);
     conns_free(c->conns);
+    nodes_free(c);
     ingest_free(c->ingest);
     sched_free(c->sched);
     throttle_free(c->throttle);

@@ -124,9 +124,9 @@ static void reconnect_if_broken(store *s)
 }
 
 /* The name of `sql`'s prepared statement, preparing it on first use; NULL
- * on error (logged). */
+ * on an error, with the failed result in *bad (NULL: the cache is full). */
 static const char *prepared(store *s, const char *sql, int nparams,
-                            char name[16])
+                            char name[16], PGresult **bad)
 {
     struct pg_store *p = PG(s);
     for (int i = 0; i < p->n_prepared; i++) {
@@ -142,8 +142,7 @@ static const char *prepared(store *s, const char *sql, int nparams,
     snprintf(name, 16, "s%d", p->n_prepared);
     PGresult *r = PQprepare(p->conn, name, sql, nparams, NULL);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-        failed(s, r, 0);
-        PQclear(r);
+        *bad = r;
         return NULL;
     }
     PQclear(r);
@@ -151,25 +150,44 @@ static const char *prepared(store *s, const char *sql, int nparams,
     return name;
 }
 
-/* Run `sql` with `pa`'s parameters. Returns the result (the caller clears
- * it) or NULL on an error, which is logged, and counted when `write`. */
-static PGresult *run(store *s, const char *sql, const struct params *pa,
-                     int write)
+/* One try of `sql`: its result, or NULL with the failed one in *bad. */
+static PGresult *try_run(store *s, const char *sql, const struct params *pa,
+                         PGresult **bad)
 {
     char name[16];
-    reconnect_if_broken(s);
-    if (!prepared(s, sql, pa->n, name)) {
-        if (write)
-            store_write_failed(s, 0, "cannot prepare a statement");
+    *bad = NULL;
+    if (!prepared(s, sql, pa->n, name, bad))
         return NULL;
-    }
     PGresult *r =
         PQexecPrepared(PG(s)->conn, name, pa->n, pa->v, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(r);
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-        failed(s, r, write);
-        PQclear(r);
-        return NULL;
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+        return r;
+    *bad = r;
+    return NULL;
+}
+
+/* Run `sql` with `pa`'s parameters. Returns the result (the caller clears
+ * it) or NULL on an error, which is logged, and counted when `write`.
+ * A read that finds the connection broken (the server restarted since
+ * the last call) is tried once more on a new one; a write is not, since
+ * the server may have done it before the connection broke, and doing it
+ * twice could queue an action twice. */
+static PGresult *run(store *s, const char *sql, const struct params *pa,
+                     int write)
+{
+    PGresult *bad = NULL;
+    reconnect_if_broken(s);
+    PGresult *r = try_run(s, sql, pa, &bad);
+    if (!r && !write && !PG(s)->in_tx &&
+        PQstatus(PG(s)->conn) == CONNECTION_BAD) {
+        PQclear(bad);
+        reconnect_if_broken(s);
+        r = try_run(s, sql, pa, &bad);
+    }
+    if (!r) {
+        failed(s, bad, write);
+        PQclear(bad);
     }
     return r;
 }
@@ -387,6 +405,14 @@ static int schema_ready(struct pg_store *p)
     return rc;
 }
 
+static int listen_start(PGconn *c)
+{
+    PGresult *r = PQexec(c, "LISTEN gfcloud");
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    return ok ? 0 : -1;
+}
+
 /* A second connection that only listens, so that its socket is readable
  * exactly when a notification waits (the main connection's replies would
  * swallow them into libpq's buffer unseen). */
@@ -396,10 +422,7 @@ static int listen_open(struct pg_store *p, const char *conninfo)
     if (!p->listen || PQstatus(p->listen) != CONNECTION_OK)
         return -1;
     PQsetNoticeProcessor(p->listen, on_notice, NULL);
-    PGresult *r = PQexec(p->listen, "LISTEN gfcloud");
-    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-    PQclear(r);
-    return ok ? 0 : -1;
+    return listen_start(p->listen);
 }
 
 store_rc store_open_pg(store **out, const char *conninfo, char *err,
@@ -498,9 +521,16 @@ static store_rc pg_notify(store *s, const char *msg)
     return r ? STORE_OK : STORE_ERROR;
 }
 
+/* A listening connection that failed is made again here. */
 static int pg_notify_fd(store *s)
 {
-    return PQsocket(PG(s)->listen);
+    PGconn *c = PG(s)->listen;
+    if (PQstatus(c) != CONNECTION_OK) {
+        PQreset(c);
+        if (PQstatus(c) != CONNECTION_OK || listen_start(c) != 0)
+            return -1;
+    }
+    return PQsocket(c);
 }
 
 static int pg_notify_poll(store *s, store_notify_cb cb, void *ud)

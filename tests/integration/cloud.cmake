@@ -9,8 +9,6 @@ endforeach()
 
 # The tests whose outcome rests on the store, again on PostgreSQL (one
 # throwaway server for the whole run: cmake/GfTesting.cmake).
-# The tests whose outcome rests on the store, again on PostgreSQL (one
-# throwaway server for the whole run: cmake/GfTesting.cmake).
 foreach(t actions deadline files durability remove)
   gf_py_test(cloud_${t}_pg SCRIPT ${CMAKE_CURRENT_LIST_DIR}/test_cloud_${t}.py
     TIMEOUT 120)

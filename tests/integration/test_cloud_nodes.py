@@ -82,6 +82,22 @@ class TwoNodes(unittest.TestCase):
         status, body = self.b.api("POST", "/api/v1/actions/%d/cancel" % aid)
         self.assertEqual(status, 409, body)
 
+    def test_nodes_survive_losing_their_database_connections(self):
+        # What a restart of the database server does to both nodes.
+        killed = self.a.pg.query(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        self.assertGreaterEqual(int(killed[0][0]), 4)  # 2 nodes x 2
+
+        def listening_again():
+            return "hearing the other nodes again" in self.a.log_text()
+        wait_for(listening_again, what="node A to listen again")
+        aid = self.b.send_action(SERIAL, "update_check")
+        a = self.m.expect_action("update_check")
+        self.assertEqual(a["id"], aid)
+        self.m.event(aid, "update_check:completed")
+        self.b.wait_action_state(aid, "completed")
+
     def test_machine_moving_to_b_takes_its_queue(self):
         inflight = self.a.send_action(SERIAL, "lid_image", settings={})
         self.m.expect_action("lid_image")
