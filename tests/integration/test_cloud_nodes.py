@@ -8,14 +8,18 @@ action reaches a terminal state and none is delivered twice.
 Runs only on PostgreSQL (ctest: cloud_nodes_pg)."""
 
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import fakecloud as fc  # noqa: E402
-from gfharness import Cloud, FakeMachine, on_postgresql, wait_for  # noqa: E402
+from gfharness import (Cloud, FakeMachine, gfcloud_binary,  # noqa: E402
+                       on_postgresql, wait_for)
 
 import websocket  # noqa: E402
 
@@ -123,6 +127,33 @@ class TwoNodes(unittest.TestCase):
         self.assertIn(self.a.action(inflight)["state"],
                       {"interrupted", "cancelled"})
         self.m = moved
+
+
+class StoreSettings(unittest.TestCase):
+    """A wrong store setting is a clear one-line error, not a crash."""
+
+    def serve(self, *args):
+        tmp = tempfile.mkdtemp(prefix="gfcloud-test-")
+        try:
+            return subprocess.run(
+                [gfcloud_binary(), "serve", "--data", tmp + "/data",
+                 "--listen", "127.0.0.1:0", *args],
+                capture_output=True, text=True, timeout=30)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def test_bad_store_settings_are_refused_clearly(self):
+        p = self.serve("--store", "mysql")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("store: expected sqlite or postgresql", p.stderr)
+        p = self.serve("--store", "postgresql")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("needs a database-url", p.stderr)
+        p = self.serve("--store", "postgresql", "--database-url",
+                       "host=/nonexistent password=hunter2 dbname=x")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("cannot connect to PostgreSQL", p.stderr)
+        self.assertNotIn("hunter2", p.stderr)
 
 
 class Poster(threading.Thread):
