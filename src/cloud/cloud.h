@@ -51,7 +51,8 @@ int cloud_open_data(cloud *c, char *err, size_t errlen);
 int cloud_open_existing_data(cloud *c, char *err, size_t errlen);
 /* Hold the data directory for this process (`serve`): a second service on
  * it is refused, naming the first one's pid. Released by cloud_close_data
- * or at exit. */
+ * or at exit. Not with store = postgresql, where several nodes share the
+ * directory. */
 int cloud_lock_data(cloud *c, char *err, size_t errlen);
 void cloud_close_data(cloud *c);
 
