@@ -159,6 +159,13 @@ int http_error(struct lws *wsi, http_req *r, int status, const char *code,
     return rc;
 }
 
+int http_reject(struct lws *wsi, http_req *r, int status, const char *code,
+                const char *msg)
+{
+    return http_error(wsi, r, status, code, msg) == 0 ? HTTP_ANSWERED
+                                                      : HTTP_CLOSE;
+}
+
 int http_serve_file(struct lws *wsi, http_req *r, const char *path,
                     const char *ctype, int gzip)
 {

@@ -50,6 +50,20 @@ int http_reply(struct lws *wsi, http_req *r, int status, const char *ctype,
 int http_reply_json(struct lws *wsi, http_req *r, int status, json_t *obj);
 int http_error(struct lws *wsi, http_req *r, int status, const char *code,
                const char *msg);
+
+/* What a step of a handler returns when it may answer the request itself
+ * (a check that refuses it, work handed to a worker). The handler returns
+ * -1 to libwebsockets for HTTP_CLOSE and 0 otherwise. */
+enum {
+    HTTP_GO = 0,       /* not answered: carry on */
+    HTTP_ANSWERED = 1, /* answered, or a worker will answer: stop here */
+    HTTP_CLOSE = -1,   /* the answer could not be written: close, rather
+                          than leave the client waiting for nothing */
+};
+/* http_error() for a request refused part-way through its handler:
+ * HTTP_ANSWERED, or HTTP_CLOSE if the answer could not be written. */
+int http_reject(struct lws *wsi, http_req *r, int status, const char *code,
+                const char *msg);
 /* Serve a file with Content-Length; `gzip` adds Content-Encoding: gzip. */
 int http_serve_file(struct lws *wsi, http_req *r, const char *path,
                     const char *ctype, int gzip);

@@ -69,7 +69,8 @@ static const char *const reserved[] = {
     "action_type",    "file",       "id",      "status",
     "machine_serial", "motion_url", "endpoint"};
 
-/* Validate an action request; fills `a`. 0, or replied with an error. */
+/* Validate an action request; fills `a`. HTTP_GO, or refused with
+ * http_reject()'s result. */
 static int action_from_body(cloud *c, struct lws *wsi, http_req *r, json_t *o,
                             store_action *a)
 {
@@ -77,31 +78,25 @@ static int action_from_body(cloud *c, struct lws *wsi, http_req *r, json_t *o,
     json_t *file = json_object_get(o, "file");
     const gf_action_spec *spec = type ? gf_action_lookup(type) : NULL;
     if (!type || strlen(type) >= sizeof(a->type))
-        return http_error(wsi, r, 400, "missing_field",
-                          "action_type is required"),
-               -1;
+        return http_reject(wsi, r, 400, "missing_field",
+                           "action_type is required");
     if (!spec || spec->kind == GF_KIND_IGNORED)
-        return http_error(wsi, r, 400, "unknown_action_type",
-                          "unknown action_type"),
-               -1;
+        return http_reject(wsi, r, 400, "unknown_action_type",
+                           "unknown action_type");
     if (file && !json_is_string(file))
-        return http_error(wsi, r, 400, "bad_field", "file must be a string"),
-               -1;
+        return http_reject(wsi, r, 400, "bad_field", "file must be a string");
     store_file f;
     if (file && store_file_get(c->store, json_string_value(file), &f) != 0)
-        return http_error(wsi, r, 404, "no_file", "no such job file"), -1;
+        return http_reject(wsi, r, 404, "no_file", "no such job file");
     if (file && f.mcsn && f.mcsn != r->serial)
-        return http_error(wsi, r, 400, "serial_mismatch",
-                          "the job file is locked to another machine"),
-               -1;
+        return http_reject(wsi, r, 400, "serial_mismatch",
+                           "the job file is locked to another machine");
     if (spec->kind == GF_KIND_PULSE && !file && strcmp(type, "hunt") != 0)
-        return http_error(wsi, r, 400, "file_required",
-                          "motion and print need a job file"),
-               -1;
+        return http_reject(wsi, r, 400, "file_required",
+                           "motion and print need a job file");
     if (file && spec->kind != GF_KIND_PULSE)
-        return http_error(wsi, r, 400, "bad_field",
-                          "only hunt, motion and print take a file"),
-               -1;
+        return http_reject(wsi, r, 400, "bad_field",
+                           "only hunt, motion and print take a file");
     snprintf(a->type, sizeof(a->type), "%s", type);
     if (file)
         snprintf(a->file, sizeof(a->file), "%s", json_string_value(file));
@@ -109,9 +104,8 @@ static int action_from_body(cloud *c, struct lws *wsi, http_req *r, json_t *o,
         /* Pin the bundled hunt now: the download serves what was queued. */
         snprintf(a->file, sizeof(a->file), "%s", c->hunt_file_id);
     else if (spec->kind == GF_KIND_PULSE)
-        return http_error(wsi, r, 400, "no_hunt_file",
-                          "no file given and no bundled hunt file"),
-               -1;
+        return http_reject(wsi, r, 400, "no_hunt_file",
+                           "no file given and no bundled hunt file");
     for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
         json_object_del(o, reserved[i]);
     a->params = json_object_size(o) ? json_dumps(o, JSON_COMPACT) : NULL;
@@ -154,9 +148,9 @@ static int action_post_done(cloud *c, struct lws *wsi, http_req *r)
     /* A job file goes to the machine locked to its serial (joblock.c). */
     if (rc == 0 && a.file[0])
         rc = joblock_prepare(c, wsi, r, &a);
-    if (rc != 0) {
+    if (rc != HTTP_GO) {
         store_action_free(&a);
-        return 0;
+        return rc == HTTP_CLOSE ? -1 : 0;
     }
     return http_api_queue_action(c, wsi, r, &a);
 }

@@ -63,8 +63,8 @@ static int files_done(cloud *c, struct lws *wsi, http_req *r)
     if (!fj)
         return http_error(wsi, r, 500, "internal", "out of memory");
     ingest_take_body(r, fj->path, sizeof(fj->path));
-    ingest_submit(c->ingest, wsi, r, &file_task, fj);
-    return 0;
+    int rc = ingest_submit(c->ingest, wsi, r, &file_task, fj);
+    return rc == HTTP_CLOSE ? -1 : 0;
 }
 
 int http_api_files(cloud *c, struct lws *wsi, http_req *r)

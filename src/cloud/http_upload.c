@@ -112,8 +112,8 @@ static int image_done(cloud *c, struct lws *wsi, http_req *r)
     snprintf(ij->type, sizeof(ij->type), "%s", a.type);
     store_action_free(&a);
     ingest_take_body(r, ij->path, sizeof(ij->path));
-    ingest_submit(c->ingest, wsi, r, &image_task, ij);
-    return 0;
+    int rc = ingest_submit(c->ingest, wsi, r, &image_task, ij);
+    return rc == HTTP_CLOSE ? -1 : 0;
 }
 
 /* The action must exist, be an image action, and not be uploaded yet. */

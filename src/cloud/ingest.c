@@ -126,7 +126,7 @@ int ingest_submit(ingest *g, struct lws *wsi, http_req *r, const ingest_task *t,
     struct job *j = calloc(1, sizeof(*j));
     if (!j) {
         t->drop(ctx);
-        return http_error(wsi, r, 500, "internal", "out of memory"), -1;
+        return http_reject(wsi, r, 500, "internal", "out of memory");
     }
     j->wsi = wsi;
     j->t = t;
@@ -146,9 +146,8 @@ int ingest_submit(ingest *g, struct lws *wsi, http_req *r, const ingest_task *t,
     pthread_mutex_unlock(&g->mu);
     if (full) {
         job_free(j);
-        return http_error(wsi, r, 503, "busy",
-                          "too many uploads being stored; retry"),
-               -1;
+        return http_reject(wsi, r, 503, "busy",
+                           "too many uploads being stored; retry");
     }
     r->job = j;
     http_hold(wsi, r); /* http.c: no pipelined input while it works */

@@ -26,8 +26,9 @@ void ingest_drain(ingest *g);
 /* Drain, stop the workers, then free what is left. */
 void ingest_free(ingest *g);
 
-/* Queue `ctx` for a worker. 0 queued; -1 the pool is full or failed: an
- * error reply went out and ctx was dropped already. */
+/* Queue `ctx` for a worker: HTTP_GO, queued; else the pool is full or
+ * failed, ctx was dropped already and the request refused, with
+ * http_reject()'s result (HTTP_ANSWERED or HTTP_CLOSE). */
 int ingest_submit(ingest *g, struct lws *wsi, http_req *r, const ingest_task *t,
                   void *ctx);
 /* Move r's scratch body file to the caller (who unlinks it): copies its

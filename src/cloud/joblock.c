@@ -77,17 +77,15 @@ int joblock_prepare(cloud *c, struct lws *wsi, http_req *r, store_action *a)
     store_file f;
     char blob[65];
     if (store_file_get(c->store, a->file, &f) != 0)
-        return http_error(wsi, r, 404, "no_file", "no such job file"), -1;
+        return http_reject(wsi, r, 404, "no_file", "no such job file");
     if (f.mcsn == a->serial)
         return 0;
     if (f.mcsn != 0)
-        return http_error(wsi, r, 400, "serial_mismatch",
-                          "the job file is locked to another machine"),
-               -1;
+        return http_reject(wsi, r, 400, "serial_mismatch",
+                           "the job file is locked to another machine");
     if (a->serial > UINT32_MAX)
-        return http_error(wsi, r, 400, "serial_too_large",
-                          "MCsn holds 32 bits; cannot lock the job file"),
-               -1;
+        return http_reject(wsi, r, 400, "serial_too_large",
+                           "MCsn holds 32 bits; cannot lock the job file");
     store_rc rc = store_file_lock_get(c->store, a->file, a->serial, blob);
     if (rc == STORE_OK)
         return 0;
@@ -95,12 +93,12 @@ int joblock_prepare(cloud *c, struct lws *wsi, http_req *r, store_action *a)
     if (rc == STORE_ERROR || !lj ||
         blobs_path(c->blobs, a->file, lj->src, sizeof(lj->src)) != 0) {
         free(lj);
-        return http_error(wsi, r, 500, "internal", "cannot lock the job file"),
-               -1;
+        return http_reject(wsi, r, 500, "internal", "cannot lock the job file");
     }
     lj->a = *a;
     a->params = NULL; /* the job owns them now */
-    return ingest_submit(c->ingest, wsi, r, &lock_task, lj) == 0 ? 1 : -1;
+    int sub = ingest_submit(c->ingest, wsi, r, &lock_task, lj);
+    return sub == HTTP_GO ? HTTP_ANSWERED : sub;
 }
 
 int joblock_blob(cloud *c, const char *file, uint64_t serial, char blob[65])

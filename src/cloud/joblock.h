@@ -5,10 +5,11 @@
 #include "http.h"
 
 /* Before queueing pulse action `a` (a->file, a->serial set): make sure the
- * copy of its job file locked to a->serial exists. 0: nothing to do (the
- * file is locked to this machine already, or its copy is cached), queue it
- * now; 1: the copy is being made on a worker, which then queues `a`
- * (taking a->params) and replies; -1: replied with an error. */
+ * copy of its job file locked to a->serial exists. HTTP_GO: nothing to do
+ * (the file is locked to this machine already, or its copy is cached),
+ * queue it now; HTTP_ANSWERED: the copy is being made on a worker, which
+ * then queues `a` (taking a->params) and replies, or the request was
+ * refused; HTTP_CLOSE: the refusal could not be written (http_reject). */
 int joblock_prepare(cloud *c, struct lws *wsi, http_req *r, store_action *a);
 /* The blob a machine downloads for job file `file`: the file itself when
  * it is locked to `serial`, its locked copy when it is unlocked. 0, or -1
