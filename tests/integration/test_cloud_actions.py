@@ -330,5 +330,31 @@ class Offline(unittest.TestCase):
             m.close()
 
 
+class Refusals(unittest.TestCase):
+    """Requests refused part-way through their handler (http_reject) get
+    their answer, and nothing is queued."""
+
+    def test_bad_fields_and_a_serial_too_large_to_lock_for(self):
+        big = 2 ** 32 + 5  # MCsn holds 32 bits
+        with Cloud() as cloud:
+            cloud.add_machine(big, PW)
+            status, info = cloud.upload_file(JOB)
+            self.assertEqual(status, 201, info)
+            path = "/api/v1/machines/S%d/actions" % big
+            for body, code in [
+                    ({"action_type": "motion", "file": 7}, "bad_field"),
+                    ({"action_type": "lid_image", "file": info["id"]},
+                     "bad_field"),
+                    ({"action_type": "motion", "file": info["id"]},
+                     "serial_too_large")]:
+                status, resp = cloud.api("POST", path, body=body)
+                self.assertEqual(status, 400, body)
+                self.assertEqual(resp["code"], code, body)
+            status, resp = cloud.api("GET", "/api/v1/machines/S%d/actions"
+                                     % big)
+            self.assertEqual(status, 200)
+            self.assertEqual(resp["actions"], [])
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
