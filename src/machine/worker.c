@@ -175,17 +175,23 @@ int wrk_start(wrk *w, const gf_msg *m, const gf_action_spec *spec)
     return 0;
 }
 
+/* Asks the running job `j` to stop (w->mu held): its body sees the flag,
+ * and the hardware stops at once. */
+static void wrk_stop_job(wrk *w, act_job *j)
+{
+    pthread_mutex_lock(&j->mu);
+    j->cancel = 1;
+    pthread_cond_broadcast(&j->cv);
+    pthread_mutex_unlock(&j->mu);
+    hw_stop(w->ctx->hw);
+}
+
 void wrk_cancel(wrk *w, int64_t id)
 {
     pthread_mutex_lock(&w->mu);
     act_job *j = w->job;
-    if (j && (id < 0 || j->id == id)) {
-        pthread_mutex_lock(&j->mu);
-        j->cancel = 1;
-        pthread_cond_broadcast(&j->cv);
-        pthread_mutex_unlock(&j->mu);
-        hw_stop(w->ctx->hw);
-    }
+    if (j && (id < 0 || j->id == id))
+        wrk_stop_job(w, j);
     pthread_mutex_unlock(&w->mu);
 }
 
@@ -197,11 +203,7 @@ void wrk_lid_opened(wrk *w)
         (strcmp(j->type, "print") == 0 || strcmp(j->type, "motion") == 0)) {
         mlog(MLOG_WARNING, "%s %lld: the lid opened, stopping", j->type,
              (long long)j->id);
-        pthread_mutex_lock(&j->mu);
-        j->cancel = 1;
-        pthread_cond_broadcast(&j->cv);
-        pthread_mutex_unlock(&j->mu);
-        hw_stop(w->ctx->hw);
+        wrk_stop_job(w, j);
     }
     pthread_mutex_unlock(&w->mu);
 }
