@@ -377,7 +377,7 @@ static int route(cloud *c, struct lws *wsi, http_req *r)
  * that is not one plain number (two different headers arrive joined) mean
  * that we and whatever is in front of us could disagree on where this
  * request ends: answer and close, so that no byte of it is ever read as
- * another request. 0 fine; otherwise an answer went out. */
+ * another request. HTTP_GO fine; else refused as http_reject() says. */
 static int check_framing(struct lws *wsi, http_req *r)
 {
     int te = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
@@ -386,15 +386,13 @@ static int check_framing(struct lws *wsi, http_req *r)
         return 0;
     r->close_after = 1;
     if (te && cl != -1)
-        return http_error(wsi, r, 400, "bad_request",
-                          "Transfer-Encoding and Content-Length together"),
-               -1;
+        return http_reject(wsi, r, 400, "bad_request",
+                           "Transfer-Encoding and Content-Length together");
     if (te)
-        return http_error(wsi, r, 411, "length_required",
-                          "Transfer-Encoding is not accepted; send "
-                          "Content-Length"),
-               -1;
-    return http_error(wsi, r, 400, "bad_request", "bad Content-Length"), -1;
+        return http_reject(wsi, r, 411, "length_required",
+                           "Transfer-Encoding is not accepted; send "
+                           "Content-Length");
+    return http_reject(wsi, r, 400, "bad_request", "bad Content-Length");
 }
 
 /* The size of the headers we read: the request line and every header lws
@@ -424,8 +422,9 @@ static int on_http(cloud *c, struct lws *wsi, http_req *r)
     conns_request_read(wsi); /* the headers are in; a body has its own */
     r->method = lws_http_get_uri_and_method(wsi, &uri, &ulen);
     lws_get_peer_simple(wsi, r->peer, sizeof(r->peer));
-    if (check_framing(wsi, r) != 0)
-        return 0;
+    int framing = check_framing(wsi, r);
+    if (framing != HTTP_GO)
+        return framing == HTTP_CLOSE ? -1 : 0;
     if (header_bytes(wsi) > c->cfg.max_header)
         return http_error(wsi, r, 431, "headers_too_large",
                           "request headers too large");
