@@ -352,11 +352,14 @@ def test_tls_service_with_its_ca():
             signed_in = cloud.log_text().count("S%d: signed in" % SERIAL)
             m = fc.Machine(https, wss, SERIAL, password=password, env=env)
             try:
-                time.sleep(1.5)
+                # Wait for the refusal itself rather than a fixed time: a
+                # sanitizer build under load takes seconds to get there.
+                refusal = ("sign-in failed: TLS failed (is the service's "
+                           "certificate trusted? --ca-file)")
+                gh.wait_for(lambda: refusal in m.stderr(), 30,
+                            what="the TLS refusal in gfmachine's log")
                 assert cloud.log_text().count("S%d: signed in" % SERIAL) \
                     == signed_in, cloud.log_text()
-                assert "sign-in failed: TLS failed (is the service's " \
-                    "certificate trusted? --ca-file)" in m.stderr(), m.stderr()
                 assert m.stop() == 0
             finally:
                 m.cleanup()
