@@ -15,12 +15,14 @@
  * otherwise it sleeps until the silence could be that long. */
 #include "ws.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cloud.h"
 #include "conns.h"
 #include "gf/error.h"
+#include "gf/grow.h"
 #include "gf/message.h"
 #include "handle.h"
 #include "log.h"
@@ -214,18 +216,10 @@ static int on_receive(ws_session *s, const void *in, size_t len)
         ws_ingest(s->c, s->serial, in, len);
         return 0;
     }
-    if (s->rx_len + len + 1 > s->rx_cap) {
-        size_t ncap = s->rx_cap ? s->rx_cap : 1024;
-        while (ncap < s->rx_len + len + 1)
-            ncap *= 2;
-        char *b = realloc(s->rx, ncap);
-        if (!b)
-            return -1;
-        s->rx = b;
-        s->rx_cap = ncap;
-    }
-    memcpy(s->rx + s->rx_len, in, len);
-    s->rx_len += len;
+    /* The message's cap was checked above. */
+    if (gf_buf_append(&s->rx, &s->rx_len, &s->rx_cap, in, len, 1024,
+                      SIZE_MAX) != GF_OK)
+        return -1;
     if (whole)
         process_frame(s);
     return 0;

@@ -14,11 +14,14 @@
 #include <errno.h>
 #include <libwebsockets.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "gf/error.h"
+#include "gf/grow.h"
 #include "gfnet_target.h"
 #include "http.h"
 
@@ -73,20 +76,11 @@ typedef struct mhttp_call {
 
 static int mhttp_mem_append(mhttp_call *c, const char *p, size_t n)
 {
-    if (c->len + n + 1 > c->alloc) {
-        size_t want = c->alloc ? c->alloc * 2 : 4096;
-        while (want < c->len + n + 1)
-            want *= 2;
-        char *nb = realloc(c->buf, want);
-        if (!nb)
-            return -1;
-        c->buf = nb;
-        c->alloc = want;
-    }
-    memcpy(c->buf + c->len, p, n);
-    c->len += n;
-    c->buf[c->len] = '\0';
-    return 0;
+    /* The body's cap is checked by the caller (c->cap). */
+    return gf_buf_append(&c->buf, &c->len, &c->alloc, p, n, 4096, SIZE_MAX) ==
+                   GF_OK
+               ? 0
+               : -1;
 }
 
 /* A piece of the response body. -1 stops the transfer. */

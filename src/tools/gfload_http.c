@@ -6,10 +6,13 @@
  * is a callback (gl_http_done) called exactly once. Bodies are capped
  * before and while they are read (never trust a Content-Length), and a
  * body shorter than its Content-Length is an error. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "gf/error.h"
+#include "gf/grow.h"
 #include "gfload.h"
 #include "gfnet_target.h"
 
@@ -47,20 +50,11 @@ static void gl_http_finish(gl_machine *m, gl_http *h, const char *err)
 
 static int gl_http_keep(gl_http *h, const char *p, size_t n)
 {
-    if (h->resp_len + n + 1 > h->resp_cap) {
-        size_t want = h->resp_cap ? h->resp_cap * 2 : 1024;
-        while (want < h->resp_len + n + 1)
-            want *= 2;
-        char *nb = realloc(h->resp, want);
-        if (!nb)
-            return -1;
-        h->resp = nb;
-        h->resp_cap = want;
-    }
-    memcpy(h->resp + h->resp_len, p, n);
-    h->resp_len += n;
-    h->resp[h->resp_len] = '\0';
-    return 0;
+    /* The body's cap is checked by the caller (h->cap). */
+    return gf_buf_append(&h->resp, &h->resp_len, &h->resp_cap, p, n, 1024,
+                         SIZE_MAX) == GF_OK
+               ? 0
+               : -1;
 }
 
 static int gl_http_take(gl_machine *m, gl_http *h, const char *p, size_t n)

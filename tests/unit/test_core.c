@@ -85,11 +85,37 @@ static void data_path_names_the_installed_place_when_missing(void **state)
     assert_int_equal(gf_data_path("no-such-file.gf", out, 8), GF_ETOOBIG);
 }
 
+static void
+buf_append_keeps_text_terminated_and_refuses_past_the_cap(void **state)
+{
+    (void)state;
+    char *b = NULL;
+    size_t len = 0, cap = 0;
+    assert_int_equal(gf_buf_append(&b, &len, &cap, "hello", 5, 4, 16), GF_OK);
+    assert_int_equal(len, 5);
+    assert_true(cap >= 6 && cap <= 16);
+    assert_string_equal(b, "hello");
+    assert_int_equal(gf_buf_append(&b, &len, &cap, " world", 6, 4, 16), GF_OK);
+    assert_string_equal(b, "hello world");
+    /* 11 + 5 + NUL is 17 bytes: one past the cap, so nothing changes. */
+    assert_int_equal(gf_buf_append(&b, &len, &cap, "12345", 5, 4, 16),
+                     GF_ETOOBIG);
+    assert_int_equal(len, 11);
+    assert_string_equal(b, "hello world");
+    /* Exactly at the cap still fits. */
+    assert_int_equal(gf_buf_append(&b, &len, &cap, "1234", 4, 4, 16), GF_OK);
+    assert_int_equal(cap, 16);
+    assert_string_equal(b, "hello world1234");
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(grow_doubles_from_first_and_stops_at_the_cap),
         cmocka_unit_test(grow_refuses_an_impossible_size_and_keeps_the_array),
+        cmocka_unit_test(
+            buf_append_keeps_text_terminated_and_refuses_past_the_cap),
         cmocka_unit_test(data_path_finds_files_next_to_the_binary),
         cmocka_unit_test(data_path_names_the_installed_place_when_missing),
     };
