@@ -13,6 +13,7 @@
 struct lws_context;
 struct lws_vhost;
 struct sched;
+struct lifecycle;
 struct throttle;
 struct ingest;
 struct gfnet_wheel;
@@ -23,6 +24,7 @@ typedef struct cloud {
     blobs *blobs;
     auth *auth;
     struct sched *sched;
+    struct lifecycle *life;
     struct throttle *throttle;
     struct ingest *ingest;
     struct lws_context *lws;

@@ -89,6 +89,10 @@ static const struct key keys[] = {
      "failed sign-ins per client address before 429"},
     {"throttle-window", L(throttle_window), "60",
      "seconds a throttle counts failures over"},
+    /* the machine lifecycle (lifecycle.c) */
+    {"locator", S(locator), "manual",
+     "how homing finds the head after the hunt: manual (the operator "
+     "confirms)"},
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))

@@ -37,6 +37,7 @@ typedef struct cfg {
     long throttle_max;
     long throttle_address_max;
     long throttle_window;
+    char locator[16]; /* lifecycle.c: the homing locator */
 } cfg;
 
 /* Defaults that work on loopback with ./gfcloud-data. */

@@ -7,6 +7,8 @@
  *   GET  /api/v1/machines/{serial}/logs?since=&limit=
  *   GET  /api/v1/machines/{serial}/events?since=&limit=
  *   GET  /api/v1/machines/{serial}/images/{type}/latest
+ *   POST /api/v1/machines/{serial}/home      {"method":"manual"}
+ *   PUT  /api/v1/machines/{serial}/home_offset {"x_mm":..., "y_mm":...}
  *   GET  /api/v1/actions/{id}
  *   POST /api/v1/actions/{id}/cancel
  *   POST /api/v1/files                        (http_api_files.c)
@@ -14,14 +16,18 @@
  * API key as `Authorization: Bearer KEY`. JSON in and out; errors are
  * {"error": "...", "code": "..."} with stable codes. An accepted action is
  * committed before its id is returned. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api_path.h"
 #include "gf/catalog.h"
+#include "gf/compile.h"
+#include "gf/puls.h"
 #include "http.h"
 #include "joblock.h"
+#include "lifecycle.h"
 #include "scheduler.h"
 
 #define LIST_MAX 1000
@@ -34,15 +40,31 @@ static long urlarg_long(struct lws *wsi, const char *name, long def, long max)
                           def, max);
 }
 
+/* What only the running service knows: the session, the action in
+ * flight, the lifecycle and the head position (which it keeps). */
+static void live_state(cloud *c, json_t *m, uint64_t serial)
+{
+    json_t *live = sched_state(c->sched, serial);
+    json_object_update(m, live);
+    json_decref(live);
+    live = lifecycle_state(c->life, serial);
+    json_object_update(m, live);
+    json_decref(live);
+}
+
 static int machine_state(cloud *c, struct lws *wsi, http_req *r,
                          uint64_t serial)
 {
     json_t *m = store_machine_get(c->store, serial);
     if (!m)
         return http_error(wsi, r, 404, "no_machine", "no such machine");
-    json_t *live = sched_state(c->sched, serial);
-    json_object_update(m, live);
-    json_decref(live);
+    live_state(c, m, serial);
+    int64_t dx = 0, dy = 0;
+    store_machine_get_home_offset(c->store, serial, &dx, &dy);
+    json_object_set_new(m, "home_offset",
+                        json_pack("{s:f, s:f}", "x_mm",
+                                  (double)dx * GF_PULS_MM_PER_STEP_XY, "y_mm",
+                                  (double)dy * GF_PULS_MM_PER_STEP_XY));
     return http_reply_json(wsi, r, 200, m);
 }
 
@@ -58,9 +80,7 @@ static int machines_list(cloud *c, struct lws *wsi, http_req *r)
         uint64_t serial = 0;
         cloud_parse_serial(json_string_value(json_object_get(m, "serial")),
                            &serial);
-        json_t *live = sched_state(c->sched, serial);
-        json_object_update(m, live);
-        json_decref(live);
+        live_state(c, m, serial);
     }
     return http_reply_json(wsi, r, 200, json_pack("{s:o}", "machines", arr));
 }
@@ -148,6 +168,15 @@ static int action_post_done(cloud *c, struct lws *wsi, http_req *r)
     }
     int rc = action_from_body(c, wsi, r, o, &a);
     json_decref(o);
+    int64_t x, y;
+    if (rc == 0 &&
+        (strcmp(a.type, "motion") == 0 || strcmp(a.type, "print") == 0) &&
+        lifecycle_position(c->life, r->serial, &x, &y) != 0) {
+        store_action_free(&a);
+        return http_error(wsi, r, 409, "position_unknown",
+                          "the head position is unknown: home the machine "
+                          "first (POST .../home)");
+    }
     a.serial = r->serial;
     a.created = cloud_now();
     a.expires_at = a.created + c->cfg.queue_ttl;
@@ -183,6 +212,59 @@ static int machine_page(cloud *c, struct lws *wsi, http_req *r, uint64_t serial,
                                      rows, "next", next));
 }
 
+static json_t *json_body(http_req *r)
+{
+    json_t *o = json_loadb(r->body, r->body_len, 0, NULL);
+    if (json_is_object(o))
+        return o;
+    json_decref(o);
+    return NULL;
+}
+
+/* POST .../home {"method":"manual"}: the operator's part of homing. */
+static int home_done(cloud *c, struct lws *wsi, http_req *r)
+{
+    json_t *o = json_body(r);
+    if (!o)
+        return http_error(wsi, r, 400, "bad_json",
+                          "body must be a JSON object");
+    const char *code = "internal";
+    char err[256] = "";
+    int status = lifecycle_home(c->life, r->serial, o, &code, err, sizeof(err));
+    json_decref(o);
+    if (status != 0)
+        return http_error(wsi, r, status, code, err);
+    json_t *m = store_machine_get(c->store, r->serial);
+    if (!m)
+        return http_error(wsi, r, 500, "internal", "database error");
+    live_state(c, m, r->serial);
+    return http_reply_json(wsi, r, 200, m);
+}
+
+/* PUT .../home_offset {"x_mm":X,"y_mm":Y}: where a manual home puts the
+ * head, measured from the stops (the bed is 495 x 279 mm). */
+static int home_offset_done(cloud *c, struct lws *wsi, http_req *r)
+{
+    json_t *o = json_body(r);
+    json_t *x = json_object_get(o, "x_mm"), *y = json_object_get(o, "y_mm");
+    double xv = json_number_value(x), yv = json_number_value(y);
+    int ok = json_is_number(x) && json_is_number(y) && xv >= 0 && yv >= 0 &&
+             xv <= GF_BED_W_MM && yv <= GF_BED_H_MM;
+    json_decref(o);
+    if (!ok)
+        return http_error(wsi, r, 400, "bad_field",
+                          "x_mm and y_mm must be numbers within the bed "
+                          "(0..495, 0..279)");
+    int64_t dx = (int64_t)llround(xv / GF_PULS_MM_PER_STEP_XY);
+    int64_t dy = (int64_t)llround(yv / GF_PULS_MM_PER_STEP_XY);
+    if (store_machine_set_home_offset(c->store, r->serial, dx, dy) != 0)
+        return http_error(wsi, r, 500, "internal", "database error");
+    return http_reply_json(
+        wsi, r, 200,
+        json_pack("{s:f, s:f}", "x_mm", (double)dx * GF_PULS_MM_PER_STEP_XY,
+                  "y_mm", (double)dy * GF_PULS_MM_PER_STEP_XY));
+}
+
 static int machine_route(cloud *c, struct lws *wsi, http_req *r, api_segs *g)
 {
     uint64_t serial;
@@ -214,6 +296,20 @@ static int machine_route(cloud *c, struct lws *wsi, http_req *r, api_segs *g)
                    ? machine_page(c, wsi, r, serial,
                                   strcmp(g->s[4], "events") == 0)
                    : http_error(wsi, r, 405, "method_not_allowed", "use GET");
+    if (g->n == 5 && strcmp(g->s[4], "home") == 0) {
+        if (r->method != LWSHUMETH_POST)
+            return http_error(wsi, r, 405, "method_not_allowed", "use POST");
+        r->serial = serial;
+        return http_want_body(c, wsi, r, BODY_MEMORY, c->cfg.max_json_body,
+                              home_done);
+    }
+    if (g->n == 5 && strcmp(g->s[4], "home_offset") == 0) {
+        if (r->method != LWSHUMETH_PUT)
+            return http_error(wsi, r, 405, "method_not_allowed", "use PUT");
+        r->serial = serial;
+        return http_want_body(c, wsi, r, BODY_MEMORY, c->cfg.max_json_body,
+                              home_offset_done);
+    }
     if (g->n == 7 && strcmp(g->s[4], "images") == 0 &&
         strcmp(g->s[6], "latest") == 0)
         return http_api_image(c, wsi, r, serial, g->s[5]);

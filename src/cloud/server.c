@@ -22,7 +22,9 @@
 #include "gf/logfile.h"
 #include "http.h"
 #include "ingest.h"
+#include "lifecycle.h"
 #include "listen.h"
+#include "locator.h"
 #include "log.h"
 #include "scheduler.h"
 #include "throttle.h"
@@ -238,6 +240,11 @@ static int start(cloud *c)
         log_msg(LOG_ERR, "%s", err);
         return 2;
     }
+    if (!locator_find(c->cfg.locator)) {
+        log_msg(LOG_ERR, "locator: unknown method %s (known: manual)",
+                c->cfg.locator);
+        return 2;
+    }
     if (cloud_open_data(c, err, sizeof(err)) != 0 ||
         cloud_lock_data(c, err, sizeof(err)) != 0) {
         log_msg(LOG_ERR, "%s", err);
@@ -245,8 +252,9 @@ static int start(cloud *c)
     }
     c->throttle = throttle_new(c->cfg.throttle_window);
     c->sched = sched_new(c);
+    c->life = lifecycle_new(c);
     c->ingest = ingest_new(c);
-    if (!c->throttle || !c->sched || !c->ingest)
+    if (!c->throttle || !c->sched || !c->life || !c->ingest)
         return 1;
     int n = store_action_reconcile(c->store, cloud_now());
     if (n > 0)
@@ -313,6 +321,8 @@ int server_run(cloud *c)
     tick_free(c);
     ingest_free(c->ingest);
     sched_free(c->sched);
+    lifecycle_free(c->life);
+    c->life = NULL;
     throttle_free(c->throttle);
     cloud_close_data(c);
     g_cloud = NULL;

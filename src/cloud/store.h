@@ -34,6 +34,7 @@ typedef struct store_action {
     int stage;
     char file[65]; /* job file id, or "" */
     char *params;  /* JSON object text of extra action fields, or NULL */
+    int priority;  /* queue order: higher first; settings always first */
     int64_t created, sent_at, expires_at;
 } store_action;
 
@@ -64,7 +65,16 @@ store_rc store_machine_set_progress(store *s, uint64_t serial,
                                     const char *json);
 store_rc store_machine_set_settings(store *s, uint64_t serial,
                                     const char *values, const char *form);
+/* The head position: "unknown" or a JSON object (lifecycle.c). */
 store_rc store_machine_set_head(store *s, uint64_t serial, const char *head);
+store_rc store_machine_get_head(store *s, uint64_t serial, char *out,
+                                size_t outlen); /* NOT_FOUND */
+/* Where the head is after a manual home, in steps from the rear-left
+ * corner (PROTOCOL.md §17; default 0, 0). */
+store_rc store_machine_set_home_offset(store *s, uint64_t serial, int64_t dx,
+                                       int64_t dy); /* NOT_FOUND */
+store_rc store_machine_get_home_offset(store *s, uint64_t serial, int64_t *dx,
+                                       int64_t *dy); /* NOT_FOUND */
 store_rc store_machine_count_malformed(store *s, uint64_t serial);
 
 /* API keys */
@@ -93,7 +103,8 @@ typedef void (*store_action_cb)(void *ud, int64_t id, const char *type);
 int store_action_each_cancel_pending(store *s, uint64_t serial,
                                      store_action_cb cb, void *ud);
 /* After a restart: every sent/cancelling action becomes interrupted with a
- * cancel pending. Returns the count or STORE_ERROR. */
+ * cancel pending, and a machine that had a move among them loses its head
+ * position. Returns the count or STORE_ERROR. */
 int store_action_reconcile(store *s, int64_t now);
 /* The signed upload URL is single use: OK the first time, ALREADY once
  * used (or for no such action). */
@@ -118,6 +129,9 @@ typedef struct store_file {
     int64_t payload; /* ticks */
     int64_t stfr;
     uint64_t mcsn; /* the serial the job is locked to, 0 = any */
+    /* X/Y steps from where the job starts: where it ends (dead reckoning)
+     * and how far it reaches (the bed check). */
+    int64_t net_x, net_y, min_x, max_x, min_y, max_y;
 } store_file;
 store_rc store_file_add(store *s, const char *id, const store_file *f,
                         int64_t now);

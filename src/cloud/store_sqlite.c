@@ -71,7 +71,8 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS machines("
     " serial INTEGER PRIMARY KEY, pw_hash BLOB NOT NULL, created INTEGER,"
     " last_seen INTEGER, progress TEXT, settings TEXT, settings_form TEXT,"
-    " head TEXT NOT NULL DEFAULT 'unknown', malformed INTEGER DEFAULT 0);"
+    " head TEXT NOT NULL DEFAULT 'unknown', malformed INTEGER DEFAULT 0,"
+    " home_dx INTEGER DEFAULT 0, home_dy INTEGER DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS apikeys("
     " id INTEGER PRIMARY KEY AUTOINCREMENT, hash BLOB UNIQUE NOT NULL,"
     " created INTEGER, revoked INTEGER NOT NULL DEFAULT 0);"
@@ -96,7 +97,9 @@ static const char schema[] =
     "CREATE INDEX IF NOT EXISTS logs_serial ON logs(serial, id);"
     "CREATE TABLE IF NOT EXISTS files("
     " id TEXT PRIMARY KEY, size INTEGER, payload INTEGER, stfr INTEGER,"
-    " mcsn INTEGER DEFAULT 0, created INTEGER);"
+    " mcsn INTEGER DEFAULT 0, created INTEGER, net_x INTEGER DEFAULT 0,"
+    " net_y INTEGER DEFAULT 0, min_x INTEGER DEFAULT 0, max_x INTEGER "
+    "DEFAULT 0, min_y INTEGER DEFAULT 0, max_y INTEGER DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS file_locks("
     " file TEXT NOT NULL, serial INTEGER NOT NULL, blob TEXT NOT NULL,"
     " created INTEGER, PRIMARY KEY(file, serial));"
@@ -105,6 +108,33 @@ static const char schema[] =
     " size INTEGER, received INTEGER);"
     "CREATE INDEX IF NOT EXISTS images_latest ON images(serial, type, "
     "received);";
+
+/* Columns added after the first release: a database made before them
+ * gets them here ("duplicate column" means it has them already). */
+static const char *const added_columns[] = {
+    "ALTER TABLE machines ADD COLUMN home_dx INTEGER DEFAULT 0",
+    "ALTER TABLE machines ADD COLUMN home_dy INTEGER DEFAULT 0",
+    "ALTER TABLE files ADD COLUMN net_x INTEGER DEFAULT 0",
+    "ALTER TABLE files ADD COLUMN net_y INTEGER DEFAULT 0",
+    "ALTER TABLE files ADD COLUMN min_x INTEGER DEFAULT 0",
+    "ALTER TABLE files ADD COLUMN max_x INTEGER DEFAULT 0",
+    "ALTER TABLE files ADD COLUMN min_y INTEGER DEFAULT 0",
+    "ALTER TABLE files ADD COLUMN max_y INTEGER DEFAULT 0",
+};
+
+static int add_columns(store *s)
+{
+    for (size_t i = 0; i < sizeof(added_columns) / sizeof(added_columns[0]);
+         i++) {
+        char *msg = NULL;
+        int rc = sqlite3_exec(s->db, added_columns[i], NULL, NULL, &msg);
+        int dup = msg && strstr(msg, "duplicate column") != NULL;
+        sqlite3_free(msg);
+        if (rc != SQLITE_OK && !dup)
+            return -1;
+    }
+    return 0;
+}
 
 static sqlite3_stmt *stmt(store *s, const char *sql)
 {
@@ -221,7 +251,8 @@ store_rc store_open(store **out, const char *path, int sync_full, char *err,
         exec(s, sync_full ? "PRAGMA synchronous=FULL"
                           : "PRAGMA synchronous=NORMAL") != 0 ||
         exec(s, "BEGIN IMMEDIATE") != 0 || exec(s, schema) != 0 ||
-        seed_action_ids(s) != 0 || exec(s, "COMMIT") != 0) {
+        add_columns(s) != 0 || seed_action_ids(s) != 0 ||
+        exec(s, "COMMIT") != 0) {
         snprintf(err, errlen, "%s: cannot set up the database: %s", path,
                  sqlite3_errmsg(s->db));
         goto fail;
@@ -451,6 +482,59 @@ store_rc store_machine_set_head(store *s, uint64_t serial, const char *head)
     return set_text(s, q, (int64_t)serial, head);
 }
 
+store_rc store_machine_get_head(store *s, uint64_t serial, char *out,
+                                size_t outlen)
+{
+    static const char q[] = "SELECT head FROM machines WHERE serial = ?";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, (int64_t)serial);
+    store_rc rc = STORE_NOT_FOUND;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(st, 0);
+        snprintf(out, outlen, "%s", t ? t : "unknown");
+        rc = STORE_OK;
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+store_rc store_machine_set_home_offset(store *s, uint64_t serial, int64_t dx,
+                                       int64_t dy)
+{
+    static const char q[] = "UPDATE machines SET home_dx = ?, home_dy = ? "
+                            "WHERE serial = ?";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, dx);
+    sqlite3_bind_int64(st, 2, dy);
+    sqlite3_bind_int64(st, 3, (int64_t)serial);
+    if (done(s, st) != 0)
+        return STORE_ERROR;
+    return sqlite3_changes(s->db) == 1 ? STORE_OK : STORE_NOT_FOUND;
+}
+
+store_rc store_machine_get_home_offset(store *s, uint64_t serial, int64_t *dx,
+                                       int64_t *dy)
+{
+    static const char q[] = "SELECT home_dx, home_dy FROM machines WHERE "
+                            "serial = ?";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, (int64_t)serial);
+    store_rc rc = STORE_NOT_FOUND;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *dx = sqlite3_column_int64(st, 0);
+        *dy = sqlite3_column_int64(st, 1);
+        rc = STORE_OK;
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
 store_rc store_machine_count_malformed(store *s, uint64_t serial)
 {
     static const char q[] = "UPDATE machines SET malformed = malformed + ? "
@@ -533,7 +617,9 @@ store_rc store_action_add(store *s, store_action *a)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, (int64_t)a->serial);
     sqlite3_bind_text(st, 2, a->type, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 3, strcmp(a->type, "settings") == 0 ? 1 : 0);
+    /* Settings first, always (§17): whatever else waits. */
+    sqlite3_bind_int(
+        st, 3, strcmp(a->type, "settings") == 0 ? INT32_MAX : a->priority);
     if (a->file[0])
         sqlite3_bind_text(st, 4, a->file, -1, SQLITE_STATIC);
     if (a->params)
@@ -674,6 +760,14 @@ int store_action_each_cancel_pending(store *s, uint64_t serial,
 
 int store_action_reconcile(store *s, int64_t now)
 {
+    /* A move that was under way when the service stopped may have ended
+     * anywhere: its machine's head position is unknown (lifecycle.c). */
+    static const char lost[] =
+        "UPDATE machines SET head = 'unknown' WHERE serial IN (SELECT serial "
+        "FROM actions WHERE state IN ('sent', 'cancelling') AND type IN "
+        "('hunt', 'motion', 'print'))";
+    if (exec(s, lost) != 0)
+        return -1;
     static const char q[] =
         "UPDATE actions SET state = 'interrupted', cancel_pending = 1, "
         "reason = 'service restarted', finished_at = ? WHERE state IN "
@@ -843,8 +937,10 @@ json_t *store_event_list(store *s, uint64_t serial, int64_t since, int limit)
 store_rc store_file_add(store *s, const char *id, const store_file *f,
                         int64_t now)
 {
-    static const char q[] = "INSERT OR IGNORE INTO files(id, size, payload, "
-                            "stfr, mcsn, created) VALUES(?, ?, ?, ?, ?, ?)";
+    static const char q[] =
+        "INSERT OR IGNORE INTO files(id, size, payload, stfr, mcsn, created, "
+        "net_x, net_y, min_x, max_x, min_y, max_y) VALUES(?, ?, ?, ?, ?, ?, "
+        "?, ?, ?, ?, ?, ?)";
     sqlite3_stmt *st = stmt(s, q);
     if (!st)
         return STORE_ERROR;
@@ -854,13 +950,18 @@ store_rc store_file_add(store *s, const char *id, const store_file *f,
     sqlite3_bind_int64(st, 4, f->stfr);
     sqlite3_bind_int64(st, 5, (int64_t)f->mcsn);
     sqlite3_bind_int64(st, 6, now);
+    const int64_t ext[6] = {f->net_x, f->net_y, f->min_x,
+                            f->max_x, f->min_y, f->max_y};
+    for (int i = 0; i < 6; i++)
+        sqlite3_bind_int64(st, 7 + i, ext[i]);
     return done(s, st);
 }
 
 store_rc store_file_get(store *s, const char *id, store_file *out)
 {
-    static const char q[] = "SELECT size, payload, stfr, mcsn FROM files "
-                            "WHERE id = ?";
+    static const char q[] = "SELECT size, payload, stfr, mcsn, net_x, net_y, "
+                            "min_x, max_x, min_y, max_y FROM files WHERE id "
+                            "= ?";
     sqlite3_stmt *st = stmt(s, q);
     if (!st)
         return STORE_ERROR;
@@ -871,6 +972,10 @@ store_rc store_file_get(store *s, const char *id, store_file *out)
         out->payload = sqlite3_column_int64(st, 1);
         out->stfr = sqlite3_column_int64(st, 2);
         out->mcsn = (uint64_t)sqlite3_column_int64(st, 3);
+        int64_t *ext[6] = {&out->net_x, &out->net_y, &out->min_x,
+                           &out->max_x, &out->min_y, &out->max_y};
+        for (int i = 0; i < 6; i++)
+            *ext[i] = sqlite3_column_int64(st, 4 + i);
         rc = STORE_OK;
     }
     sqlite3_reset(st);

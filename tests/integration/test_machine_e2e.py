@@ -28,7 +28,7 @@ def gfpuls_stats(path):
 class E2E:
     """gfcloud with one registered gfmachine connected to it."""
 
-    def __init__(self, extra_args=None, **machine_opts):
+    def __init__(self, extra_args=None, home=True, **machine_opts):
         self.cloud = gh.Cloud(extra_args=extra_args)
         self.machine = None
         try:
@@ -37,6 +37,8 @@ class E2E:
                                       SERIAL, password=self.password,
                                       **machine_opts)
             self.wait_online()
+            if home:  # the service hunted; the operator homes by hand
+                self.cloud.home(SERIAL, timeout=30)
         except BaseException:
             self.close(failed=True)
             raise
@@ -177,6 +179,13 @@ def test_cancel_mid_print():
         assert events(a)[-2:] == ["print:return_to_home:succeeded",
                                   "print:cancelled"], a
         assert "print:completed" not in events(a)
+        # A cancelled print loses the position and homes again (§17.1).
+        st = t.cloud.wait_lifecycle(SERIAL, "waiting_for_home", timeout=30)
+        assert st["head_position"] == "unknown", st
+        hunts = [x for x in t.cloud.api("GET", "/api/v1/machines/S%d/actions"
+                                        % SERIAL)[1]["actions"]
+                 if x["action_type"] == "hunt" and x["id"] > aid]
+        assert [h["state"] for h in hunts] == ["completed"], hunts
         # The machine is free again.
         assert t.run("lid_image")["state"] == "completed"
 
@@ -336,8 +345,12 @@ def test_tls_service_with_its_ca():
                            ca_file=cert, env=env)
             try:
                 gh.wait_for(lambda: api("GET", "/api/v1/machines/S%d"
-                                        % SERIAL)[1].get("online"), 20,
-                            what="online")
+                                        % SERIAL)[1].get("lifecycle")
+                            == "waiting_for_home", 30,
+                            what="online, hunted, waiting for home")
+                st, body = api("POST", "/api/v1/machines/S%d/home" % SERIAL,
+                               {"method": "manual"})
+                assert st == 200, (st, body)
                 assert run("lid_image")["state"] == "completed"
                 with open(fc.fixture("puls", fc.MOTION_FIXTURE), "rb") as f:
                     st, fl = api("POST", "/api/v1/files", f.read(),

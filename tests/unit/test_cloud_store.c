@@ -146,10 +146,17 @@ static void events_logs_files_images(void **state)
     logs = store_log_list(f->s, 42, next, 100);
     assert_int_equal(json_array_size(logs), 2);
     json_decref(logs);
-    store_file in = {10, 19894, 10000, 42}, out;
-    assert_int_equal(store_file_add(f->s, "ab", &in, 1), STORE_OK);
-    assert_int_equal(store_file_get(f->s, "ab", &out), STORE_OK);
+    store_file in = {10, 19894, 10000, 42, -5, 7, -9, 3, 0, 8}, out;
+    assert_int_equal(store_file_add(f->s, "ab", &in, 1), 0);
+    assert_int_equal(store_file_get(f->s, "ab", &out), 0);
     assert_int_equal(out.payload, 19894);
+    /* Where the job ends and how far it reaches (lifecycle.c, jobs). */
+    assert_int_equal(out.net_x, -5);
+    assert_int_equal(out.net_y, 7);
+    assert_int_equal(out.min_x, -9);
+    assert_int_equal(out.max_x, 3);
+    assert_int_equal(out.min_y, 0);
+    assert_int_equal(out.max_y, 8);
     assert_int_equal(out.stfr, 10000);
     assert_int_equal(out.mcsn, 42);
     assert_int_equal(store_file_get(f->s, "cd", &out), STORE_NOT_FOUND);
