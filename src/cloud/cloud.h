@@ -15,7 +15,7 @@ struct lws_vhost;
 struct sched;
 struct lifecycle;
 struct throttle;
-struct ingest;
+struct work_pool;
 struct gfnet_wheel;
 
 typedef struct cloud {
@@ -26,7 +26,7 @@ typedef struct cloud {
     struct sched *sched;
     struct lifecycle *life;
     struct throttle *throttle;
-    struct ingest *ingest;
+    struct work_pool *work; /* the worker pool (work.h) */
     struct lws_context *lws;
     struct lws_vhost *vhost;
     struct gfnet_wheel *wheel; /* per-session timers (tick.c) */

@@ -20,6 +20,7 @@
 #include "api_path.h"
 #include "ingest.h"
 #include "log.h"
+#include "work.h"
 #include "ws.h"
 
 #define CHUNK 16384
@@ -319,7 +320,7 @@ static int on_http(cloud *c, struct lws *wsi, http_req *r)
 static int on_writeable(cloud *c, struct lws *wsi, http_req *r)
 {
     if (ingest_ready(r)) {
-        ingest_reply(c->ingest, wsi, r);
+        ingest_reply(c, wsi, r);
         return 0; /* the body goes out on the next writable */
     }
     if (!r->resp)
@@ -421,13 +422,13 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     case LWS_CALLBACK_CLOSED_HTTP:
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
         if (r) {
-            ingest_detach(c->ingest, r);
+            ingest_detach(r);
             req_reset(r);
         }
         break;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-        if (c && c->ingest)
-            ingest_poll(c->ingest);
+        if (c && c->work)
+            work_poll(c->work);
         break;
     default:
         break;

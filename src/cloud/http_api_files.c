@@ -62,7 +62,7 @@ static int files_done(cloud *c, struct lws *wsi, http_req *r)
     if (!fj)
         return http_error(wsi, r, 500, "internal", "out of memory");
     ingest_take_body(r, fj->path, sizeof(fj->path));
-    ingest_submit(c->ingest, wsi, r, &file_task, fj);
+    ingest_submit(c, wsi, r, &file_task, fj);
     return 0;
 }
 

@@ -93,7 +93,7 @@ int joblock_prepare(cloud *c, struct lws *wsi, http_req *r, store_action *a)
     }
     lj->a = *a;
     a->params = NULL; /* the job owns them now */
-    return ingest_submit(c->ingest, wsi, r, &lock_task, lj) == 0 ? 1 : -1;
+    return ingest_submit(c, wsi, r, &lock_task, lj) == 0 ? 1 : -1;
 }
 
 int joblock_blob(cloud *c, const char *file, uint64_t serial, char blob[65])

@@ -21,7 +21,6 @@
 #include "gf/error.h"
 #include "gf/logfile.h"
 #include "http.h"
-#include "ingest.h"
 #include "lifecycle.h"
 #include "listen.h"
 #include "locator.h"
@@ -29,6 +28,7 @@
 #include "scheduler.h"
 #include "throttle.h"
 #include "tick.h"
+#include "work.h"
 #include "ws.h"
 
 static cloud *g_cloud; /* for the signal handler only */
@@ -41,6 +41,19 @@ static void on_signal(int sig)
         if (g_cloud->lws)
             lws_cancel_service(g_cloud->lws);
     }
+}
+
+/* The worker pool: two threads (the machine has few cores and the loop
+ * needs one), at most 32 items queued or running (more get 503 busy). */
+#define NWORKERS 2
+#define MAX_WORK 32
+
+/* From a worker: make the loop run work_poll (EVENT_WAIT_CANCELLED). */
+static void wake_loop(void *ctx)
+{
+    cloud *c = ctx;
+    if (c->lws)
+        lws_cancel_service(c->lws);
 }
 
 static struct lws_protocols protocols[] = {
@@ -253,8 +266,8 @@ static int start(cloud *c)
     c->throttle = throttle_new(c->cfg.throttle_window);
     c->sched = sched_new(c);
     c->life = lifecycle_new(c);
-    c->ingest = ingest_new(c);
-    if (!c->throttle || !c->sched || !c->life || !c->ingest)
+    c->work = work_new(NWORKERS, MAX_WORK, wake_loop, c);
+    if (!c->throttle || !c->sched || !c->life || !c->work)
         return 1;
     int n = store_action_reconcile(c->store, cloud_now());
     if (n > 0)
@@ -313,13 +326,14 @@ int server_run(cloud *c)
     }
     if (c->sched)
         sched_stop(c->sched);
-    ingest_drain(c->ingest);
+    work_drain(c->work);
     tick_stop(c);
     if (c->lws)
         lws_context_destroy(c->lws); /* sessions close: timers cancelled */
     c->lws = NULL;
     tick_free(c);
-    ingest_free(c->ingest);
+    work_free(c->work);
+    c->work = NULL;
     sched_free(c->sched);
     lifecycle_free(c->life);
     c->life = NULL;
