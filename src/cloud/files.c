@@ -96,6 +96,7 @@ static int validate(long max_body, const char *path, files_result *res,
     res->max_x = st->x_max;
     res->min_y = st->y_min;
     res->max_y = st->y_max;
+    res->laser_ticks = st->laser_on;
     *gzip = gf_puls_is_gzip(rd);
 out:
     free(st);

@@ -11,6 +11,7 @@
 
 #include "gf/settings.h"
 #include "handle.h"
+#include "jobs.h"
 #include "lifecycle.h"
 #include "log.h"
 #include "scheduler.h"
@@ -75,5 +76,6 @@ void handle_event(cloud *c, uint64_t serial, const gf_msg *m)
         settings_report(c, serial, m);
     log_msg(LOG_DEBUG, "S%llu: event %s", (unsigned long long)serial, ev);
     lifecycle_event(c->life, serial, m);
+    jobs_event(c, serial, m);
     sched_on_event(c->sched, serial, m);
 }

@@ -34,6 +34,7 @@ static void req_reset(http_req *r)
     /* ingest_detach() has cleared r->job before any reset. */
     free(r->body);
     free(r->resp);
+    free(r->spec);
     if (r->body_fd > 0) {
         close(r->body_fd - 1);
         unlink(r->body_path);
@@ -172,7 +173,7 @@ int http_api_auth(cloud *c, struct lws *wsi, http_req *r)
         return -1;
     }
     auth_hash_secret(c->auth, key, h);
-    if (store_apikey_check(c->store, h) != STORE_OK) {
+    if (store_apikey_find(c->store, h, &r->api_key_id) != STORE_OK) {
         http_error(wsi, r, 401, "unauthorized", "unknown or revoked API key");
         return -1;
     }

@@ -40,7 +40,9 @@ struct http_req {
     int body_complete; /* all of the body has arrived */
     int handled;       /* on_body has been called */
     int serving_file;
-    struct job *job; /* a job file being checked on a worker (ingest.c) */
+    struct job *job;       /* a job file being checked on a worker (ingest.c) */
+    int64_t api_key_id;    /* the API key of an /api/v1 request */
+    struct job_spec *spec; /* POST /api/v1/jobs: what the query asked */
 };
 
 /* Replies. They write the headers now and the body when writable. */
@@ -81,5 +83,9 @@ int http_api_queue_action(cloud *c, struct lws *wsi, http_req *r,
                           store_action *a);
 int http_api_image(cloud *c, struct lws *wsi, http_req *r, uint64_t serial,
                    const char *type);
+/* /api/v1/jobs... (http_api_jobs.c); `g` holds the path's segments. */
+struct api_segs;
+int http_api_jobs(cloud *c, struct lws *wsi, http_req *r,
+                  const struct api_segs *g);
 
 #endif

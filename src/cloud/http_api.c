@@ -12,6 +12,7 @@
  *   GET  /api/v1/actions/{id}
  *   POST /api/v1/actions/{id}/cancel
  *   POST /api/v1/files                        (http_api_files.c)
+ *   .../api/v1/jobs...                        (http_api_jobs.c)
  *
  * API key as `Authorization: Bearer KEY`. JSON in and out; errors are
  * {"error": "...", "code": "..."} with stable codes. An accepted action is
@@ -361,5 +362,7 @@ int http_api(cloud *c, struct lws *wsi, http_req *r)
         return action_route(c, wsi, r, &g);
     if (g.n == 3 && strcmp(g.s[2], "files") == 0)
         return http_api_files(c, wsi, r);
+    if (g.n >= 3 && strcmp(g.s[2], "jobs") == 0)
+        return http_api_jobs(c, wsi, r, &g);
     return http_error(wsi, r, 404, "not_found", "no such resource");
 }

@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "gf/puls.h"
+#include "jobs.h"
 #include "locator.h"
 #include "log.h"
 #include "scheduler.h"
@@ -333,6 +334,7 @@ static void host_result(locator_host *h, const locator_result *r)
             "S%" PRIu64 ": homed (%s): x %" PRId64 " y %" PRId64 " steps",
             m->serial, m->source, m->x, m->y);
     sched_kick(m->l->c->sched, m->serial);
+    jobs_kick(m->l->c, m->serial);
 }
 
 static void host_init(struct lm *m)
@@ -512,8 +514,10 @@ void lifecycle_settings(lifecycle *l, uint64_t serial, int full)
         start_homing(m);
         return;
     }
-    if (m->phase < PH_HUNTING)
+    if (m->phase < PH_HUNTING) {
         m->phase = PH_IDLE; /* the empty form: the stored position holds */
+        jobs_kick(l->c, serial);
+    }
 }
 
 void lifecycle_event(lifecycle *l, uint64_t serial, const gf_msg *msg)
@@ -575,6 +579,13 @@ int lifecycle_home(lifecycle *l, uint64_t serial, const json_t *body,
         return 400;
     }
     return 0;
+}
+
+int lifecycle_ready(lifecycle *l, uint64_t serial)
+{
+    struct lm *m = find(l, serial);
+    return m && m->phase == PH_IDLE && m->known &&
+           !sched_inflight(l->c->sched, serial);
 }
 
 int lifecycle_position(lifecycle *l, uint64_t serial, int64_t *x, int64_t *y)

@@ -44,6 +44,8 @@ void lifecycle_event(lifecycle *l, uint64_t serial, const gf_msg *m);
  * HTTP status with `code` and `err` filled. */
 int lifecycle_home(lifecycle *l, uint64_t serial, const json_t *body,
                    const char **code, char *err, size_t errlen);
+/* Whether a job may start: online, homed, nothing in flight. */
+int lifecycle_ready(lifecycle *l, uint64_t serial);
 /* The head position in steps: 0 known, 1 unknown. */
 int lifecycle_position(lifecycle *l, uint64_t serial, int64_t *x, int64_t *y);
 /* {"lifecycle": "...", "head_position": "unknown" | {...}} (new ref). */

@@ -31,6 +31,7 @@
 #include <strings.h>
 
 #include "gf/catalog.h"
+#include "jobs.h"
 #include "lifecycle.h"
 #include "log.h"
 
@@ -169,7 +170,10 @@ static double stage_deadline(struct mstate *m, int stage)
 static void finished(struct mstate *m, int64_t id, const char *type,
                      const char *outcome)
 {
-    lifecycle_finished(m->s->c->life, m->serial, id, type, outcome);
+    cloud *c = m->s->c;
+    lifecycle_finished(c->life, m->serial, id, type, outcome);
+    jobs_action_finished(c, m->serial, id, type, outcome);
+    jobs_kick(c, m->serial);
 }
 
 static void on_deadline(lws_sorted_usec_list_t *sul)

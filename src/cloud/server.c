@@ -269,6 +269,9 @@ static int start(cloud *c)
     c->work = work_new(NWORKERS, MAX_WORK, wake_loop, c);
     if (!c->throttle || !c->sched || !c->life || !c->work)
         return 1;
+    int jn = store_job_reconcile(c->store, cloud_now());
+    if (jn > 0)
+        log_msg(LOG_INFO, "%d job(s) under way at the last stop failed", jn);
     int n = store_action_reconcile(c->store, cloud_now());
     if (n > 0)
         log_msg(LOG_INFO,

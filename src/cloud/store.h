@@ -83,6 +83,9 @@ store_rc store_apikey_add(store *s, const uint8_t hash[32], int64_t now,
 store_rc
 store_apikey_check(store *s,
                    const uint8_t hash[32]); /* NOT_FOUND: unknown or revoked */
+/* The same, and the key's id in *id (who made a job, the audit). */
+store_rc store_apikey_find(store *s, const uint8_t hash[32],
+                           int64_t *id); /* NOT_FOUND: unknown or revoked */
 json_t *store_apikey_list(store *s);
 store_rc store_apikey_revoke(store *s, int64_t id); /* NOT_FOUND */
 
@@ -148,5 +151,47 @@ store_rc store_image_add(store *s, int64_t action_id, uint64_t serial,
                          int64_t now);
 store_rc store_image_latest(store *s, uint64_t serial, const char *type,
                             char blob[65]); /* NOT_FOUND */
+/* The newest log line of `serial` that contains `needle` (a job's reason
+ * from the machine). NOT_FOUND: none. */
+store_rc store_log_find(store *s, uint64_t serial, const char *needle,
+                        char *out, size_t outlen);
+
+/* jobs: designs compiled into a job file and run through actions (jobs.c) */
+typedef struct store_job {
+    int64_t id;
+    uint64_t serial;
+    char name[128];
+    char state[24]; /* compiling queued waiting_for_home sending
+                       waiting_for_button running completed failed
+                       cancelled */
+    char reason[512];
+    char created_by[64];
+    char file[65];    /* the compiled job file, "" while compiling */
+    char preview[65]; /* its picture (PNG blob), "" none */
+    char *params;     /* JSON object: placement, material, ops, kind */
+    char *stats;      /* JSON object: what the compile found */
+    char *actions;    /* JSON array of the action ids it used */
+    int64_t print_action;
+    int64_t progress; /* ticks played */
+    int64_t created, queued_at, started, finished, button_at;
+} store_job;
+
+void store_job_free(store_job *j);              /* frees the JSON texts only */
+store_rc store_job_add(store *s, store_job *j); /* sets j->id */
+store_rc store_job_get(store *s, int64_t id, store_job *out); /* NOT_FOUND */
+store_rc store_job_put(store *s, const store_job *j);         /* NOT_FOUND */
+store_rc store_job_by_action(store *s, int64_t action_id,
+                             store_job *out); /* NOT_FOUND */
+/* The oldest job of `serial` waiting to be sent (queued or
+ * waiting_for_home). NOT_FOUND: none. */
+store_rc store_job_next(store *s, uint64_t serial, store_job *out);
+/* The job of `serial` under way (sending, waiting_for_button, running).
+ * NOT_FOUND: none. */
+store_rc store_job_active(store *s, uint64_t serial, store_job *out);
+/* History, newest first; serial 0 / state NULL: any. */
+json_t *store_job_list(store *s, uint64_t serial, const char *state,
+                       int64_t since, int limit);
+/* After a restart: a job compiling or under way cannot go on. Count. */
+int store_job_reconcile(store *s, int64_t now);
 
 #endif

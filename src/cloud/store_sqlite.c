@@ -107,7 +107,16 @@ static const char schema[] =
     " action_id INTEGER PRIMARY KEY, serial INTEGER, type TEXT, blob TEXT,"
     " size INTEGER, received INTEGER);"
     "CREATE INDEX IF NOT EXISTS images_latest ON images(serial, type, "
-    "received);";
+    "received);"
+    "CREATE TABLE IF NOT EXISTS jobs("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT, serial INTEGER NOT NULL,"
+    " name TEXT, state TEXT NOT NULL, reason TEXT, created_by TEXT, file TEXT,"
+    " preview TEXT, params TEXT, stats TEXT, actions TEXT,"
+    " print_action INTEGER DEFAULT 0, progress INTEGER DEFAULT 0,"
+    " created INTEGER, queued_at INTEGER, started INTEGER, finished INTEGER,"
+    " button_at INTEGER);"
+    "CREATE INDEX IF NOT EXISTS jobs_serial ON jobs(serial, state, id);"
+    "CREATE INDEX IF NOT EXISTS jobs_action ON jobs(print_action);";
 
 /* Columns added after the first release: a database made before them
  * gets them here ("duplicate column" means it has them already). */
@@ -572,6 +581,21 @@ store_rc store_apikey_check(store *s, const uint8_t hash[32])
     store_rc rc = sqlite3_step(st) == SQLITE_ROW ? STORE_OK : STORE_NOT_FOUND;
     sqlite3_reset(st);
     return rc;
+}
+
+store_rc store_apikey_find(store *s, const uint8_t hash[32], int64_t *id)
+{
+    static const char q[] = "SELECT id FROM apikeys WHERE hash = ? AND "
+                            "revoked = 0";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+    int ok = sqlite3_step(st) == SQLITE_ROW;
+    if (ok)
+        *id = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return ok ? STORE_OK : STORE_NOT_FOUND;
 }
 
 json_t *store_apikey_list(store *s)
@@ -1055,4 +1079,217 @@ store_rc store_image_latest(store *s, uint64_t serial, const char *type,
     sqlite3_bind_int64(st, 1, (int64_t)serial);
     sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
     return one_blob(st, blob);
+}
+
+/* ---- jobs -------------------------------------------------------------- */
+
+void store_job_free(store_job *j)
+{
+    free(j->params);
+    free(j->stats);
+    free(j->actions);
+    j->params = j->stats = j->actions = NULL;
+}
+
+#define JOB_COLS                                                               \
+    "id, serial, name, state, reason, created_by, file, preview, params,"      \
+    " stats, actions, print_action, progress, created, queued_at, started,"    \
+    " finished, button_at"
+
+static void text_col(sqlite3_stmt *st, int i, char *out, size_t outlen)
+{
+    const char *t = (const char *)sqlite3_column_text(st, i);
+    snprintf(out, outlen, "%s", t ? t : "");
+}
+
+static char *dup_col(sqlite3_stmt *st, int i)
+{
+    const char *t = (const char *)sqlite3_column_text(st, i);
+    return t ? strdup(t) : NULL;
+}
+
+static void job_from_row(sqlite3_stmt *st, store_job *j)
+{
+    memset(j, 0, sizeof(*j));
+    j->id = sqlite3_column_int64(st, 0);
+    j->serial = (uint64_t)sqlite3_column_int64(st, 1);
+    text_col(st, 2, j->name, sizeof(j->name));
+    text_col(st, 3, j->state, sizeof(j->state));
+    text_col(st, 4, j->reason, sizeof(j->reason));
+    text_col(st, 5, j->created_by, sizeof(j->created_by));
+    text_col(st, 6, j->file, sizeof(j->file));
+    text_col(st, 7, j->preview, sizeof(j->preview));
+    j->params = dup_col(st, 8);
+    j->stats = dup_col(st, 9);
+    j->actions = dup_col(st, 10);
+    int64_t *ints[] = {&j->print_action, &j->progress, &j->created,
+                       &j->queued_at,    &j->started,  &j->finished,
+                       &j->button_at};
+    for (int i = 0; i < 7; i++)
+        *ints[i] = sqlite3_column_int64(st, 11 + i);
+}
+
+/* Binds every column but id, from ?1 on: the same order as JOB_COLS. */
+static void job_bind(sqlite3_stmt *st, const store_job *j)
+{
+    sqlite3_bind_int64(st, 1, (int64_t)j->serial);
+    const char *texts[] = {j->name,       j->state, j->reason,
+                           j->created_by, j->file,  j->preview};
+    for (int i = 0; i < 6; i++)
+        sqlite3_bind_text(st, 2 + i, texts[i], -1, SQLITE_STATIC);
+    const char *json[] = {j->params, j->stats, j->actions};
+    for (int i = 0; i < 3; i++)
+        sqlite3_bind_text(st, 8 + i, json[i], -1, SQLITE_STATIC);
+    const int64_t ints[] = {j->print_action, j->progress, j->created,
+                            j->queued_at,    j->started,  j->finished,
+                            j->button_at};
+    for (int i = 0; i < 7; i++)
+        sqlite3_bind_int64(st, 11 + i, ints[i]);
+}
+
+store_rc store_job_add(store *s, store_job *j)
+{
+    static const char q[] =
+        "INSERT INTO jobs(serial, name, state, reason, created_by, file, "
+        "preview, params, stats, actions, print_action, progress, created, "
+        "queued_at, started, finished, button_at) VALUES(?, ?, ?, ?, ?, ?, ?, "
+        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    job_bind(st, j);
+    if (done(s, st) != 0)
+        return STORE_ERROR;
+    j->id = sqlite3_last_insert_rowid(s->db);
+    return STORE_OK;
+}
+
+store_rc store_job_put(store *s, const store_job *j)
+{
+    static const char q[] =
+        "UPDATE jobs SET serial = ?1, name = ?2, state = ?3, reason = ?4, "
+        "created_by = ?5, file = ?6, preview = ?7, params = ?8, stats = ?9, "
+        "actions = ?10, print_action = ?11, progress = ?12, created = ?13, "
+        "queued_at = ?14, started = ?15, finished = ?16, button_at = ?17 "
+        "WHERE id = ?18";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    job_bind(st, j);
+    sqlite3_bind_int64(st, 18, j->id);
+    if (done(s, st) != 0)
+        return STORE_ERROR;
+    return sqlite3_changes(s->db) == 1 ? STORE_OK : STORE_NOT_FOUND;
+}
+
+static store_rc one_job(sqlite3_stmt *st, store_job *out)
+{
+    store_rc rc = STORE_NOT_FOUND;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        job_from_row(st, out);
+        rc = STORE_OK;
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+store_rc store_job_get(store *s, int64_t id, store_job *out)
+{
+    static const char q[] = "SELECT " JOB_COLS " FROM jobs WHERE id = ?";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, id);
+    return one_job(st, out);
+}
+
+store_rc store_job_by_action(store *s, int64_t action_id, store_job *out)
+{
+    static const char q[] = "SELECT " JOB_COLS " FROM jobs WHERE "
+                            "print_action = ? AND print_action != 0";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, action_id);
+    return one_job(st, out);
+}
+
+store_rc store_job_next(store *s, uint64_t serial, store_job *out)
+{
+    static const char q[] =
+        "SELECT " JOB_COLS " FROM jobs WHERE serial = ? AND state IN "
+        "('queued', 'waiting_for_home') ORDER BY id LIMIT 1";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, (int64_t)serial);
+    return one_job(st, out);
+}
+
+json_t *store_job_list(store *s, uint64_t serial, const char *state,
+                       int64_t since, int limit)
+{
+    static const char q[] =
+        "SELECT id, serial, name, state, reason, created_by, created, "
+        "started, finished FROM jobs WHERE (?1 = 0 OR serial = ?1) AND "
+        "(?2 IS NULL OR state = ?2) AND created >= ?3 ORDER BY id DESC "
+        "LIMIT ?4";
+    static const char *const names[] = {
+        "id",         "serial",  "name",    "state",    "reason",
+        "created_by", "created", "started", "finished", NULL};
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return NULL;
+    sqlite3_bind_int64(st, 1, (int64_t)serial);
+    if (state)
+        sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, since);
+    sqlite3_bind_int(st, 4, limit);
+    return rows_json(st, names);
+}
+
+int store_job_reconcile(store *s, int64_t now)
+{
+    static const char q[] =
+        "UPDATE jobs SET state = 'failed', reason = 'service restarted "
+        "while the job was ' || replace(state, '_', ' '), finished = ? WHERE "
+        "state IN ('compiling', 'sending', 'waiting_for_button', 'running')";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, now);
+    if (done(s, st) != 0)
+        return STORE_ERROR;
+    return sqlite3_changes(s->db);
+}
+
+store_rc store_job_active(store *s, uint64_t serial, store_job *out)
+{
+    static const char q[] =
+        "SELECT " JOB_COLS " FROM jobs WHERE serial = ? AND state IN "
+        "('sending', 'waiting_for_button', 'running') ORDER BY id LIMIT 1";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, (int64_t)serial);
+    return one_job(st, out);
+}
+
+store_rc store_log_find(store *s, uint64_t serial, const char *needle,
+                        char *out, size_t outlen)
+{
+    static const char q[] = "SELECT text FROM logs WHERE serial = ? AND "
+                            "instr(text, ?) > 0 ORDER BY id DESC LIMIT 1";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, (int64_t)serial);
+    sqlite3_bind_text(st, 2, needle, -1, SQLITE_STATIC);
+    store_rc rc = STORE_NOT_FOUND;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        text_col(st, 0, out, outlen);
+        rc = STORE_OK;
+    }
+    sqlite3_reset(st);
+    return rc;
 }

@@ -235,6 +235,67 @@ def test_second_job_while_busy_waits_its_turn():
         assert ma["events"][0]["id"] > pa["events"][-1]["id"]
 
 
+def post_job(t, data, ctype, **query):
+    import urllib.parse
+    q = dict({"machine": "S%d" % SERIAL}, **query)
+    st, resp = t.cloud.api("POST", "/api/v1/jobs?" + urllib.parse.urlencode(q),
+                           body=data, headers={"Content-Type": ctype})
+    assert st == 201, (st, resp)
+    return resp["id"]
+
+
+def job(t, jid):
+    st, body = t.cloud.api("GET", "/api/v1/jobs/%d" % jid)
+    assert st == 200, (st, body)
+    return body
+
+
+def wait_job(t, jid, states, timeout=40):
+    return gh.wait_for(lambda: (lambda j: j if j["state"] in states else None)(
+        job(t, jid)), timeout=timeout, what="job %d in %s" % (jid, states))
+
+
+def test_svg_job_the_button_and_the_lid():
+    svg = open(fc.fixture("designs", "square.svg"), "rb").read()
+    with E2E(auto_button=-1, speed=100) as t:
+        jid = post_job(t, svg, "image/svg+xml", x_mm="5", y_mm="5",
+                       name="square")
+        j = wait_job(t, jid, ("waiting_for_button",))
+        assert j["button_pressed_at"] is None, j
+        time.sleep(0.3)
+        assert job(t, jid)["state"] == "waiting_for_button"  # the gate
+        r = t.machine.press()
+        assert r.returncode == 0, r.stderr
+        j = wait_job(t, jid, ("completed", "failed", "cancelled"))
+        assert j["state"] == "completed", j
+        assert isinstance(j["button_pressed_at"], int), j
+        assert j["progress"]["percent"] == 100.0, j
+        # The park brought the head back to the job's origin.
+        pos = t.cloud.wait_lifecycle(SERIAL, "ready", timeout=30)[
+            "head_position"]
+        assert abs(pos["x_mm"] - 5) < 0.02 and abs(pos["y_mm"] - 5) < 0.02, pos
+        # The lid: open, press: the machine refuses; its words reach the job.
+        assert t.machine.lid("open").returncode == 0
+        jid = post_job(t, svg, "image/svg+xml", x_mm="5", y_mm="5")
+        wait_job(t, jid, ("waiting_for_button",))
+        assert t.machine.press().returncode == 0
+        j = wait_job(t, jid, ("completed", "failed", "cancelled"))
+        assert j["state"] in ("cancelled", "failed"), j
+        assert "lid is open" in j["reason"], j
+        # Closing the lid brings a lid image (the bed may have changed).
+        before = [a["id"] for a in t.cloud.api(
+            "GET", "/api/v1/machines/S%d/actions" % SERIAL)[1]["actions"]
+            if a["action_type"] == "lid_image"]
+        assert t.machine.lid("close").returncode == 0
+
+        def new_lid_image():
+            acts = t.cloud.api("GET", "/api/v1/machines/S%d/actions"
+                               % SERIAL)[1]["actions"]
+            return [a for a in acts if a["action_type"] == "lid_image" and
+                    a["id"] not in before and a["state"] == "completed"]
+        gh.wait_for(new_lid_image, timeout=30, what="a lid image")
+
+
 def test_service_killed_and_restarted_mid_session():
     port = gh.free_port()
     args = ["--listen", "127.0.0.1:%d" % port]

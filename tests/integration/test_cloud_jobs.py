@@ -1,0 +1,259 @@
+"""Jobs from designs (docs/api.md "Jobs"), against a scripted machine over
+the real WebSocket: an SVG compiled on the worker pool runs through its
+states to completed with the button, a job made before homing waits in
+waiting_for_home and goes on after a manual home, a job off the bed is
+refused naming the edge, a machine refusal reaches the job's reason, a
+cancelled job records who cancelled it, the history filters, a pulse file
+body, the preview picture, bad requests."""
+
+import os
+import sys
+import time
+import unittest
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(__file__))
+from gfharness import Cloud, FakeMachine, fixture, wait_for  # noqa: E402
+
+PW = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+SERIAL = 10000042
+SQUARE = fixture("designs", "square.svg")
+PULSE = fixture("puls", "1234567890-nooptions-xxxxx.puls")
+PRINT_EVENTS = ["print:starting", "print:download:completed"]
+
+
+def body_of(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+class Jobs(unittest.TestCase):
+    def setUp(self):
+        self.cloud = Cloud()
+        self.cloud.add_machine(SERIAL, PW)
+        self.m = None
+
+    def tearDown(self):
+        if self.m:
+            self.m.close()
+        self.cloud.close()
+
+    def post_job(self, data, ctype="image/svg+xml", **query):
+        q = dict({"machine": "S%d" % SERIAL}, **query)
+        return self.cloud.api(
+            "POST", "/api/v1/jobs?" + urllib.parse.urlencode(q), body=data,
+            headers={"Content-Type": ctype})
+
+    def job(self, jid):
+        st, body = self.cloud.api("GET", "/api/v1/jobs/%d" % jid)
+        self.assertEqual(st, 200, body)
+        return body
+
+    def wait_job(self, jid, states, timeout=20):
+        if isinstance(states, str):
+            states = (states,)
+        return wait_for(lambda: (lambda j: j if j["state"] in states
+                                 else None)(self.job(jid)),
+                        timeout=timeout, what="job %d in %s" % (jid, states))
+
+    def homed(self):
+        self.m = FakeMachine(self.cloud, SERIAL, PW)
+        self.m.handshake(full=True, hunt=True, home=True)
+
+    def run_print(self, jid, park=True):
+        """Play the job's print on the scripted machine; returns it."""
+        a = self.m.expect_action("print")
+        self.assertIn(a["id"], self.job(jid)["actions"])
+        self.m.event(a["id"], "print:starting")
+        self.m.event(a["id"], "print:download:completed")
+        self.wait_job(jid, "waiting_for_button")
+        self.m.event(None, "button:pressed")
+        self.m.event(a["id"], "print:warmup:starting")
+        self.m.event(a["id"], "print:running")
+        return a
+
+    def test_svg_job_runs_to_completed_with_the_button(self):
+        self.homed()
+        st, resp = self.post_job(body_of(SQUARE), x_mm="0", y_mm="0",
+                                 name="square",
+                                 ops='{"*": {"op": "cut", "speed": 20, '
+                                     '"power": 80, "passes": 2}}')
+        self.assertEqual(st, 201, resp)
+        self.assertEqual(resp["state"], "compiling")
+        jid = resp["id"]
+        a = self.run_print(jid)
+        j = self.wait_job(jid, "running")
+        self.assertIsInstance(j["button_pressed_at"], int)
+        total = j["stats"]["ticks"]
+        self.assertGreater(total, 0)
+        # Progress in the job's own ticks; the machine's `total` ignored.
+        self.m.progress(a["id"], "print:progress", total // 4, total=262144)
+        j = wait_for(lambda: (lambda j: j if j["progress"]["ticks"]
+                              else None)(self.job(jid)), what="progress")
+        self.assertAlmostEqual(j["progress"]["percent"], 25.0, delta=0.1)
+        self.assertAlmostEqual(j["progress"]["eta_s"],
+                               (total - total // 4) / j["stats"]["stfr"],
+                               delta=0.01)
+        self.m.event(a["id"], "print:return_to_home:succeeded")
+        self.m.event(a["id"], "print:completed")
+        j = self.wait_job(jid, "completed")
+        self.assertIsNone(j["reason"])
+        self.assertEqual(j["name"], "square")
+        self.assertTrue(j["created_by"].startswith("apikey:"), j)
+        self.assertEqual(j["placement"]["ops"]["*"],
+                         {"op": "cut", "speed": 20.0, "power": 80.0,
+                          "passes": 2})
+        self.assertGreater(j["stats"]["laser_on_s"], 0)
+        self.assertLessEqual(j["stats"]["extents_mm"]["x1"], 495)
+        for k in ("created", "started", "finished"):
+            self.assertIsInstance(j[k], int, k)
+        st, hdr, png = self.cloud.http("GET", j["preview"],
+                                       token=self.cloud.api_key)
+        self.assertEqual((st, hdr["content-type"]), (200, "image/png"))
+        self.assertEqual(png[:8], b"\x89PNG\r\n\x1a\n")
+        # The history lists it, newest first, with filters.
+        st, h = self.cloud.api("GET", "/api/v1/jobs?machine=S%d&state="
+                               "completed" % SERIAL)
+        self.assertEqual([x["id"] for x in h["jobs"]], [jid])
+        st, h = self.cloud.api("GET", "/api/v1/jobs?state=failed")
+        self.assertEqual(h["jobs"], [])
+
+    def test_job_before_homing_waits_for_home(self):
+        self.m = FakeMachine(self.cloud, SERIAL, PW)
+        self.m.handshake(full=True, hunt=True)
+        st, resp = self.post_job(body_of(SQUARE), x_mm="10", y_mm="20")
+        self.assertEqual(st, 201, resp)
+        jid = resp["id"]
+        self.wait_job(jid, "waiting_for_home")
+        self.m.expect_silence(0.5)
+        self.cloud.home(SERIAL)
+        # The head is at home, the job's origin at (10, 20): a travel move
+        # first, then the print.
+        mv = self.m.expect_action("motion")
+        self.assertEqual(self.job(jid)["state"], "sending")
+        self.m.event(mv["id"], "motion:completed")
+        a = self.run_print(jid)
+        pos = self.cloud.machine(SERIAL)["head_position"]
+        self.assertAlmostEqual(pos["x_mm"], 10.0, delta=0.01875)
+        self.assertAlmostEqual(pos["y_mm"], 20.0, delta=0.01875)
+        self.m.event(a["id"], "print:return_to_home:succeeded")
+        self.m.event(a["id"], "print:completed")
+        j = self.wait_job(jid, "completed")
+        self.assertEqual(j["actions"], [mv["id"], a["id"]])
+
+    def test_off_the_bed_named_edge(self):
+        self.homed()
+        # The compiler refuses a design placed past the right edge.
+        st, resp = self.post_job(body_of(SQUARE), x_mm="490", y_mm="0")
+        self.assertEqual(st, 201, resp)
+        j = self.wait_job(resp["id"], "failed")
+        self.assertIn("right edge", j["reason"])
+        self.assertTrue(j["reason"].startswith("compile error"), j)
+        # A pulse file is placed as it is: the service checks it before
+        # sending it.
+        st, resp = self.post_job(body_of(PULSE), "application/octet-stream",
+                                 x_mm="495", y_mm="279")
+        self.assertEqual(st, 201, resp)
+        j = self.wait_job(resp["id"], "failed")
+        self.assertIn("edge", j["reason"])
+        self.assertTrue(j["reason"].startswith("off the bed"), j)
+        self.m.expect_silence(0.5)
+
+    def test_machine_refusal_and_cancel_reasons(self):
+        self.homed()
+        st, resp = self.post_job(body_of(PULSE), "application/octet-stream")
+        self.assertEqual(st, 201, resp)
+        jid = resp["id"]
+        a = self.m.expect_action("print")
+        self.m.event(a["id"], "print:starting")
+        self.m.log("print %d: the lid is open, not starting" % a["id"])
+        self.m.event(a["id"], "print:cancelled")
+        j = self.wait_job(jid, "cancelled")
+        self.assertIn("the lid is open", j["reason"])
+        # The aborted print lost the position: hunt, home, then the next.
+        self.m.homing_hunt()
+        self.cloud.home(SERIAL)
+        st, resp = self.post_job(body_of(PULSE), "application/octet-stream")
+        jid = resp["id"]
+        a = self.m.expect_action("print")
+        self.m.event(a["id"], "print:starting")
+        st, body = self.cloud.api("POST", "/api/v1/jobs/%d/cancel" % jid)
+        self.assertEqual(st, 200, body)
+        self.m.expect_action("print", status="cancelled")
+        self.m.event(a["id"], "print:cancelled")
+        j = self.wait_job(jid, "cancelled")
+        self.assertTrue(j["reason"].startswith("cancelled by apikey:"), j)
+        st, body = self.cloud.api("POST", "/api/v1/jobs/%d/cancel" % jid)
+        self.assertEqual((st, body["code"]), (409, "already_finished"))
+
+    def test_queued_job_cancelled_and_compile_errors(self):
+        # Offline machine: the job waits in the queue; cancelled there.
+        st, resp = self.post_job(body_of(SQUARE))
+        jid = resp["id"]
+        self.wait_job(jid, ("queued", "waiting_for_home"))
+        st, body = self.cloud.api("POST", "/api/v1/jobs/%d/cancel" % jid)
+        self.assertEqual((st, body["state"]), (200, "cancelled"))
+        st, resp = self.post_job(b"<svg this is not")
+        j = self.wait_job(resp["id"], "failed")
+        self.assertTrue(j["reason"].startswith("compile error: "), j)
+        st, resp = self.post_job(b"not a pulse file", "application/octet-stream")
+        j = self.wait_job(resp["id"], "failed")
+        self.assertTrue(j["reason"].startswith("pulse file refused: "), j)
+
+    def test_bad_requests(self):
+        for query, code in [({"machine": "nope"}, "bad_query"),
+                            ({"x_mm": "-1"}, "bad_query"),
+                            ({"x_mm": "nan"}, "bad_query"),
+                            ({"ops": "{"}, "bad_query"),
+                            ({"ops": '{"red": {"speed": 1, "power": 1}}'},
+                             "bad_query"),
+                            ({"ops": '{"*": {"op": "melt", "speed": 1, '
+                                     '"power": 1}}'}, "bad_query"),
+                            ({"ops": '{"*": {"speed": 1, "power": 101}}'},
+                             "bad_query"),
+                            ({"material": "unobtainium"},
+                             "unknown_material")]:
+            st, resp = self.post_job(body_of(SQUARE), **query)
+            self.assertEqual((st, resp["code"]), (400, code), query)
+        st, resp = self.post_job(body_of(SQUARE), machine="S1")
+        self.assertEqual((st, resp["code"]), (404, "no_machine"))
+        st, resp = self.post_job(body_of(SQUARE), "text/plain")
+        self.assertEqual((st, resp["code"]), (415, "unsupported_media_type"))
+        st, resp = self.post_job(b"")
+        self.assertEqual((st, resp["code"]), (400, "empty_body"))
+        st, resp = self.cloud.api("GET", "/api/v1/jobs/12345")
+        self.assertEqual((st, resp["code"]), (404, "no_job"))
+        st, resp = self.cloud.api("GET", "/api/v1/jobs?limit=x")
+        self.assertEqual((st, resp["code"]), (400, "bad_query"))
+
+
+class StaleJobs(unittest.TestCase):
+    def test_no_stale_start_after_queue_ttl(self):
+        with Cloud(extra_args=["--queue-ttl", "1"]) as cloud:
+            cloud.add_machine(SERIAL, PW)
+            st, resp = cloud.api(
+                "POST", "/api/v1/jobs?machine=S%d" % SERIAL,
+                body=body_of(SQUARE), headers={"Content-Type":
+                                               "image/svg+xml"})
+            jid = resp["id"]
+            wait_for(lambda: cloud.api("GET", "/api/v1/jobs/%d" % jid)[1][
+                "state"] in ("queued", "waiting_for_home"), what="compiled")
+            time.sleep(2.1)
+            m = FakeMachine(cloud, SERIAL, PW)
+            m.handshake(full=True, hunt=True, home=True)
+            j = wait_for(lambda: (lambda j: j if j["state"] == "cancelled"
+                                  else None)(cloud.api(
+                                      "GET", "/api/v1/jobs/%d" % jid)[1]),
+                         what="the stale job not sent")
+            self.assertIn("queue-ttl", j["reason"])
+            m.expect_silence(0.5)
+            st, body = cloud.api("POST", "/api/v1/jobs/%d/requeue" % jid)
+            self.assertEqual(st, 200, body)
+            a = m.expect_action("print")
+            self.assertIn(a["id"], cloud.api("GET", "/api/v1/jobs/%d"
+                                             % jid)[1]["actions"])
+            m.close()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
