@@ -13,16 +13,19 @@
  *   POST /api/v1/actions/{id}/cancel
  *   POST /api/v1/files                        (http_api_files.c)
  *   .../api/v1/jobs...                        (http_api_jobs.c)
+ *   GET  /api/v1/audit?since=&limit=
  *
  * API key as `Authorization: Bearer KEY`. JSON in and out; errors are
  * {"error": "...", "code": "..."} with stable codes. An accepted action is
  * committed before its id is returned. */
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api_path.h"
+#include "audit.h"
 #include "gf/catalog.h"
 #include "gf/compile.h"
 #include "gf/puls.h"
@@ -146,6 +149,12 @@ int http_api_queue_action(cloud *c, struct lws *wsi, http_req *r,
     store_action_free(a);
     if (rc != 0)
         return http_error(wsi, r, 500, "internal", "database error");
+    char target[48], serial[32];
+    snprintf(target, sizeof(target), "action:%" PRId64, a->id);
+    snprintf(serial, sizeof(serial), "S%" PRIu64, a->serial);
+    audit_api(
+        c, r, "action.create", target,
+        json_pack("{s:s, s:s}", "machine", serial, "action_type", a->type));
     sched_kick(c->sched, a->serial);
     return http_reply_json(
         wsi, r, 201,
@@ -235,6 +244,10 @@ static int home_done(cloud *c, struct lws *wsi, http_req *r)
     json_decref(o);
     if (status != 0)
         return http_error(wsi, r, status, code, err);
+    char target[32];
+    snprintf(target, sizeof(target), "machine:S%" PRIu64, r->serial);
+    audit_api(c, r, "machine.home", target,
+              json_pack("{s:s}", "method", "manual"));
     json_t *m = store_machine_get(c->store, r->serial);
     if (!m)
         return http_error(wsi, r, 500, "internal", "database error");
@@ -260,10 +273,32 @@ static int home_offset_done(cloud *c, struct lws *wsi, http_req *r)
     int64_t dy = (int64_t)llround(yv / GF_PULS_MM_PER_STEP_XY);
     if (store_machine_set_home_offset(c->store, r->serial, dx, dy) != 0)
         return http_error(wsi, r, 500, "internal", "database error");
+    char target[32];
+    snprintf(target, sizeof(target), "machine:S%" PRIu64, r->serial);
+    audit_api(c, r, "machine.home_offset", target,
+              json_pack("{s:f, s:f}", "x_mm", xv, "y_mm", yv));
     return http_reply_json(
         wsi, r, 200,
         json_pack("{s:f, s:f}", "x_mm", (double)dx * GF_PULS_MM_PER_STEP_XY,
                   "y_mm", (double)dy * GF_PULS_MM_PER_STEP_XY));
+}
+
+/* GET /api/v1/audit?since=CURSOR&limit=N: oldest first, paged. */
+static int audit_list(cloud *c, struct lws *wsi, http_req *r)
+{
+    long since = urlarg_long(wsi, "since=", 0, 0x7fffffffffffffffL);
+    long limit = urlarg_long(wsi, "limit=", 100, LIST_MAX);
+    if (since < 0 || limit < 0)
+        return http_error(wsi, r, 400, "bad_query", "since/limit malformed");
+    json_t *rows = store_audit_list(c->store, since, (int)limit);
+    if (!rows)
+        return http_error(wsi, r, 500, "internal", "database error");
+    size_t n = json_array_size(rows);
+    json_int_t next = n ? json_integer_value(json_object_get(
+                              json_array_get(rows, n - 1), "cursor"))
+                        : since;
+    return http_reply_json(
+        wsi, r, 200, json_pack("{s:o, s:I}", "audit", rows, "next", next));
 }
 
 static int machine_route(cloud *c, struct lws *wsi, http_req *r, api_segs *g)
@@ -341,6 +376,9 @@ static int action_route(cloud *c, struct lws *wsi, http_req *r, api_segs *g)
                               "the action has already finished");
         if (rc != STORE_OK)
             return http_error(wsi, r, 500, "internal", "database error");
+        char target[48];
+        snprintf(target, sizeof(target), "action:%" PRId64, id);
+        audit_api(c, r, "action.cancel", target, NULL);
         return http_reply_json(wsi, r, 200, store_action_json(c->store, id));
     }
     return http_error(wsi, r, 404, "not_found", "no such resource");
@@ -364,5 +402,9 @@ int http_api(cloud *c, struct lws *wsi, http_req *r)
         return http_api_files(c, wsi, r);
     if (g.n >= 3 && strcmp(g.s[2], "jobs") == 0)
         return http_api_jobs(c, wsi, r, &g);
+    if (g.n == 3 && strcmp(g.s[2], "audit") == 0)
+        return r->method == LWSHUMETH_GET
+                   ? audit_list(c, wsi, r)
+                   : http_error(wsi, r, 405, "method_not_allowed", "use GET");
     return http_error(wsi, r, 404, "not_found", "no such resource");
 }

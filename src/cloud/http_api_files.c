@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "files.h"
 #include "http.h"
 #include "ingest.h"
@@ -44,6 +45,9 @@ static void file_reply(cloud *c, struct lws *wsi, http_req *r, void *ctx,
         return;
     }
     log_msg(LOG_INFO, "job file %.12s stored", fj->res.id);
+    char target[80];
+    snprintf(target, sizeof(target), "file:%s", fj->res.id);
+    audit_api(c, r, "file.create", target, NULL);
     http_reply_json(wsi, r, 201, info);
 }
 

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "api_path.h"
+#include "audit.h"
 #include "ingest.h"
 #include "jobs.h"
 
@@ -104,6 +105,11 @@ static int create_done(cloud *c, struct lws *wsi, http_req *r)
     snprintf(who, sizeof(who), "apikey:%" PRId64, r->api_key_id);
     if (jobs_create(c, &b->spec, b->kind, path, who, &id) != 0)
         return http_error(wsi, r, 500, "internal", "database error");
+    char target[48], serial[32];
+    snprintf(target, sizeof(target), "job:%" PRId64, id);
+    snprintf(serial, sizeof(serial), "S%" PRIu64, b->spec.serial);
+    audit_api(c, r, "job.create", target,
+              json_pack("{s:s, s:s}", "machine", serial, "name", b->spec.name));
     return http_reply_json(
         wsi, r, 201,
         json_pack("{s:I, s:s}", "id", (json_int_t)id, "state", "compiling"));
@@ -215,6 +221,10 @@ static int verb(cloud *c, struct lws *wsi, http_req *r, int64_t id,
             what[0] == 'c' ? "the job has already finished"
                            : "only a job not sent for queue-ttl can be "
                              "re-queued");
+    char target[48];
+    snprintf(target, sizeof(target), "job:%" PRId64, id);
+    audit_api(c, r, what[0] == 'c' ? "job.cancel" : "job.requeue", target,
+              NULL);
     return one(c, wsi, r, id, NULL);
 }
 

@@ -194,4 +194,11 @@ json_t *store_job_list(store *s, uint64_t serial, const char *state,
 /* After a restart: a job compiling or under way cannot go on. Count. */
 int store_job_reconcile(store *s, int64_t now);
 
+/* the audit trail (audit.c): `detail` is JSON object text or NULL */
+store_rc store_audit_add(store *s, int64_t at, const char *who,
+                         const char *from, const char *what, const char *target,
+                         const char *detail);
+/* Oldest first from cursor `since` (exclusive), at most `limit`. */
+json_t *store_audit_list(store *s, int64_t since, int limit);
+
 #endif

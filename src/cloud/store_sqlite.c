@@ -116,7 +116,10 @@ static const char schema[] =
     " created INTEGER, queued_at INTEGER, started INTEGER, finished INTEGER,"
     " button_at INTEGER);"
     "CREATE INDEX IF NOT EXISTS jobs_serial ON jobs(serial, state, id);"
-    "CREATE INDEX IF NOT EXISTS jobs_action ON jobs(print_action);";
+    "CREATE INDEX IF NOT EXISTS jobs_action ON jobs(print_action);"
+    "CREATE TABLE IF NOT EXISTS audit("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER, who TEXT,"
+    " peer TEXT, what TEXT, target TEXT, detail TEXT);";
 
 /* Columns added after the first release: a database made before them
  * gets them here ("duplicate column" means it has them already). */
@@ -1292,4 +1295,48 @@ store_rc store_log_find(store *s, uint64_t serial, const char *needle,
     }
     sqlite3_reset(st);
     return rc;
+}
+
+/* ---- audit ------------------------------------------------------------- */
+
+store_rc store_audit_add(store *s, int64_t at, const char *who,
+                         const char *from, const char *what, const char *target,
+                         const char *detail)
+{
+    static const char q[] = "INSERT INTO audit(at, who, peer, what, target, "
+                            "detail) VALUES(?, ?, ?, ?, ?, ?)";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, at);
+    const char *texts[] = {who, from, what, target, detail};
+    for (int i = 0; i < 5; i++)
+        sqlite3_bind_text(st, 2 + i, texts[i], -1, SQLITE_STATIC);
+    return done(s, st);
+}
+
+json_t *store_audit_list(store *s, int64_t since, int limit)
+{
+    static const char q[] = "SELECT id, at, who, peer, what, target, detail "
+                            "FROM audit WHERE id > ? ORDER BY id LIMIT ?";
+    static const char *const names[] = {"cursor", "at",     "who", "from",
+                                        "what",   "target", NULL};
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return NULL;
+    sqlite3_bind_int64(st, 1, since);
+    sqlite3_bind_int(st, 2, limit);
+    json_t *arr = json_array();
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        json_t *e = json_object();
+        for (int i = 0; names[i]; i++)
+            json_object_set_new(e, names[i],
+                                sqlite3_column_type(st, i) == SQLITE_INTEGER
+                                    ? col_int(st, i)
+                                    : col_text(st, i));
+        json_object_set_new(e, "detail", col_json(st, 6));
+        json_array_append_new(arr, e);
+    }
+    sqlite3_reset(st);
+    return arr;
 }

@@ -185,6 +185,29 @@ class Jobs(unittest.TestCase):
         self.assertTrue(j["reason"].startswith("cancelled by apikey:"), j)
         st, body = self.cloud.api("POST", "/api/v1/jobs/%d/cancel" % jid)
         self.assertEqual((st, body["code"]), (409, "already_finished"))
+        # The audit names who created and who cancelled, and from where.
+        st, au = self.cloud.api("GET", "/api/v1/audit?limit=1000")
+        self.assertEqual(st, 200, au)
+        rows = au["audit"]
+        mine = [(x["what"], x["target"]) for x in rows
+                if x["target"] == "job:%d" % jid]
+        self.assertEqual(mine, [("job.create", "job:%d" % jid),
+                                ("job.cancel", "job:%d" % jid)])
+        for x in rows:
+            if x["target"] == "job:%d" % jid:
+                self.assertTrue(x["who"].startswith("apikey:"), x)
+                self.assertTrue(x["from"].endswith("127.0.0.1"), x)
+                self.assertIsInstance(x["at"], int)
+        whats = [x["what"] for x in rows]
+        # The CLI's machine add and key creation, the manual homes.
+        self.assertEqual(whats[:2], ["machine.add", "apikey.create"])
+        self.assertTrue(rows[0]["who"].startswith("cli"), rows[0])
+        self.assertEqual(whats.count("machine.home"), 2)
+        # Paged by cursor.
+        st, page = self.cloud.api("GET", "/api/v1/audit?since=%d&limit=1"
+                                  % rows[0]["cursor"])
+        self.assertEqual(page["audit"][0]["what"], "apikey.create")
+        self.assertEqual(page["next"], rows[1]["cursor"])
 
     def test_queued_job_cancelled_and_compile_errors(self):
         # Offline machine: the job waits in the queue; cancelled there.
