@@ -5,7 +5,8 @@
 #                      (api_path.c, cloud_parse_serial)
 #   fuzz_cloud_auth    bearer tokens, ws_tokens, signed upload URLs (auth.c)
 #   fuzz_cloud_jobspec the query of POST /api/v1/jobs: machine, placement,
-#                      name, material, the operations JSON (job_spec.c)
+#                      name, material, the operations JSON (job_spec.c),
+#                      and a material's body (materials.c)
 #   fuzz_cloud_ws      whole WebSocket frames from a machine through the
 #                      ingestion path into a real SQLite store (ws_ingest)
 #

@@ -2,8 +2,9 @@
  * query of POST /api/v1/jobs (src/cloud/job_spec.c): the machine, the
  * placement, the name and material, and the operations JSON.
  *
- * The input is up to six values split on '\n' (machine, x_mm, y_mm, name,
- * material, ops); a missing value is absent. Invariants: an accepted spec
+ * The input is up to seven values split on '\n' (machine, x_mm, y_mm, name,
+ * material, ops, and a material body for materials.c); a missing value is
+ * absent. Invariants: an accepted spec
  * has a serial, a placement inside the 495 x 279 mm bed, printable short
  * name and material, at most JOB_SPEC_MAX_RULES operations each with a
  * known kind and speed/power/passes in range; its operations survive being
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "job_spec.h"
+#include "materials.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -45,7 +47,7 @@ static void check(const job_spec *s)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *buf = malloc(size + 1);
-    char *v[6] = {0};
+    char *v[7] = {0};
     job_spec s;
     char err[256];
     if (!buf)
@@ -53,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(buf, data, size);
     buf[size] = '\0';
     char *p = buf;
-    for (int i = 0; i < 6 && p; i++) {
+    for (int i = 0; i < 7 && p; i++) {
         v[i] = p;
         p = strchr(p, '\n');
         if (p)
@@ -64,6 +66,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check(&s);
     else if (!err[0])
         abort(); /* a refusal always says why */
+    if (v[6]) {  /* a material's body, named by the name field */
+        json_t *body = json_loads(v[6], 0, NULL);
+        err[0] = '\0';
+        json_t *doc = material_parse(v[3] ? v[3] : "", body, err, sizeof(err));
+        if (doc && !material_name_ok(v[3]))
+            abort();
+        if (!doc && !err[0])
+            abort();
+        json_decref(doc);
+        json_decref(body);
+    }
     free(buf);
     return 0;
 }

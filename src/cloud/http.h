@@ -87,5 +87,7 @@ int http_api_image(cloud *c, struct lws *wsi, http_req *r, uint64_t serial,
 struct api_segs;
 int http_api_jobs(cloud *c, struct lws *wsi, http_req *r,
                   const struct api_segs *g);
+int http_api_materials(cloud *c, struct lws *wsi, http_req *r,
+                       const struct api_segs *g);
 
 #endif

@@ -21,6 +21,7 @@
 #include "audit.h"
 #include "ingest.h"
 #include "jobs.h"
+#include "materials.h"
 
 #define LIST_MAX 1000
 
@@ -147,8 +148,19 @@ static int create(cloud *c, struct lws *wsi, http_req *r)
     if (b->spec.serial > UINT32_MAX)
         return http_error(wsi, r, 400, "serial_too_large",
                           "MCsn holds 32 bits; cannot lock the job to it");
-    if (b->spec.material[0])
-        return http_error(wsi, r, 400, "unknown_material", "no such material");
+    gf_op mops[3];
+    int mrc = b->spec.material[0] ? material_ops(c, b->spec.material, mops) : 1;
+    if (b->spec.material[0] && mrc == 1)
+        return http_error(wsi, r, 400, "unknown_material",
+                          "no such material (GET /api/v1/materials)");
+    if (mrc < 0)
+        return http_error(wsi, r, 500, "internal", "database error");
+    if (mrc == 0)
+        job_spec_material(&b->spec, mops);
+    else if (job_spec_needs_material(&b->spec))
+        return http_error(wsi, r, 400, "bad_query",
+                          "ops names a material's operation but no "
+                          "material= is given");
     return http_want_body(c, wsi, r, BODY_FILE, c->cfg.max_file_body,
                           create_done);
 }

@@ -139,7 +139,19 @@ int job_spec_ops(job_spec *out, const json_t *ops, char *err, size_t errlen)
             snprintf(err, errlen, "at most %d operations", JOB_SPEC_MAX_RULES);
             return -1;
         }
-        if (job_spec_op(v, r.image ? GF_OP_ENGRAVE : GF_OP_CUT, &r.op, err,
+        const char *bare = json_string_value(v);
+        for (int k = 0; bare && k < 3; k++) {
+            if (strcmp(bare, kinds[k]) == 0) {
+                r.from_material = 1;
+                r.op.kind = (gf_op_kind)k;
+            }
+        }
+        if (bare && !r.from_material) {
+            snprintf(err, errlen, "a bare operation is cut, score or engrave");
+            return -1;
+        }
+        if (!r.from_material &&
+            job_spec_op(v, r.image ? GF_OP_ENGRAVE : GF_OP_CUT, &r.op, err,
                         errlen) != 0)
             return -1;
         out->rules[out->n_rules++] = r;
@@ -184,6 +196,41 @@ int job_spec_parse(job_spec *out, const char *machine, const char *x_mm,
     int rc = job_spec_ops(out, o, err, errlen);
     json_decref(o);
     return rc;
+}
+
+int job_spec_needs_material(const job_spec *s)
+{
+    for (size_t i = 0; i < s->n_rules; i++) {
+        if (s->rules[i].from_material)
+            return 1;
+    }
+    return 0;
+}
+
+void job_spec_material(job_spec *s, const gf_op mat[3])
+{
+    int any = 0, image = 0;
+    for (size_t i = 0; i < s->n_rules; i++) {
+        job_rule *r = &s->rules[i];
+        if (r->from_material) {
+            r->op = mat[r->op.kind];
+            r->from_material = 0;
+        }
+        any |= r->any;
+        image |= r->image;
+    }
+    job_rule def = {0};
+    if (!any && s->n_rules < JOB_SPEC_MAX_RULES) {
+        def.any = 1;
+        def.op = mat[GF_OP_CUT];
+        s->rules[s->n_rules++] = def;
+    }
+    if (!image && s->n_rules < JOB_SPEC_MAX_RULES) {
+        memset(&def, 0, sizeof(def));
+        def.image = 1;
+        def.op = mat[GF_OP_ENGRAVE];
+        s->rules[s->n_rules++] = def;
+    }
 }
 
 json_t *job_spec_ops_json(const job_spec *s)

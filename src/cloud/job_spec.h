@@ -14,9 +14,10 @@
 #define JOB_SPEC_MAX_RULES 64
 
 typedef struct job_rule {
-    int any;      /* "*": every other stroke colour */
-    int image;    /* "image": raster inputs */
-    uint32_t rgb; /* else this stroke colour */
+    int any;           /* "*": every other stroke colour */
+    int image;         /* "image": raster inputs */
+    uint32_t rgb;      /* else this stroke colour */
+    int from_material; /* "score": the material's settings for op.kind */
     gf_op op;
 } job_rule;
 
@@ -31,7 +32,9 @@ typedef struct job_spec {
 
 /* Query values as lws decoded them (NULL: absent); `ops` is JSON text:
  *   {"#ff0000": {"op": "cut", "speed": 10, "power": 100, "passes": 1},
- *    "*": {"op": "score", ...}, "image": {"op": "engrave", ...}}
+ *    "*": {"op": "score", ...}, "image": {"op": "engrave", ...},
+ *    "#0000ff": "score"}
+ * A bare kind takes the material's settings for it (job_spec_material).
  * 0, or -1 with a sentence in `err`. */
 int job_spec_parse(job_spec *out, const char *machine, const char *x_mm,
                    const char *y_mm, const char *name, const char *material,
@@ -43,6 +46,12 @@ int job_spec_ops(job_spec *out, const json_t *ops, char *err, size_t errlen);
  * when "op" is absent. 0 or -1 with `err`. */
 int job_spec_op(const json_t *o, gf_op_kind kind_default, gf_op *op, char *err,
                 size_t errlen);
+/* Apply material operations `mat` (cut, score, engrave): the bare kinds
+ * take theirs; every other stroke colour is cut and images engraved with
+ * the material's settings unless ops says otherwise. */
+void job_spec_material(job_spec *s, const gf_op mat[3]);
+/* Whether some operation is a bare kind (it needs a material). */
+int job_spec_needs_material(const job_spec *s);
 /* The operations as JSON (what GET /api/v1/jobs/{id} shows). */
 json_t *job_spec_ops_json(const job_spec *s);
 

@@ -25,6 +25,7 @@
 #include "listen.h"
 #include "locator.h"
 #include "log.h"
+#include "materials.h"
 #include "scheduler.h"
 #include "throttle.h"
 #include "tick.h"
@@ -280,6 +281,7 @@ static int start(cloud *c)
                 n);
     if (load_hunt(c) != 0)
         return 2;
+    materials_seed(c);
     if (make_context(c) != 0) {
         log_msg(LOG_ERR, "cannot start the event loop");
         return 1;

@@ -194,6 +194,18 @@ json_t *store_job_list(store *s, uint64_t serial, const char *state,
 /* After a restart: a job compiling or under way cannot go on. Count. */
 int store_job_reconcile(store *s, int64_t now);
 
+/* materials (materials.c): a JSON document per name */
+/* Insert or replace (`create_only`: ALREADY if it exists). */
+store_rc store_material_put(store *s, const char *name, const json_t *doc,
+                            int create_only);
+store_rc store_material_get(store *s, const char *name,
+                            json_t **doc);                  /* NOT_FOUND */
+store_rc store_material_delete(store *s, const char *name); /* NOT_FOUND */
+json_t *store_material_list(store *s);
+/* One-time markers (materials seeded): OK set, NOT_FOUND not. */
+store_rc store_flag_get(store *s, const char *name);
+store_rc store_flag_set(store *s, const char *name);
+
 /* the audit trail (audit.c): `detail` is JSON object text or NULL */
 store_rc store_audit_add(store *s, int64_t at, const char *who,
                          const char *from, const char *what, const char *target,

@@ -117,6 +117,9 @@ static const char schema[] =
     " button_at INTEGER);"
     "CREATE INDEX IF NOT EXISTS jobs_serial ON jobs(serial, state, id);"
     "CREATE INDEX IF NOT EXISTS jobs_action ON jobs(print_action);"
+    "CREATE TABLE IF NOT EXISTS materials("
+    " name TEXT PRIMARY KEY, doc TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS flags(name TEXT PRIMARY KEY);"
     "CREATE TABLE IF NOT EXISTS audit("
     " id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER, who TEXT,"
     " peer TEXT, what TEXT, target TEXT, detail TEXT);";
@@ -1339,4 +1342,91 @@ json_t *store_audit_list(store *s, int64_t since, int limit)
     }
     sqlite3_reset(st);
     return arr;
+}
+
+/* ---- materials and flags ----------------------------------------------- */
+
+store_rc store_material_put(store *s, const char *name, const json_t *doc,
+                            int create_only)
+{
+    static const char ins[] = "INSERT OR IGNORE INTO materials(name, doc) "
+                              "VALUES(?, ?)";
+    static const char rep[] = "INSERT OR REPLACE INTO materials(name, doc) "
+                              "VALUES(?, ?)";
+    char *text = json_dumps(doc, JSON_COMPACT);
+    sqlite3_stmt *st = text ? stmt(s, create_only ? ins : rep) : NULL;
+    if (!st) {
+        free(text);
+        return STORE_ERROR;
+    }
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+    store_rc rc = done(s, st);
+    free(text);
+    if (rc != STORE_OK)
+        return rc;
+    return sqlite3_changes(s->db) == 1 ? STORE_OK : STORE_ALREADY;
+}
+
+store_rc store_material_get(store *s, const char *name, json_t **doc)
+{
+    static const char q[] = "SELECT doc FROM materials WHERE name = ?";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    store_rc rc = STORE_NOT_FOUND;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *doc = col_json(st, 0);
+        rc = STORE_OK;
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+store_rc store_material_delete(store *s, const char *name)
+{
+    static const char q[] = "DELETE FROM materials WHERE name = ?";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    if (done(s, st) != STORE_OK)
+        return STORE_ERROR;
+    return sqlite3_changes(s->db) == 1 ? STORE_OK : STORE_NOT_FOUND;
+}
+
+json_t *store_material_list(store *s)
+{
+    static const char q[] = "SELECT doc FROM materials ORDER BY name";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return NULL;
+    json_t *arr = json_array();
+    while (sqlite3_step(st) == SQLITE_ROW)
+        json_array_append_new(arr, col_json(st, 0));
+    sqlite3_reset(st);
+    return arr;
+}
+
+store_rc store_flag_get(store *s, const char *name)
+{
+    static const char q[] = "SELECT 1 FROM flags WHERE name = ?";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    store_rc rc = sqlite3_step(st) == SQLITE_ROW ? STORE_OK : STORE_NOT_FOUND;
+    sqlite3_reset(st);
+    return rc;
+}
+
+store_rc store_flag_set(store *s, const char *name)
+{
+    static const char q[] = "INSERT OR IGNORE INTO flags(name) VALUES(?)";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    return done(s, st);
 }

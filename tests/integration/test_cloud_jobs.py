@@ -250,6 +250,85 @@ class Jobs(unittest.TestCase):
         self.assertEqual((st, resp["code"]), (400, "bad_query"))
 
 
+class Materials(unittest.TestCase):
+    def test_presets_crud_and_a_job_with_a_material(self):
+        with Cloud() as cloud:
+            cloud.add_machine(SERIAL, PW)
+            st, body = cloud.api("GET", "/api/v1/materials")
+            self.assertEqual(st, 200, body)
+            presets = body["materials"]
+            self.assertGreaterEqual(len(presets), 3)
+            for p in presets:
+                self.assertTrue(p["preset"], p)
+                self.assertTrue(p["name"].startswith("generic-"), p)
+                self.assertIn("generic starting point", p["label"])
+                for k in ("cut", "score", "engrave"):
+                    self.assertGreater(p[k]["speed"], 0, p)
+            mine = {"name": "birch-3mm", "label": "our birch",
+                    "thickness_mm": 3.2,
+                    "cut": {"speed": 7, "power": 100, "passes": 2},
+                    "score": {"speed": 120, "power": 18},
+                    "engrave": {"speed": 90, "power": 28}}
+            st, body = cloud.api("POST", "/api/v1/materials", body=mine)
+            self.assertEqual(st, 201, body)
+            self.assertEqual(body["cut"], {"speed": 7.0, "power": 100.0,
+                                           "passes": 2})
+            self.assertFalse(body["preset"])
+            st, body = cloud.api("POST", "/api/v1/materials", body=mine)
+            self.assertEqual((st, body["code"]), (409, "exists"))
+            for bad in (dict(mine, name="no spaces"),
+                        dict(mine, thickness_mm=-1),
+                        dict(mine, cut={"speed": 7}),
+                        dict(mine, score={"op": "cut", "speed": 1,
+                                          "power": 1})):
+                st, body = cloud.api("POST", "/api/v1/materials", body=bad)
+                self.assertEqual((st, body["code"]), (400, "bad_field"), bad)
+            st, body = cloud.api("PUT", "/api/v1/materials/birch-3mm",
+                                 body=dict(mine, thickness_mm=3.0))
+            self.assertEqual((st, body["thickness_mm"]), (200, 3.0))
+            st, body = cloud.api("GET", "/api/v1/materials/birch-3mm")
+            self.assertEqual((st, body["label"]), (200, "our birch"))
+            # A job with the material: its cut for every stroke colour,
+            # and a bare kind takes the material's settings for it.
+            st, resp = cloud.api(
+                "POST", "/api/v1/jobs?" + urllib.parse.urlencode(
+                    {"machine": "S%d" % SERIAL, "material": "birch-3mm",
+                     "ops": '{"#ff0000": "score"}'}),
+                body=body_of(SQUARE), headers={"Content-Type":
+                                               "image/svg+xml"})
+            self.assertEqual(st, 201, resp)
+            st, j = cloud.api("GET", "/api/v1/jobs/%d" % resp["id"])
+            ops = j["placement"]["ops"]
+            self.assertEqual(ops["*"], {"op": "cut", "speed": 7.0,
+                                        "power": 100.0, "passes": 2})
+            self.assertEqual(ops["#ff0000"]["op"], "score")
+            self.assertEqual(ops["#ff0000"]["speed"], 120.0)
+            self.assertEqual(j["placement"]["material"], "birch-3mm")
+            st, resp = cloud.api(
+                "POST", "/api/v1/jobs?" + urllib.parse.urlencode(
+                    {"machine": "S%d" % SERIAL,
+                     "ops": '{"#ff0000": "score"}'}),
+                body=body_of(SQUARE), headers={"Content-Type":
+                                               "image/svg+xml"})
+            self.assertEqual((st, resp["code"]), (400, "bad_query"))
+            st, body = cloud.api("DELETE", "/api/v1/materials/birch-3mm")
+            self.assertEqual(st, 200, body)
+            st, body = cloud.api("GET", "/api/v1/materials/birch-3mm")
+            self.assertEqual((st, body["code"]), (404, "no_material"))
+            # Deleting a preset sticks across a restart.
+            name = presets[0]["name"]
+            st, _ = cloud.api("DELETE", "/api/v1/materials/" + name)
+            self.assertEqual(st, 200)
+            cloud.restart()
+            st, body = cloud.api("GET", "/api/v1/materials")
+            self.assertNotIn(name, [m["name"] for m in body["materials"]])
+            whats = [x["what"] for x in cloud.api(
+                "GET", "/api/v1/audit?limit=1000")[1]["audit"]]
+            for w in ("material.create", "material.update",
+                      "material.delete"):
+                self.assertIn(w, whats)
+
+
 class StaleJobs(unittest.TestCase):
     def test_no_stale_start_after_queue_ttl(self):
         with Cloud(extra_args=["--queue-ttl", "1"]) as cloud:
