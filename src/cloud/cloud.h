@@ -17,6 +17,7 @@ struct lifecycle;
 struct throttle;
 struct work_pool;
 struct gfnet_wheel;
+struct events;
 
 typedef struct cloud {
     cfg cfg;
@@ -27,6 +28,7 @@ typedef struct cloud {
     struct lifecycle *life;
     struct throttle *throttle;
     struct work_pool *work; /* the worker pool (work.h) */
+    struct events *events;  /* the event bus (events.h) */
     struct lws_context *lws;
     struct lws_vhost *vhost;
     struct gfnet_wheel *wheel; /* per-session timers (tick.c) */

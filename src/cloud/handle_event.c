@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "events.h"
 #include "gf/settings.h"
 #include "handle.h"
 #include "jobs.h"
@@ -75,6 +76,16 @@ void handle_event(cloud *c, uint64_t serial, const gf_msg *m)
     if (strcmp(ev, "settings:completed") == 0)
         settings_report(c, serial, m);
     log_msg(LOG_DEBUG, "S%llu: event %s", (unsigned long long)serial, ev);
+    char s[32];
+    snprintf(s, sizeof(s), "S%llu", (unsigned long long)serial);
+    json_t *ev_data = json_pack("{s:s, s:s}", "machine", s, "event", ev);
+    if (ev_data && m->has_action_id)
+        json_object_set_new(ev_data, "action_id", json_integer(m->action_id));
+    if (ev_data && m->log)
+        json_object_set_new(ev_data, "log", json_string(m->log));
+    events_publish(c->events,
+                   m->has_action_id ? "action.event" : "machine.event",
+                   ev_data);
     lifecycle_event(c->life, serial, m);
     jobs_event(c, serial, m);
     sched_on_event(c->sched, serial, m);

@@ -320,6 +320,8 @@ static int on_http(cloud *c, struct lws *wsi, http_req *r)
 
 static int on_writeable(cloud *c, struct lws *wsi, http_req *r)
 {
+    if (r->sse)
+        return http_sse_write(c, wsi, r);
     if (ingest_ready(r)) {
         ingest_reply(c, wsi, r);
         return 0; /* the body goes out on the next writable */
@@ -423,6 +425,8 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     case LWS_CALLBACK_CLOSED_HTTP:
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
         if (r) {
+            if (r->sse)
+                http_sse_end(c, r);
             ingest_detach(r);
             req_reset(r);
         }

@@ -43,6 +43,7 @@ struct http_req {
     struct job *job;       /* a job file being checked on a worker (ingest.c) */
     int64_t api_key_id;    /* the API key of an /api/v1 request */
     struct job_spec *spec; /* POST /api/v1/jobs: what the query asked */
+    struct events_sub *sse; /* GET /api/v1/events/stream (http_sse.c) */
 };
 
 /* Replies. They write the headers now and the body when writable. */
@@ -89,5 +90,10 @@ int http_api_jobs(cloud *c, struct lws *wsi, http_req *r,
                   const struct api_segs *g);
 int http_api_materials(cloud *c, struct lws *wsi, http_req *r,
                        const struct api_segs *g);
+/* The event stream: start it, write what is pending (WRITEABLE), end it
+ * (the connection closed). */
+int http_sse_start(cloud *c, struct lws *wsi, http_req *r);
+int http_sse_write(cloud *c, struct lws *wsi, http_req *r);
+void http_sse_end(cloud *c, http_req *r);
 
 #endif

@@ -14,6 +14,7 @@
  *   POST /api/v1/files                        (http_api_files.c)
  *   .../api/v1/jobs...                        (http_api_jobs.c)
  *   GET  /api/v1/audit?since=&limit=
+ *   GET  /api/v1/events/stream               (http_sse.c)
  *   .../api/v1/materials...                   (http_api_materials.c)
  *
  * API key as `Authorization: Bearer KEY`. JSON in and out; errors are
@@ -405,6 +406,9 @@ int http_api(cloud *c, struct lws *wsi, http_req *r)
         return http_api_jobs(c, wsi, r, &g);
     if (g.n >= 3 && strcmp(g.s[2], "materials") == 0)
         return http_api_materials(c, wsi, r, &g);
+    if (g.n == 4 && strcmp(g.s[2], "events") == 0 &&
+        strcmp(g.s[3], "stream") == 0)
+        return http_sse_start(c, wsi, r);
     if (g.n == 3 && strcmp(g.s[2], "audit") == 0)
         return r->method == LWSHUMETH_GET
                    ? audit_list(c, wsi, r)

@@ -28,6 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "events.h"
 #include "files.h"
 #include "gf/compile.h"
 #include "gf/puls.h"
@@ -46,6 +47,31 @@ static int64_t steps(double mm)
     return (int64_t)llround(mm / GF_PULS_MM_PER_STEP_XY);
 }
 
+/* Store the job and tell the event bus what changed: its state (with the
+ * reason) or its progress. */
+static store_rc put(cloud *c, const store_job *j)
+{
+    store_job old;
+    int had = store_job_get(c->store, j->id, &old) == STORE_OK;
+    store_rc rc = store_job_put(c->store, j);
+    char serial[32];
+    snprintf(serial, sizeof(serial), "S%" PRIu64, j->serial);
+    if (rc == STORE_OK && (!had || strcmp(old.state, j->state) != 0))
+        events_publish(c->events, "job.state",
+                       json_pack("{s:I, s:s, s:s, s:s?}", "id",
+                                 (json_int_t)j->id, "machine", serial, "state",
+                                 j->state, "reason",
+                                 j->reason[0] ? j->reason : NULL));
+    else if (rc == STORE_OK && had && old.progress != j->progress)
+        events_publish(c->events, "job.progress",
+                       json_pack("{s:I, s:s, s:I}", "id", (json_int_t)j->id,
+                                 "machine", serial, "ticks",
+                                 (json_int_t)j->progress));
+    if (had)
+        store_job_free(&old);
+    return rc;
+}
+
 static int terminal(const char *state)
 {
     return !strcmp(state, "completed") || !strcmp(state, "failed") ||
@@ -60,7 +86,7 @@ static void end_job(cloud *c, store_job *j, const char *state,
         snprintf(j->reason, sizeof(j->reason), "%s", reason);
     j->finished = cloud_now();
     j->print_action = j->print_action; /* kept: the history names it */
-    store_job_put(c->store, j);
+    put(c, j);
     log_msg(LOG_INFO, "job %" PRId64 ": %s%s%s", j->id, state,
             j->reason[0] ? ": " : "", j->reason);
 }
@@ -246,7 +272,7 @@ static int record_compiled(cloud *c, struct compile_job *cj, store_job *j)
     snprintf(j->preview, sizeof(j->preview), "%s", cj->preview);
     snprintf(j->state, sizeof(j->state), "queued");
     j->queued_at = cloud_now();
-    return store_job_put(c->store, j);
+    return put(c, j);
 }
 
 static void compile_after(void *ctx, int dropped)
@@ -303,6 +329,11 @@ int jobs_create(cloud *c, const job_spec *spec, job_input kind,
         return -1;
     }
     *id = j.id;
+    char serial[32];
+    snprintf(serial, sizeof(serial), "S%" PRIu64, spec->serial);
+    events_publish(c->events, "job.state",
+                   json_pack("{s:I, s:s, s:s}", "id", (json_int_t)j.id,
+                             "machine", serial, "state", "compiling"));
     cj->c = c;
     cj->id = j.id;
     cj->kind = kind;
@@ -345,7 +376,7 @@ static void send_print(cloud *c, store_job *j)
         end_job(c, j, "failed", "cannot queue the print");
         return;
     }
-    store_job_put(c->store, j);
+    put(c, j);
     sched_kick(c->sched, j->serial);
 }
 
@@ -424,7 +455,7 @@ static void travel_after(void *ctx, int dropped)
     } else if (queue_action(c, &j, "motion", t->fres.id) < 0) {
         end_job(c, &j, "failed", "cannot queue the move to the origin");
     } else {
-        store_job_put(c->store, &j);
+        put(c, &j);
         sched_kick(c->sched, j.serial);
     }
     json_decref(info);
@@ -491,7 +522,7 @@ static void start_job(cloud *c, store_job *j, int64_t px, int64_t py)
         end_job(c, j, "failed", "the worker pool is full; re-queue the job");
         return;
     }
-    store_job_put(c->store, j);
+    put(c, j);
 }
 
 /* One pass over the next job; 1 to look at the one after it. */
@@ -513,12 +544,12 @@ static int kick_one(cloud *c, uint64_t serial)
     } else if (lifecycle_position(c->life, serial, &px, &py) != 0) {
         if (strcmp(j.state, "waiting_for_home") != 0) {
             snprintf(j.state, sizeof(j.state), "waiting_for_home");
-            store_job_put(c->store, &j);
+            put(c, &j);
         }
     } else if (!lifecycle_ready(c->life, serial)) {
         if (strcmp(j.state, "queued") != 0) {
             snprintf(j.state, sizeof(j.state), "queued");
-            store_job_put(c->store, &j);
+            put(c, &j);
         }
     } else {
         start_job(c, &j, px, py);
@@ -636,7 +667,7 @@ void jobs_event(cloud *c, uint64_t serial, const gf_msg *m)
         if (!strcmp(to, "running") && !j.button_at)
             j.button_at = cloud_now();
     }
-    store_job_put(c->store, &j);
+    put(c, &j);
     store_job_free(&j);
 }
 
@@ -649,7 +680,7 @@ void jobs_progress(cloud *c, uint64_t serial, const gf_msg *m)
         store_job_by_action(c->store, m->action_id, &j) != 0)
         return;
     j.progress = m->current;
-    store_job_put(c->store, &j);
+    put(c, &j);
     store_job_free(&j);
 }
 
@@ -671,7 +702,7 @@ int jobs_cancel(cloud *c, int64_t id, const char *who)
         int queued = strcmp(a.state, "queued") == 0;
         store_action_free(&a);
         snprintf(j.reason, sizeof(j.reason), "%s", reason);
-        store_job_put(c->store, &j);
+        put(c, &j);
         sched_cancel(c->sched, j.print_action);
         if (queued) /* never sent: it ends now */
             end_job(c, &j, "cancelled", NULL);
@@ -700,7 +731,7 @@ int jobs_requeue(cloud *c, int64_t id)
     j.reason[0] = '\0';
     j.finished = 0;
     j.queued_at = cloud_now();
-    store_job_put(c->store, &j);
+    put(c, &j);
     store_job_free(&j);
     jobs_kick(c, j.serial);
     return 0;

@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "events.h"
 #include "gf/puls.h"
 #include "jobs.h"
 #include "locator.h"
@@ -75,7 +76,8 @@ struct lm {
     int loc_done; /* result() came: free after the locator's call */
     int64_t loc_image, loc_motion;
     locator_host host;
-    char note[200]; /* what homing waits for, or why it stopped */
+    char note[200];     /* what homing waits for, or why it stopped */
+    char published[96]; /* the state last put on the event bus */
 };
 
 struct lifecycle {
@@ -107,6 +109,7 @@ static void load_position(struct lm *m)
 }
 
 static void host_init(struct lm *m);
+static void notify(struct lm *m);
 
 static struct lm *find(lifecycle *l, uint64_t serial)
 {
@@ -335,6 +338,7 @@ static void host_result(locator_host *h, const locator_result *r)
             m->serial, m->source, m->x, m->y);
     sched_kick(m->l->c->sched, m->serial);
     jobs_kick(m->l->c, m->serial);
+    notify(m);
 }
 
 static void host_init(struct lm *m)
@@ -350,14 +354,14 @@ static void host_init(struct lm *m)
 
 /* ---- the scheduler's hooks ---------------------------------------------- */
 
-void lifecycle_connected(lifecycle *l, uint64_t serial)
+static void do_connected(lifecycle *l, uint64_t serial)
 {
     struct lm *m = find(l, serial);
     if (m)
         m->phase = PH_CONNECTING;
 }
 
-void lifecycle_disconnected(lifecycle *l, uint64_t serial)
+static void do_disconnected(lifecycle *l, uint64_t serial)
 {
     struct lm *m = find(l, serial);
     if (!m)
@@ -383,7 +387,7 @@ void lifecycle_disconnected(lifecycle *l, uint64_t serial)
     m->homing_hunt = 0;
 }
 
-void lifecycle_sent(lifecycle *l, uint64_t serial, const store_action *a)
+static void do_sent(lifecycle *l, uint64_t serial, const store_action *a)
 {
     struct lm *m = find(l, serial);
     if (!m)
@@ -439,7 +443,7 @@ static void print_done(struct lm *m, int ok)
         queue(m, "hunt", m->l->c->hunt_file_id);
 }
 
-void lifecycle_finished(lifecycle *l, uint64_t serial, int64_t id,
+static void do_finished(lifecycle *l, uint64_t serial, int64_t id,
                         const char *type, const char *outcome)
 {
     struct lm *m = find(l, serial);
@@ -498,7 +502,7 @@ int lifecycle_may_send(lifecycle *l, uint64_t serial, const store_action *a)
 
 /* ---- handle_event.c's hooks --------------------------------------------- */
 
-void lifecycle_settings(lifecycle *l, uint64_t serial, int full)
+static void do_settings(lifecycle *l, uint64_t serial, int full)
 {
     struct lm *m = find(l, serial);
     if (!m)
@@ -520,7 +524,7 @@ void lifecycle_settings(lifecycle *l, uint64_t serial, int full)
     }
 }
 
-void lifecycle_event(lifecycle *l, uint64_t serial, const gf_msg *msg)
+static void do_event(lifecycle *l, uint64_t serial, const gf_msg *msg)
 {
     const char *ev = msg->event ? msg->event : "";
     struct lm *m = l ? find(l, serial) : NULL;
@@ -538,7 +542,7 @@ void lifecycle_event(lifecycle *l, uint64_t serial, const gf_msg *msg)
 
 /* ---- the API ------------------------------------------------------------ */
 
-int lifecycle_home(lifecycle *l, uint64_t serial, const json_t *body,
+static int do_home(lifecycle *l, uint64_t serial, const json_t *body,
                    const char **code, char *err, size_t errlen)
 {
     const char *method = json_string_value(json_object_get(body, "method"));
@@ -600,6 +604,7 @@ int lifecycle_position(lifecycle *l, uint64_t serial, int64_t *x, int64_t *y)
 
 static json_t *position_json(const struct lm *m)
 {
+    /* (also used by notify(), above) */
     if (!m || !m->known)
         return json_string("unknown");
     return json_pack("{s:f, s:f, s:I, s:I, s:s, s:I, s:f}", "x_mm",
@@ -608,6 +613,37 @@ static json_t *position_json(const struct lm *m)
                      (json_int_t)m->x, "y_steps", (json_int_t)m->y, "source",
                      m->source, "since", (json_int_t)m->since, "confidence",
                      m->confidence);
+}
+
+static json_t *position_json(const struct lm *m);
+
+/* Put the machine's state on the event bus when it changed: its lifecycle
+ * and its head position (machine.lifecycle), and online/offline. */
+static void notify(struct lm *m)
+{
+    if (!m)
+        return;
+    cloud *c = m->l->c;
+    const char *name = phase_names[m->phase];
+    if (m->phase == PH_IDLE && sched_inflight(c->sched, m->serial))
+        name = "busy";
+    char now[96], serial[32];
+    snprintf(now, sizeof(now), "%s %d %" PRId64 " %" PRId64, name, m->known,
+             m->x, m->y);
+    if (strcmp(now, m->published) == 0)
+        return;
+    int was_offline =
+        !m->published[0] || strncmp(m->published, "offline ", 8) == 0;
+    int is_offline = m->phase == PH_OFFLINE;
+    snprintf(m->published, sizeof(m->published), "%s", now);
+    snprintf(serial, sizeof(serial), "S%" PRIu64, m->serial);
+    if (was_offline != is_offline)
+        events_publish(c->events,
+                       is_offline ? "machine.offline" : "machine.online",
+                       json_pack("{s:s}", "machine", serial));
+    events_publish(c->events, "machine.lifecycle",
+                   json_pack("{s:s, s:s, s:o}", "machine", serial, "lifecycle",
+                             name, "head_position", position_json(m)));
 }
 
 json_t *lifecycle_state(lifecycle *l, uint64_t serial)
@@ -621,4 +657,51 @@ json_t *lifecycle_state(lifecycle *l, uint64_t serial)
     if (m && m->note[0])
         json_object_set_new(o, "homing", json_string(m->note));
     return o;
+}
+
+/* ---- the entry points: each ends by telling the event bus ---------------- */
+
+void lifecycle_connected(lifecycle *l, uint64_t serial)
+{
+    do_connected(l, serial);
+    notify(l ? find(l, serial) : NULL);
+}
+
+void lifecycle_disconnected(lifecycle *l, uint64_t serial)
+{
+    do_disconnected(l, serial);
+    notify(l ? find(l, serial) : NULL);
+}
+
+void lifecycle_sent(lifecycle *l, uint64_t serial, const store_action *a)
+{
+    do_sent(l, serial, a);
+    notify(l ? find(l, serial) : NULL);
+}
+
+void lifecycle_finished(lifecycle *l, uint64_t serial, int64_t id,
+                        const char *type, const char *outcome)
+{
+    do_finished(l, serial, id, type, outcome);
+    notify(l ? find(l, serial) : NULL);
+}
+
+void lifecycle_settings(lifecycle *l, uint64_t serial, int full)
+{
+    do_settings(l, serial, full);
+    notify(l ? find(l, serial) : NULL);
+}
+
+void lifecycle_event(lifecycle *l, uint64_t serial, const gf_msg *msg)
+{
+    do_event(l, serial, msg);
+    notify(l ? find(l, serial) : NULL);
+}
+
+int lifecycle_home(lifecycle *l, uint64_t serial, const json_t *body,
+                   const char **code, char *err, size_t errlen)
+{
+    int rc = do_home(l, serial, body, code, err, errlen);
+    notify(find(l, serial));
+    return rc;
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "events.h"
 #include "files.h"
 #include "gf/data.h"
 #include "gf/error.h"
@@ -268,7 +269,9 @@ static int start(cloud *c)
     c->sched = sched_new(c);
     c->life = lifecycle_new(c);
     c->work = work_new(NWORKERS, MAX_WORK, wake_loop, c);
-    if (!c->throttle || !c->sched || !c->life || !c->work)
+    /* Event ids from the start time: never those of an earlier run. */
+    c->events = events_new(cloud_now() * 1000);
+    if (!c->throttle || !c->sched || !c->life || !c->work || !c->events)
         return 1;
     int jn = store_job_reconcile(c->store, cloud_now());
     if (jn > 0)
@@ -339,6 +342,8 @@ int server_run(cloud *c)
     tick_free(c);
     work_free(c->work);
     c->work = NULL;
+    events_free(c->events);
+    c->events = NULL;
     sched_free(c->sched);
     lifecycle_free(c->life);
     c->life = NULL;
