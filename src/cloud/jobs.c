@@ -654,20 +654,28 @@ void jobs_event(cloud *c, uint64_t serial, const gf_msg *m)
     if (rc != 0)
         return;
     const char *to = NULL;
+    int changed = 0;
     if (!m->has_action_id && strcmp(ev, "button:pressed") == 0 &&
-        strcmp(j.state, "waiting_for_button") == 0 && !j.button_at)
+        strcmp(j.state, "waiting_for_button") == 0 && !j.button_at) {
         j.button_at = cloud_now();
-    else if (strcmp(ev, "print:download:completed") == 0)
-        to = "waiting_for_button";
-    else if (strcmp(ev, "print:warmup:starting") == 0 ||
-             strcmp(ev, "print:running") == 0)
+        changed = 1;
+    } else if (strcmp(ev, "print:download:completed") == 0 &&
+               strcmp(j.state, "sending") == 0) {
+        to = "waiting_for_button"; /* states only move forward */
+    } else if ((strcmp(ev, "print:warmup:starting") == 0 ||
+                strcmp(ev, "print:running") == 0) &&
+               (strcmp(j.state, "sending") == 0 ||
+                strcmp(j.state, "waiting_for_button") == 0)) {
         to = "running";
-    if (to && !terminal(j.state) && j.print_action == m->action_id) {
+    }
+    if (to && j.print_action == m->action_id) {
         snprintf(j.state, sizeof(j.state), "%s", to);
         if (!strcmp(to, "running") && !j.button_at)
             j.button_at = cloud_now();
+        changed = 1;
     }
-    put(c, &j);
+    if (changed)
+        put(c, &j);
     store_job_free(&j);
 }
 
