@@ -202,6 +202,21 @@ static int action_post_done(cloud *c, struct lws *wsi, http_req *r)
     return http_api_queue_action(c, wsi, r, &a);
 }
 
+/* A page of `rows` (taken; NULL: a database error) under `key`, with
+ * `next`: the last row's cursor, or `since` again when there is none. */
+static int reply_page(struct lws *wsi, http_req *r, const char *key,
+                      json_t *rows, long since)
+{
+    if (!rows)
+        return http_error(wsi, r, 500, "internal", "database error");
+    size_t n = json_array_size(rows);
+    json_int_t next = n ? json_integer_value(json_object_get(
+                              json_array_get(rows, n - 1), "cursor"))
+                        : since;
+    return http_reply_json(wsi, r, 200,
+                           json_pack("{s:o, s:I}", key, rows, "next", next));
+}
+
 /* GET .../logs and .../events: pages by cursor (`since`, `next`). */
 static int machine_page(cloud *c, struct lws *wsi, http_req *r, uint64_t serial,
                         int events)
@@ -213,15 +228,7 @@ static int machine_page(cloud *c, struct lws *wsi, http_req *r, uint64_t serial,
     json_t *rows = events
                        ? store_event_list(c->store, serial, since, (int)limit)
                        : store_log_list(c->store, serial, since, (int)limit);
-    if (!rows)
-        return http_error(wsi, r, 500, "internal", "database error");
-    size_t n = json_array_size(rows);
-    json_int_t next = n ? json_integer_value(json_object_get(
-                              json_array_get(rows, n - 1), "cursor"))
-                        : since;
-    return http_reply_json(wsi, r, 200,
-                           json_pack("{s:o, s:I}", events ? "events" : "logs",
-                                     rows, "next", next));
+    return reply_page(wsi, r, events ? "events" : "logs", rows, since);
 }
 
 static json_t *json_body(http_req *r)
@@ -292,15 +299,8 @@ static int audit_list(cloud *c, struct lws *wsi, http_req *r)
     long limit = urlarg_long(wsi, "limit=", 100, LIST_MAX);
     if (since < 0 || limit < 0)
         return http_error(wsi, r, 400, "bad_query", "since/limit malformed");
-    json_t *rows = store_audit_list(c->store, since, (int)limit);
-    if (!rows)
-        return http_error(wsi, r, 500, "internal", "database error");
-    size_t n = json_array_size(rows);
-    json_int_t next = n ? json_integer_value(json_object_get(
-                              json_array_get(rows, n - 1), "cursor"))
-                        : since;
-    return http_reply_json(
-        wsi, r, 200, json_pack("{s:o, s:I}", "audit", rows, "next", next));
+    return reply_page(wsi, r, "audit",
+                      store_audit_list(c->store, since, (int)limit), since);
 }
 
 static int machine_route(cloud *c, struct lws *wsi, http_req *r, api_segs *g)
