@@ -18,6 +18,7 @@ struct throttle;
 struct work_pool;
 struct gfnet_wheel;
 struct events;
+struct jobs_backlog;
 
 typedef struct cloud {
     cfg cfg;
@@ -27,8 +28,9 @@ typedef struct cloud {
     struct sched *sched;
     struct lifecycle *life;
     struct throttle *throttle;
-    struct work_pool *work; /* the worker pool (work.h) */
-    struct events *events;  /* the event bus (events.h) */
+    struct work_pool *work;        /* the worker pool (work.h) */
+    struct events *events;         /* the event bus (events.h) */
+    struct jobs_backlog *compiles; /* jobs waiting for a compile (jobs.c) */
     struct lws_context *lws;
     struct lws_vhost *vhost;
     struct gfnet_wheel *wheel; /* per-session timers (tick.c) */

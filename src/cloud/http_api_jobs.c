@@ -161,6 +161,9 @@ static int create(cloud *c, struct lws *wsi, http_req *r)
         return http_error(wsi, r, 400, "bad_query",
                           "ops names a material's operation but no "
                           "material= is given");
+    if (!jobs_can_accept(c))
+        return http_error(wsi, r, 503, "busy",
+                          "too many jobs waiting to be compiled; retry");
     return http_want_body(c, wsi, r, BODY_FILE, c->cfg.max_file_body,
                           create_done);
 }

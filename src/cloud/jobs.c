@@ -114,7 +114,14 @@ static double param(const store_job *j, const char *key)
 
 /* ---- compiling on the pool --------------------------------------------- */
 
+/* Compiles wait here and go to the pool one at a time, so that a burst of
+ * jobs never fills the pool: a worker stays free for the uploads machines
+ * make (lid images while homing, on signed URLs that expire). */
+#define MAX_COMPILING 1
+#define MAX_WAITING   1000
+
 struct compile_job {
+    struct compile_job *next;
     cloud *c;
     int64_t id;
     job_input kind;
@@ -275,10 +282,65 @@ static int record_compiled(cloud *c, struct compile_job *cj, store_job *j)
     return put(c, j);
 }
 
+struct jobs_backlog {
+    struct compile_job *head, *tail;
+    int waiting, running;
+};
+
+static void compile_after(void *ctx, int dropped);
+
+/* Hand waiting compiles to the pool while fewer than MAX_COMPILING run. */
+static void pump(cloud *c)
+{
+    struct jobs_backlog *b = c->compiles;
+    while (b && b->head && b->running < MAX_COMPILING) {
+        struct compile_job *cj = b->head;
+        if (work_queue(c->work, compile_work, compile_after, cj) != 0) {
+            if (b->running > 0)
+                return; /* the pool is full of uploads: after this one */
+            store_job j;
+            if (store_job_get(c->store, cj->id, &j) == 0) {
+                end_job(c, &j, "failed",
+                        "the worker pool is full; create the job again");
+                store_job_free(&j);
+            }
+            unlink(cj->path);
+        } else {
+            b->running++;
+        }
+        b->head = cj->next;
+        if (!b->head)
+            b->tail = NULL;
+        b->waiting--;
+        if (!b->running)
+            free(cj);
+    }
+}
+
+int jobs_can_accept(cloud *c)
+{
+    return !c->compiles || c->compiles->waiting < MAX_WAITING;
+}
+
+void jobs_stop(cloud *c)
+{
+    struct jobs_backlog *b = c->compiles;
+    while (b && b->head) {
+        struct compile_job *cj = b->head;
+        b->head = cj->next;
+        unlink(cj->path); /* the job stays compiling: failed at restart */
+        free(cj);
+    }
+    free(b);
+    c->compiles = NULL;
+}
+
 static void compile_after(void *ctx, int dropped)
 {
     struct compile_job *cj = ctx;
     cloud *c = cj->c;
+    if (c->compiles)
+        c->compiles->running--;
     store_job j;
     if (!dropped && store_job_get(c->store, cj->id, &j) == 0) {
         if (strcmp(j.state, "compiling") != 0) {
@@ -302,6 +364,8 @@ static void compile_after(void *ctx, int dropped)
     if (dropped)
         unlink(cj->path);
     free(cj);
+    if (!dropped)
+        pump(c);
 }
 
 int jobs_create(cloud *c, const job_spec *spec, job_input kind,
@@ -339,15 +403,21 @@ int jobs_create(cloud *c, const job_spec *spec, job_input kind,
     cj->kind = kind;
     cj->spec = *spec;
     snprintf(cj->path, sizeof(cj->path), "%s", path);
-    if (work_queue(c->work, compile_work, compile_after, cj) != 0) {
-        if (store_job_get(c->store, j.id, &j) == 0) {
-            end_job(c, &j, "failed",
-                    "the worker pool is full; create the job again");
-            store_job_free(&j);
-        }
-        unlink(path);
+    if (!c->compiles)
+        c->compiles = calloc(1, sizeof(*c->compiles));
+    if (!c->compiles) {
         free(cj);
+        unlink(path);
+        return 0; /* stays compiling: failed at the next start */
     }
+    struct jobs_backlog *b = c->compiles;
+    if (b->tail)
+        b->tail->next = cj;
+    else
+        b->head = cj;
+    b->tail = cj;
+    b->waiting++;
+    pump(c);
     return 0;
 }
 

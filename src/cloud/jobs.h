@@ -25,6 +25,10 @@ typedef enum job_input {
  * compiling); -1 on a database error (the file is removed). */
 int jobs_create(cloud *c, const job_spec *spec, job_input kind,
                 const char *path, const char *created_by, int64_t *id);
+/* Whether another job can wait for its compile (else 503 busy). */
+int jobs_can_accept(cloud *c);
+/* Shutdown, after the pool stopped: drop compiles that never started. */
+void jobs_stop(cloud *c);
 /* Send the machine's next job if the machine is ready for it (known
  * position, nothing in flight). Called whenever that may have changed. */
 void jobs_kick(cloud *c, uint64_t serial);

@@ -22,6 +22,7 @@
 #include "gf/error.h"
 #include "gf/logfile.h"
 #include "http.h"
+#include "jobs.h"
 #include "lifecycle.h"
 #include "listen.h"
 #include "locator.h"
@@ -342,6 +343,7 @@ int server_run(cloud *c)
     tick_free(c);
     work_free(c->work);
     c->work = NULL;
+    jobs_stop(c);
     events_free(c->events);
     c->events = NULL;
     sched_free(c->sched);

@@ -223,6 +223,22 @@ class Jobs(unittest.TestCase):
         j = self.wait_job(resp["id"], "failed")
         self.assertTrue(j["reason"].startswith("pulse file refused: "), j)
 
+    def test_a_burst_of_jobs_all_compile(self):
+        # More jobs than the worker pool holds: they wait their turn for a
+        # compile (one at a time) instead of failing.
+        ids = []
+        for k in range(40):
+            st, resp = self.post_job(body_of(SQUARE), name="burst-%d" % k)
+            self.assertEqual(st, 201, resp)
+            ids.append(resp["id"])
+        for jid in ids:
+            j = self.wait_job(jid, ("queued", "waiting_for_home", "failed"),
+                              timeout=60)
+            self.assertNotEqual(j["state"], "failed", j)
+        # Meanwhile and after, the API answers.
+        self.assertEqual(self.cloud.api("GET", "/api/v1/jobs?limit=1000")[0],
+                         200)
+
     def test_bad_requests(self):
         for query, code in [({"machine": "nope"}, "bad_query"),
                             ({"x_mm": "-1"}, "bad_query"),
