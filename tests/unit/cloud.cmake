@@ -1,6 +1,10 @@
 # gfcloud unit tests (cmocka): the service's modules linked directly from
 # the gfcloud_core static library.
 foreach(t config auth throttle store blobs files tokmap events)
+  gf_unit_test(test_cloud_${t}
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_cloud_${t}.c
+    LIBS gfcloud_core)
+endforeach()
 
 # gfcloud_core links the libgf parts it uses, never the `gf` umbrella. It
 # does link the design compiler (gf_compile, with libxml2, libpng and
