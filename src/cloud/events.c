@@ -17,6 +17,8 @@ struct events_sub {
     events_sub *next, *prev;
     int64_t next_id; /* the id it reads next */
     void (*wake)(void *);
+    void (*lost)(void *);
+    int lost_told;
     void *ctx;
 };
 
@@ -80,17 +82,26 @@ void events_publish(events *b, const char *type, json_t *data)
     free(b->ring[slot]);
     b->ring[slot] = e;
     b->next_id++;
-    for (events_sub *s = b->subs; s; s = s->next)
-        s->wake(s->ctx);
+    int64_t keep = oldest(b);
+    for (events_sub *s = b->subs; s; s = s->next) {
+        if (s->next_id < keep && !s->lost_told) {
+            s->lost_told = 1;
+            if (s->lost)
+                s->lost(s->ctx);
+        } else if (!s->lost_told) {
+            s->wake(s->ctx);
+        }
+    }
 }
 
 events_sub *events_subscribe(events *b, int64_t last_id, void (*wake)(void *),
-                             void *ctx)
+                             void (*lost)(void *), void *ctx)
 {
     events_sub *s = calloc(1, sizeof(*s));
     if (!s)
         return NULL;
     s->wake = wake;
+    s->lost = lost;
     s->ctx = ctx;
     s->next_id = b->next_id;
     /* Resuming: from just after the last one it saw, or from the oldest

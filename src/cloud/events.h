@@ -28,9 +28,11 @@ void events_free(events *b); /* subscribers must be gone */
 void events_publish(events *b, const char *type, json_t *data);
 
 /* A subscriber that resumes after `last_id` (0: from now on); `wake(ctx)`
- * is called when there is something to read. */
+ * is called when there is something to read, `lost(ctx)` once when it has
+ * fallen out of the ring (whether or not its connection can be written:
+ * a client that does not read at all must go too). */
 events_sub *events_subscribe(events *b, int64_t last_id, void (*wake)(void *),
-                             void *ctx);
+                             void (*lost)(void *), void *ctx);
 void events_unsubscribe(events *b, events_sub *s);
 /* The next event's text for `s`: 1 with `text` and `len` set (valid until the
  * next publish), 0 nothing yet, -1 the subscriber fell out of the ring: drop

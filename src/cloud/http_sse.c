@@ -20,6 +20,15 @@ static void wake(void *ctx)
     lws_callback_on_writable((struct lws *)ctx);
 }
 
+/* Fallen a whole ring behind: close it now, writable or not (a client that
+ * reads nothing never makes its connection writable again). */
+static void lost(void *ctx)
+{
+    struct lws *wsi = ctx;
+    log_msg(LOG_INFO, "event stream dropped: the client fell behind");
+    lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+}
+
 int http_sse_start(cloud *c, struct lws *wsi, http_req *r)
 {
     unsigned char hbuf[LWS_PRE + 512];
@@ -34,7 +43,7 @@ int http_sse_start(cloud *c, struct lws *wsi, http_req *r)
         api_parse_id(last, &last_id) != 0)
         return http_error(wsi, r, 400, "bad_request",
                           "Last-Event-ID must be an event id");
-    r->sse = events_subscribe(c->events, last_id, wake, wsi);
+    r->sse = events_subscribe(c->events, last_id, wake, lost, wsi);
     if (!r->sse)
         return http_error(wsi, r, 500, "internal", "out of memory");
     r->responded = 1;
@@ -45,7 +54,7 @@ int http_sse_start(cloud *c, struct lws *wsi, http_req *r)
             (const unsigned char *)"no-store", 8, &p, end) ||
         lws_finalize_write_http_header(wsi, start, &p, end))
         return -1;
-    lws_http_mark_sse(wsi);
+    lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0); /* a stream has no end */
     lws_callback_on_writable(wsi);
     return 0;
 }
@@ -56,9 +65,7 @@ int http_sse_write(cloud *c, struct lws *wsi, http_req *r)
     size_t len;
     int rc = events_peek(c->events, r->sse, &text, &len);
     if (rc < 0) {
-        log_msg(LOG_INFO, "event stream to %s dropped: it fell behind",
-                r->peer);
-        return -1;
+        return -1; /* lost() has said so and closes it */
     }
     if (rc == 0)
         return 0;

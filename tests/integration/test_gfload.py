@@ -259,6 +259,13 @@ class GfLoad(unittest.TestCase):
         try:
             wait_for(lambda: self.online() == N, timeout=30,
                      what="all %d machines online" % N)
+            # Each machine downloads its homing hunt over a connection of
+            # its own: count the sockets once they are all done.
+            wait_for(lambda: all(
+                m["lifecycle"] == "waiting_for_home" for m in
+                self.cloud.api("GET", "/api/v1/machines")[1]["machines"]
+                if BASE <= int(m["serial"][1:]) < BASE + N),
+                timeout=30, what="every machine hunted")
             sources = local_addresses_towards(self.cloud.port)
             self.assertEqual(set(sources), {"127.0.0.2", "127.0.0.3"})
             self.assertEqual(sum(sources.values()), N)  # one socket each

@@ -203,6 +203,8 @@ def test_a_refused_action_says_why():
         # gfmachine says it with the terminal event too.
         assert a["events"][-1]["event"] == "motion:failed", a
         assert a["events"][-1].get("log") == a["reason"], a
+        # A motion that failed leaves the position unknown: home again.
+        t.cloud.home(SERIAL, timeout=30)
         p = t.run("print", file=f["id"])
         assert p["state"] == "cancelled", p
         assert p["reason"] == "print %d: the lid is open, not starting" \

@@ -20,6 +20,14 @@ static void wake(void *ctx)
     wakes++;
 }
 
+static int lost;
+
+static void on_lost(void *ctx)
+{
+    (void)ctx;
+    lost++;
+}
+
 static void publish_n(events *b, int n)
 {
     for (int i = 0; i < n; i++)
@@ -30,8 +38,8 @@ static void shared_text_in_order(void **state)
 {
     (void)state;
     events *b = events_new(1000);
-    events_sub *a = events_subscribe(b, 0, wake, NULL);
-    events_sub *c = events_subscribe(b, 0, wake, NULL);
+    events_sub *a = events_subscribe(b, 0, wake, NULL, NULL);
+    events_sub *c = events_subscribe(b, 0, wake, NULL, NULL);
     const char *t1, *t2;
     size_t l1, l2;
     assert_int_equal(events_peek(b, a, &t1, &l1), 0);
@@ -60,17 +68,19 @@ static void resume_and_drop(void **state)
     events *b = events_new(1);
     publish_n(b, 10);
     /* After id 4: the next is 5. */
-    events_sub *r = events_subscribe(b, 4, wake, NULL);
+    events_sub *r = events_subscribe(b, 4, wake, on_lost, NULL);
     assert_int_equal(events_peek(b, r, &t, &l), 1);
     assert_true(strncmp(t, "id: 5\n", 6) == 0);
     /* An id of an earlier run (beyond ours): from now on. */
-    events_sub *f = events_subscribe(b, 999999, wake, NULL);
+    events_sub *f = events_subscribe(b, 999999, wake, NULL, NULL);
     assert_int_equal(events_peek(b, f, &t, &l), 0);
     /* A subscriber that never reads falls out of the ring. */
+    lost = 0;
     publish_n(b, EVENTS_RING);
     assert_int_equal(events_peek(b, r, &t, &l), -1);
+    assert_int_equal(lost, 1); /* told once, as soon as it fell out */
     /* One that resumes from too far back starts at the oldest held. */
-    events_sub *o = events_subscribe(b, 1, wake, NULL);
+    events_sub *o = events_subscribe(b, 1, wake, NULL, NULL);
     assert_int_equal(events_peek(b, o, &t, &l), 1);
     /* 10 + EVENTS_RING published from id 1: ids 11.. are still held. */
     assert_true(strncmp(t, "id: 11\n", 7) == 0);
