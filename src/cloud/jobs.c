@@ -82,10 +82,11 @@ static void end_job(cloud *c, store_job *j, const char *state,
                     const char *reason)
 {
     snprintf(j->state, sizeof(j->state), "%s", state);
+    /* A reason is a line: cut to what the job keeps (512 bytes). */
     if (reason)
-        snprintf(j->reason, sizeof(j->reason), "%s", reason);
+        snprintf(j->reason, sizeof(j->reason), "%.*s",
+                 (int)sizeof(j->reason) - 1, reason);
     j->finished = cloud_now();
-    j->print_action = j->print_action; /* kept: the history names it */
     put(c, j);
     log_msg(LOG_INFO, "job %" PRId64 ": %s%s%s", j->id, state,
             j->reason[0] ? ": " : "", j->reason);
