@@ -7,7 +7,8 @@
  * absent. Invariants: an accepted spec
  * has a serial, a placement inside the 495 x 279 mm bed, printable short
  * name and material, at most JOB_SPEC_MAX_RULES operations each with a
- * known kind and speed/power/passes in range; its operations survive being
+ * known kind and speed/power/passes in range (a bare kind, which a
+ * material completes, only the kind); its operations survive being
  * written back as JSON and parsed again, unchanged. */
 #include <math.h>
 #include <stdint.h>
@@ -27,8 +28,12 @@ static void check(const job_spec *s)
         abort();
     for (size_t i = 0; i < s->n_rules; i++) {
         const gf_op *op = &s->rules[i].op;
-        if (op->kind > GF_OP_ENGRAVE || !(op->speed > 0) ||
-            !(op->power >= 0 && op->power <= 100) || op->passes < 1)
+        if (op->kind > GF_OP_ENGRAVE)
+            abort();
+        if (s->rules[i].from_material)
+            continue; /* a bare kind: the material fills in the rest */
+        if (!(op->speed > 0) || !(op->power >= 0 && op->power <= 100) ||
+            op->passes < 1)
             abort();
     }
     for (const char *p = s->name; *p; p++)
