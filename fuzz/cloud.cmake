@@ -4,6 +4,9 @@
 #   fuzz_cloud_path    paths, segments, serials, ids, query values
 #                      (api_path.c, cloud_parse_serial)
 #   fuzz_cloud_auth    bearer tokens, ws_tokens, signed upload URLs (auth.c)
+#   fuzz_cloud_jobspec the query of POST /api/v1/jobs: machine, placement,
+#                      name, material, the operations JSON (job_spec.c),
+#                      and a material's body (materials.c)
 #   fuzz_cloud_ws      whole WebSocket frames from a machine through the
 #                      ingestion path into a real SQLite store (ws_ingest)
 #
@@ -22,7 +25,7 @@ if(GF_FUZZ AND CMAKE_C_COMPILER_ID MATCHES Clang AND TARGET gfcloud_core)
   target_link_libraries(gfcloud_fuzzcore PUBLIC
     $<TARGET_PROPERTY:gfcloud_core,INTERFACE_LINK_LIBRARIES>)
 
-  foreach(t signin path auth)
+  foreach(t signin path auth jobspec)
     gf_fuzz_target(fuzz_cloud_${t}
       SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_cloud_${t}.c
       LIBS gfcloud_fuzzcore)

@@ -20,6 +20,7 @@
 
 #include "cloud.h"
 #include "fuzz_cloud_tmp.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "scheduler.h"
 #include "store.h"
@@ -60,7 +61,9 @@ static void fz_open(void)
         abort();
     }
     fz_cloud.sched = sched_new(&fz_cloud);
-    if (!fz_cloud.sched || store_machine_add(fz_cloud.store, 1, hash, 1) != 0 ||
+    fz_cloud.life = lifecycle_new(&fz_cloud);
+    if (!fz_cloud.sched || !fz_cloud.life ||
+        store_machine_add(fz_cloud.store, 1, hash, 1) != 0 ||
         store_machine_add(fz_cloud.store, 2, hash, 1) != 0)
         abort();
     add_action(1, "print", NULL);
@@ -74,6 +77,8 @@ static void fz_open(void)
 static void fz_close(void)
 {
     sched_free(fz_cloud.sched);
+    lifecycle_free(fz_cloud.life);
+    fz_cloud.life = NULL;
     fz_cloud.sched = NULL;
     cloud_close_data(&fz_cloud);
     fuzz_tmp_remove();

@@ -7,7 +7,9 @@
 # in $GFDEMO_DATA (default ./demo-data). The first run registers the demo
 # machine S10000042 and an API key and keeps them in $GFDEMO_DATA/demo.env
 # (mode 600), so later runs reuse them. The machine plays jobs at 100x speed
-# and presses its own button 2 s after a print asks for it.
+# and presses its own button 2 s after a print asks for it. The service hunts
+# it on connect; the script then confirms the manual home (as an operator who
+# pushed the head into the rear-left corner would), so jobs can run.
 # With --once the script exits as soon as the machine is online (for tests).
 set -euo pipefail
 build=${1:?usage: demo-run.sh BUILD_DIR [--once]}
@@ -48,7 +50,7 @@ url="http://${listen%:*}:$(cat "$data/port")"
 
 # The password goes by the environment, never the command line (`ps`).
 GFMACHINE_PASSWORD=$password "$machine" --server "$url" --serial "$serial" \
-  --speed 100 --auto-button 2 --watchdog-ms 0 --images "$root/tests/fixtures/img" \
+  --speed 100 --auto-button 2 --images "$root/tests/fixtures/img" \
   --control "$data/machine.sock" --work-dir "$data/machine" 2>>"$data/gfmachine.log" &
 pids+=($!)
 
@@ -65,6 +67,23 @@ if ((!online)); then
   echo "demo: the machine did not come online; see $data/gfmachine.log" >&2
   exit 1
 fi
+# Homing (docs/cloud.md): the service's hunt, then the operator's manual home.
+homed=0
+for _ in $(seq 150); do
+  state=$(api "$url/api/v1/machines/S$serial" 2>/dev/null || true)
+  if grep -Eq '"lifecycle": *"(ready|busy)"' <<<"$state"; then
+    homed=1
+    break
+  fi
+  if grep -q '"lifecycle": *"waiting_for_home"' <<<"$state"; then
+    api -X POST -d '{"method":"manual"}' "$url/api/v1/machines/S$serial/home" >/dev/null || true
+  fi
+  sleep 0.2
+done
+if ((!homed)); then
+  echo "demo: the machine was not homed; see $data/gfcloud.log" >&2
+  exit 1
+fi
 
 # A job uploaded now, so that the print line below names a real file.
 job=$root/tests/fixtures/puls/1234567890-nooptions-xxxxx.puls
@@ -74,8 +93,10 @@ file_id=$(api --data-binary @"$job" "$url/api/v1/files" |
 
 cat <<INFO
 gfcloud is serving on $url (data and logs in $data/)
-demo machine S$serial is signed in and online:
+demo machine S$serial is signed in, online and homed:
   curl -H "Authorization: Bearer $key" $url/api/v1/machines/S$serial
+home it again after a failed or cancelled job (push the head to the rear-left corner):
+  curl -H "Authorization: Bearer $key" -d '{"method":"manual"}' $url/api/v1/machines/S$serial/home
 a job is uploaded as file $file_id; print it (the machine presses its own button):
   curl -H "Authorization: Bearer $key" -d '{"action_type":"print","file":"$file_id"}' $url/api/v1/machines/S$serial/actions
 upload another pulse file (the answer's "id" is what "file" takes):

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "cli.h"
 
 static int apikey_create(cloud *c)
@@ -20,6 +21,9 @@ static int apikey_create(cloud *c)
         fprintf(stderr, "gfcloud: cannot store the key (database error)\n");
         return 1;
     }
+    char target[32];
+    snprintf(target, sizeof(target), "apikey:%lld", (long long)id);
+    audit_cli(c, "apikey.create", target);
     printf("%s\n", key);
     fprintf(stderr, "gfcloud: API key %lld created; it is shown only once\n",
             (long long)id);
@@ -60,6 +64,9 @@ static int apikey_revoke(cloud *c, int argc, char **argv)
     }
     if (rc != STORE_OK)
         return 1;
+    char target[32];
+    snprintf(target, sizeof(target), "apikey:%lld", id);
+    audit_cli(c, "apikey.revoke", target);
     printf("revoked %lld\n", id);
     return 0;
 }

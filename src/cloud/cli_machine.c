@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit.h"
 #include "cli.h"
 
 static const char *opt(int argc, char **argv, const char *name)
@@ -103,6 +104,10 @@ static int machine_add(cloud *c, int argc, char **argv)
         fprintf(stderr, "gfcloud: cannot add machine (database error)\n");
         return 1;
     }
+    char target[32];
+    snprintf(target, sizeof(target), "machine:S%llu",
+             (unsigned long long)serial);
+    audit_cli(c, "machine.add", target);
     if (pw == made)
         printf("%s\n", made);
     else
@@ -150,6 +155,10 @@ static int machine_remove(cloud *c, int argc, char **argv)
     }
     if (rc != STORE_OK)
         return 1;
+    char target[32];
+    snprintf(target, sizeof(target), "machine:S%llu",
+             (unsigned long long)serial);
+    audit_cli(c, "machine.remove", target);
     printf("removed S%llu\n", (unsigned long long)serial);
     return 0;
 }

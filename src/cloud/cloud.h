@@ -13,10 +13,13 @@
 struct lws_context;
 struct lws_vhost;
 struct sched;
+struct lifecycle;
 struct throttle;
-struct ingest;
+struct work_pool;
 struct gfnet_wheel;
 struct conns;
+struct events;
+struct jobs_backlog;
 
 typedef struct cloud {
     cfg cfg;
@@ -24,9 +27,12 @@ typedef struct cloud {
     blobs *blobs;
     auth *auth;
     struct sched *sched;
+    struct lifecycle *life;
     struct throttle *throttle;      /* failed sign-ins per serial */
     struct throttle *throttle_addr; /* ... and per client address */
-    struct ingest *ingest;
+    struct work_pool *work;         /* the worker pool (work.h) */
+    struct events *events;          /* the event bus (events.h) */
+    struct jobs_backlog *compiles;  /* jobs waiting for a compile (jobs.c) */
     struct conns *conns; /* caps and time limits of connections (conns.c) */
     struct nodes *nodes; /* hearing the other nodes (nodes.c), or NULL */
     struct lws_context *lws;

@@ -111,6 +111,10 @@ static const struct key keys[] = {
      "seconds from the headers for a request's body to be complete"},
     {"fd-reserve", L(fd_reserve), "32",
      "file descriptors kept free of connections (database, uploads)"},
+    /* the machine lifecycle (lifecycle.c) */
+    {"locator", S(locator), "manual",
+     "how homing finds the head after the hunt: manual (the operator "
+     "confirms)"},
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))

@@ -47,6 +47,7 @@ typedef struct cfg {
     long header_timeout;
     long body_timeout;
     long fd_reserve;
+    char locator[16]; /* lifecycle.c: the homing locator */
 } cfg;
 
 /* Defaults that work on loopback with ./gfcloud-data. */

@@ -90,6 +90,13 @@ static int validate(long max_body, long max_inflated, const char *path,
     }
     gf_puls_tag_get(rd, "STfr", &res->stfr);
     res->payload = (int64_t)st->payload_bytes;
+    res->net_x = st->x;
+    res->net_y = st->y;
+    res->min_x = st->x_min;
+    res->max_x = st->x_max;
+    res->min_y = st->y_min;
+    res->max_y = st->y_max;
+    res->laser_ticks = st->laser_on;
     *gzip = gf_puls_is_gzip(rd);
 out:
     free(st);
@@ -242,7 +249,9 @@ int files_lock_copy(blobs *b, const char *src_path, uint32_t serial,
 
 json_t *files_record(cloud *c, const files_result *res)
 {
-    store_file f = {(int64_t)res->size, res->payload, res->stfr, res->mcsn};
+    store_file f = {(int64_t)res->size, res->payload, res->stfr,  res->mcsn,
+                    res->net_x,         res->net_y,   res->min_x, res->max_x,
+                    res->min_y,         res->max_y};
     if (store_file_add(c->store, res->id, &f, cloud_now()) != 0)
         return NULL;
     return json_pack("{s:s, s:I, s:I, s:i, s:f, s:I}", "id", res->id, "size",

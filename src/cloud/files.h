@@ -14,6 +14,9 @@ typedef struct files_result {
     int64_t payload;
     uint32_t stfr;
     uint32_t mcsn; /* 0: not locked to a machine */
+    /* X/Y steps from the start: the end (net) and the reach (min/max) */
+    int64_t net_x, net_y, min_x, max_x, min_y, max_y;
+    uint64_t laser_ticks; /* ticks with the laser on */
     char err[256];
     const char *code; /* gf_errname() or "internal" on failure */
 } files_result;

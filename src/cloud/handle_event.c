@@ -4,13 +4,16 @@
  * given to the scheduler's tracker, which moves the action through its
  * stages. The settings report in `settings:completed` is kept here too: the
  * values as the machine's settings snapshot, and whether it was the full or
- * the empty form (§12.2), which decides whether the head position we hold
- * is still good. */
+ * the empty form (§12.2), which the lifecycle takes to keep the head
+ * position or home again (lifecycle.c). */
 #include <stdlib.h>
 #include <string.h>
 
+#include "events.h"
 #include "gf/settings.h"
 #include "handle.h"
+#include "jobs.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "scheduler.h"
 
@@ -30,10 +33,9 @@ static void settings_report(cloud *c, uint64_t serial, const gf_msg *m)
     store_machine_set_settings(c->store, serial, values,
                                full ? "full" : "empty");
     /* A full report comes from a fresh machine process: wherever the head
-     * was, we no longer know it until a homing sequence runs. The empty
-     * form keeps the position we hold (unknown stays unknown). */
-    if (full)
-        store_machine_set_head(c->store, serial, "unknown");
+     * was, the lifecycle homes it again. The empty form keeps the position
+     * it holds (and homes a machine it holds none for). */
+    lifecycle_settings(c->life, serial, full);
     free(values);
 }
 
@@ -74,5 +76,17 @@ void handle_event(cloud *c, uint64_t serial, const gf_msg *m)
     if (strcmp(ev, "settings:completed") == 0)
         settings_report(c, serial, m);
     log_msg(LOG_DEBUG, "S%llu: event %s", (unsigned long long)serial, ev);
+    char s[32];
+    snprintf(s, sizeof(s), "S%llu", (unsigned long long)serial);
+    json_t *ev_data = json_pack("{s:s, s:s}", "machine", s, "event", ev);
+    if (ev_data && m->has_action_id)
+        json_object_set_new(ev_data, "action_id", json_integer(m->action_id));
+    if (ev_data && m->log)
+        json_object_set_new(ev_data, "log", json_string(m->log));
+    events_publish(c->events,
+                   m->has_action_id ? "action.event" : "machine.event",
+                   ev_data);
+    lifecycle_event(c->life, serial, m);
+    jobs_event(c, serial, m);
     sched_on_event(c->sched, serial, m);
 }

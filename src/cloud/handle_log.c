@@ -1,6 +1,9 @@
 /* handle_log.c - a `log` line from a machine (PROTOCOL.md §5.4): advisory
  * copies of the machine's own log, kept for the operator to page through
  * (GET /api/v1/machines/{serial}/logs). */
+#include <stdio.h>
+
+#include "events.h"
 #include "handle.h"
 #include "log.h"
 #include "scheduler.h"
@@ -16,4 +19,10 @@ void handle_log(cloud *c, uint64_t serial, const gf_msg *m)
                 (unsigned long long)serial, (long long)m->id);
     /* A warning may be why the action in flight is about to fail. */
     sched_on_log(c->sched, serial, m->level, m->log);
+    char s[32];
+    snprintf(s, sizeof(s), "S%llu", (unsigned long long)serial);
+    events_publish(c->events, "machine.log",
+                   json_pack("{s:s, s:s, s:s}", "machine", s, "level",
+                             m->level ? m->level : "INFO", "log",
+                             m->log ? m->log : ""));
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "handle.h"
+#include "jobs.h"
 
 void handle_progress(cloud *c, uint64_t serial, const gf_msg *m)
 {
@@ -27,4 +28,5 @@ void handle_progress(cloud *c, uint64_t serial, const gf_msg *m)
     if (text)
         store_machine_set_progress(c->store, serial, text);
     free(text);
+    jobs_progress(c, serial, m); /* a job's own progress, in its ticks */
 }

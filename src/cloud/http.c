@@ -21,6 +21,7 @@
 #include "conns.h"
 #include "ingest.h"
 #include "log.h"
+#include "work.h"
 #include "ws.h"
 
 /* After an early error reply, read and drop up to this much of the body so
@@ -32,6 +33,7 @@ static void req_reset(http_req *r)
 {
     /* ingest_detach() has cleared r->job before any reset. */
     free(r->body);
+    free(r->spec);
     if (r->body_fd > 0) {
         close(r->body_fd - 1);
         unlink(r->body_path);
@@ -67,8 +69,9 @@ static void req_reset(http_req *r)
 static int finish(struct lws *wsi, http_req *r)
 {
     (void)wsi;
-    if (!r->responded || r->serving_file)
-        return 0;
+    if (!r->responded || r->serving_file || r->sse)
+        return 0; /* not answered yet, or the answer goes on (a file, a
+                     stream of events) */
     if (r->discarding && !r->body_complete)
         return 0; /* drop the rest of the body first, then close */
     return -1;
@@ -241,7 +244,7 @@ int http_api_auth(cloud *c, struct lws *wsi, http_req *r)
         return -1;
     }
     auth_hash_secret(c->auth, key, h);
-    if (store_apikey_check(c->store, h) != STORE_OK) {
+    if (store_apikey_find(c->store, h, &r->api_key_id) != STORE_OK) {
         http_error(wsi, r, 401, "unauthorized", "unknown or revoked API key");
         return -1;
     }
@@ -443,11 +446,14 @@ static int on_http(cloud *c, struct lws *wsi, http_req *r)
 }
 
 /* Answers are written where they are made; a connection becomes writable
- * for us only when a worker's job is back (ingest.c). */
+ * for us only when a worker's job is back (ingest.c), or an event stream
+ * has events to send (http_sse.c). */
 static int on_writeable(cloud *c, struct lws *wsi, http_req *r)
 {
+    if (r->sse)
+        return http_sse_write(c, wsi, r);
     if (ingest_ready(r))
-        ingest_reply(c->ingest, wsi, r);
+        ingest_reply(c, wsi, r);
     return 0;
 }
 
@@ -528,7 +534,9 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     case LWS_CALLBACK_CLOSED_HTTP:
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
         if (r) {
-            ingest_detach(c->ingest, r);
+            if (r->sse)
+                http_sse_end(c, r);
+            ingest_detach(r);
             req_reset(r);
         }
         break;
@@ -545,8 +553,8 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
             conns_closed(c->conns, wsi);
         break;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-        if (c && c->ingest)
-            ingest_poll(c->ingest);
+        if (c && c->work)
+            work_poll(c->work);
         break;
     default:
         break;

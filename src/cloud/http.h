@@ -39,7 +39,10 @@ struct http_req {
     int body_complete; /* all of the body has arrived */
     int handled;       /* on_body has been called */
     int serving_file;
-    struct job *job; /* a job file being checked on a worker (ingest.c) */
+    struct job *job;       /* a job file being checked on a worker (ingest.c) */
+    int64_t api_key_id;    /* the API key of an /api/v1 request */
+    struct job_spec *spec; /* POST /api/v1/jobs: what the query asked */
+    struct events_sub *sse; /* GET /api/v1/events/stream (http_sse.c) */
 };
 
 /* Replies: headers and body are written at once (lws flushes what the
@@ -95,10 +98,22 @@ int http_download_job(cloud *c, struct lws *wsi, http_req *r);
 int http_api(cloud *c, struct lws *wsi, http_req *r);
 int http_api_files(cloud *c, struct lws *wsi, http_req *r);
 /* Commit validated action `a` (freeing its params), kick the scheduler,
- * answer 201 with its id. */
+ * answer 201 with its id; a motion or print while the head position is
+ * unknown is refused instead (409 position_unknown). */
 int http_api_queue_action(cloud *c, struct lws *wsi, http_req *r,
                           store_action *a);
 int http_api_image(cloud *c, struct lws *wsi, http_req *r, uint64_t serial,
                    const char *type);
+/* /api/v1/jobs... (http_api_jobs.c); `g` holds the path's segments. */
+struct api_segs;
+int http_api_jobs(cloud *c, struct lws *wsi, http_req *r,
+                  const struct api_segs *g);
+int http_api_materials(cloud *c, struct lws *wsi, http_req *r,
+                       const struct api_segs *g);
+/* The event stream: start it, write what is pending (WRITEABLE), end it
+ * (the connection closed). */
+int http_sse_start(cloud *c, struct lws *wsi, http_req *r);
+int http_sse_write(cloud *c, struct lws *wsi, http_req *r);
+void http_sse_end(cloud *c, http_req *r);
 
 #endif

@@ -7,21 +7,33 @@
  *   GET  /api/v1/machines/{serial}/logs?since=&limit=
  *   GET  /api/v1/machines/{serial}/events?since=&limit=
  *   GET  /api/v1/machines/{serial}/images/{type}/latest
+ *   POST /api/v1/machines/{serial}/home      {"method":"manual"}
+ *   PUT  /api/v1/machines/{serial}/home_offset {"x_mm":..., "y_mm":...}
  *   GET  /api/v1/actions/{id}
  *   POST /api/v1/actions/{id}/cancel
  *   POST /api/v1/files                        (http_api_files.c)
+ *   .../api/v1/jobs...                        (http_api_jobs.c)
+ *   GET  /api/v1/audit?since=&limit=
+ *   GET  /api/v1/events/stream               (http_sse.c)
+ *   .../api/v1/materials...                   (http_api_materials.c)
  *
  * API key as `Authorization: Bearer KEY`. JSON in and out; errors are
  * {"error": "...", "code": "..."} with stable codes. An accepted action is
  * committed before its id is returned. */
+#include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api_path.h"
+#include "audit.h"
 #include "gf/catalog.h"
+#include "gf/compile.h"
+#include "gf/puls.h"
 #include "http.h"
 #include "joblock.h"
+#include "lifecycle.h"
 #include "scheduler.h"
 
 #define LIST_MAX 1000
@@ -34,15 +46,31 @@ static long urlarg_long(struct lws *wsi, const char *name, long def, long max)
                           def, max);
 }
 
+/* What only the running service knows: the session, the action in
+ * flight, the lifecycle and the head position (which it keeps). */
+static void live_state(cloud *c, json_t *m, uint64_t serial)
+{
+    json_t *live = sched_state(c->sched, serial);
+    json_object_update(m, live);
+    json_decref(live);
+    live = lifecycle_state(c->life, serial);
+    json_object_update(m, live);
+    json_decref(live);
+}
+
 static int machine_state(cloud *c, struct lws *wsi, http_req *r,
                          uint64_t serial)
 {
     json_t *m = store_machine_get(c->store, serial);
     if (!m)
         return http_error(wsi, r, 404, "no_machine", "no such machine");
-    json_t *live = sched_state(c->sched, serial);
-    json_object_update(m, live);
-    json_decref(live);
+    live_state(c, m, serial);
+    int64_t dx = 0, dy = 0;
+    store_machine_get_home_offset(c->store, serial, &dx, &dy);
+    json_object_set_new(m, "home_offset",
+                        json_pack("{s:f, s:f}", "x_mm",
+                                  (double)dx * GF_PULS_MM_PER_STEP_XY, "y_mm",
+                                  (double)dy * GF_PULS_MM_PER_STEP_XY));
     return http_reply_json(wsi, r, 200, m);
 }
 
@@ -58,9 +86,7 @@ static int machines_list(cloud *c, struct lws *wsi, http_req *r)
         uint64_t serial = 0;
         cloud_parse_serial(json_string_value(json_object_get(m, "serial")),
                            &serial);
-        json_t *live = sched_state(c->sched, serial);
-        json_object_update(m, live);
-        json_decref(live);
+        live_state(c, m, serial);
     }
     return http_reply_json(wsi, r, 200, json_pack("{s:o}", "machines", arr));
 }
@@ -115,10 +141,26 @@ static int action_from_body(cloud *c, struct lws *wsi, http_req *r, json_t *o,
 int http_api_queue_action(cloud *c, struct lws *wsi, http_req *r,
                           store_action *a)
 {
+    /* Checked last, once the request is otherwise valid (a bad one gets
+     * its 400 first): the service never moves a head it cannot place. */
+    int64_t x, y;
+    if ((strcmp(a->type, "motion") == 0 || strcmp(a->type, "print") == 0) &&
+        lifecycle_position(c->life, a->serial, &x, &y) != 0) {
+        store_action_free(a);
+        return http_error(wsi, r, 409, "position_unknown",
+                          "the head position is unknown: home the machine "
+                          "first (POST .../home)");
+    }
     int rc = store_action_add(c->store, a);
     store_action_free(a);
     if (rc != 0)
         return http_error(wsi, r, 500, "internal", "database error");
+    char target[48], serial[32];
+    snprintf(target, sizeof(target), "action:%" PRId64, a->id);
+    snprintf(serial, sizeof(serial), "S%" PRIu64, a->serial);
+    audit_api(
+        c, r, "action.create", target,
+        json_pack("{s:s, s:s}", "machine", serial, "action_type", a->type));
     sched_queued(c->sched, a->serial);
     return http_reply_json(
         wsi, r, 201,
@@ -155,6 +197,21 @@ static int action_post_done(cloud *c, struct lws *wsi, http_req *r)
     return http_api_queue_action(c, wsi, r, &a);
 }
 
+/* A page of `rows` (taken; NULL: a database error) under `key`, with
+ * `next`: the last row's cursor, or `since` again when there is none. */
+static int reply_page(struct lws *wsi, http_req *r, const char *key,
+                      json_t *rows, long since)
+{
+    if (!rows)
+        return http_error(wsi, r, 500, "internal", "database error");
+    size_t n = json_array_size(rows);
+    json_int_t next = n ? json_integer_value(json_object_get(
+                              json_array_get(rows, n - 1), "cursor"))
+                        : since;
+    return http_reply_json(wsi, r, 200,
+                           json_pack("{s:o, s:I}", key, rows, "next", next));
+}
+
 /* GET .../logs and .../events: pages by cursor (`since`, `next`). */
 static int machine_page(cloud *c, struct lws *wsi, http_req *r, uint64_t serial,
                         int events)
@@ -166,15 +223,79 @@ static int machine_page(cloud *c, struct lws *wsi, http_req *r, uint64_t serial,
     json_t *rows = events
                        ? store_event_list(c->store, serial, since, (int)limit)
                        : store_log_list(c->store, serial, since, (int)limit);
-    if (!rows)
+    return reply_page(wsi, r, events ? "events" : "logs", rows, since);
+}
+
+static json_t *json_body(http_req *r)
+{
+    json_t *o = json_loadb(r->body, r->body_len, 0, NULL);
+    if (json_is_object(o))
+        return o;
+    json_decref(o);
+    return NULL;
+}
+
+/* POST .../home {"method":"manual"}: the operator's part of homing. */
+static int home_done(cloud *c, struct lws *wsi, http_req *r)
+{
+    json_t *o = json_body(r);
+    if (!o)
+        return http_error(wsi, r, 400, "bad_json",
+                          "body must be a JSON object");
+    const char *code = "internal";
+    char err[256] = "";
+    int status = lifecycle_home(c->life, r->serial, o, &code, err, sizeof(err));
+    json_decref(o);
+    if (status != 0)
+        return http_error(wsi, r, status, code, err);
+    char target[32];
+    snprintf(target, sizeof(target), "machine:S%" PRIu64, r->serial);
+    audit_api(c, r, "machine.home", target,
+              json_pack("{s:s}", "method", "manual"));
+    json_t *m = store_machine_get(c->store, r->serial);
+    if (!m)
         return http_error(wsi, r, 500, "internal", "database error");
-    size_t n = json_array_size(rows);
-    json_int_t next = n ? json_integer_value(json_object_get(
-                              json_array_get(rows, n - 1), "cursor"))
-                        : since;
-    return http_reply_json(wsi, r, 200,
-                           json_pack("{s:o, s:I}", events ? "events" : "logs",
-                                     rows, "next", next));
+    live_state(c, m, r->serial);
+    return http_reply_json(wsi, r, 200, m);
+}
+
+/* PUT .../home_offset {"x_mm":X,"y_mm":Y}: where a manual home puts the
+ * head, measured from the stops (the bed is 495 x 279 mm). */
+static int home_offset_done(cloud *c, struct lws *wsi, http_req *r)
+{
+    json_t *o = json_body(r);
+    json_t *x = json_object_get(o, "x_mm"), *y = json_object_get(o, "y_mm");
+    double xv = json_number_value(x), yv = json_number_value(y);
+    int ok = json_is_number(x) && json_is_number(y) && xv >= 0 && yv >= 0 &&
+             xv <= GF_BED_W_MM && yv <= GF_BED_H_MM;
+    json_decref(o);
+    if (!ok)
+        return http_error(wsi, r, 400, "bad_field",
+                          "x_mm and y_mm must be numbers within the bed "
+                          "(0..495, 0..279)");
+    int64_t dx = (int64_t)llround(xv / GF_PULS_MM_PER_STEP_XY);
+    int64_t dy = (int64_t)llround(yv / GF_PULS_MM_PER_STEP_XY);
+    if (store_machine_set_home_offset(c->store, r->serial, dx, dy) != 0)
+        return http_error(wsi, r, 500, "internal", "database error");
+    char target[32];
+    snprintf(target, sizeof(target), "machine:S%" PRIu64, r->serial);
+    audit_api(c, r, "machine.home_offset", target,
+              json_pack("{s:f, s:f}", "x_mm", xv, "y_mm", yv));
+    return http_reply_json(
+        wsi, r, 200,
+        json_pack("{s:f, s:f}", "x_mm", (double)dx * GF_PULS_MM_PER_STEP_XY,
+                  "y_mm", (double)dy * GF_PULS_MM_PER_STEP_XY));
+}
+
+/* GET /api/v1/audit?since=CURSOR&limit=N: oldest first, paged. */
+static int audit_list(cloud *c, struct lws *wsi, http_req *r)
+{
+    long since = urlarg_long(wsi, "since=", 0, 0x7fffffffffffffffL);
+    long limit = urlarg_long(wsi, "limit=", 100, LIST_MAX);
+    if (since < 0 || limit < 0)
+        return http_error(wsi, r, 400, "bad_query", "since/limit malformed");
+    return reply_page(wsi, r, "audit",
+                      store_audit_list(c->store, since, (int)limit), since);
 }
 
 static int machine_route(cloud *c, struct lws *wsi, http_req *r, api_segs *g)
@@ -210,6 +331,20 @@ static int machine_route(cloud *c, struct lws *wsi, http_req *r, api_segs *g)
                    ? machine_page(c, wsi, r, serial,
                                   strcmp(g->s[4], "events") == 0)
                    : http_error(wsi, r, 405, "method_not_allowed", "use GET");
+    if (g->n == 5 && strcmp(g->s[4], "home") == 0) {
+        if (r->method != LWSHUMETH_POST)
+            return http_error(wsi, r, 405, "method_not_allowed", "use POST");
+        r->serial = serial;
+        return http_want_body(c, wsi, r, BODY_MEMORY, c->cfg.max_json_body,
+                              home_done);
+    }
+    if (g->n == 5 && strcmp(g->s[4], "home_offset") == 0) {
+        if (r->method != LWSHUMETH_PUT)
+            return http_error(wsi, r, 405, "method_not_allowed", "use PUT");
+        r->serial = serial;
+        return http_want_body(c, wsi, r, BODY_MEMORY, c->cfg.max_json_body,
+                              home_offset_done);
+    }
     if (g->n == 7 && strcmp(g->s[4], "images") == 0 &&
         strcmp(g->s[6], "latest") == 0)
         return http_api_image(c, wsi, r, serial, g->s[5]);
@@ -240,6 +375,9 @@ static int action_route(cloud *c, struct lws *wsi, http_req *r, api_segs *g)
                               "the action has already finished");
         if (rc != STORE_OK)
             return http_error(wsi, r, 500, "internal", "database error");
+        char target[48];
+        snprintf(target, sizeof(target), "action:%" PRId64, id);
+        audit_api(c, r, "action.cancel", target, NULL);
         return http_reply_json(wsi, r, 200, store_action_json(c->store, id));
     }
     return http_error(wsi, r, 404, "not_found", "no such resource");
@@ -261,5 +399,16 @@ int http_api(cloud *c, struct lws *wsi, http_req *r)
         return action_route(c, wsi, r, &g);
     if (g.n == 3 && strcmp(g.s[2], "files") == 0)
         return http_api_files(c, wsi, r);
+    if (g.n >= 3 && strcmp(g.s[2], "jobs") == 0)
+        return http_api_jobs(c, wsi, r, &g);
+    if (g.n >= 3 && strcmp(g.s[2], "materials") == 0)
+        return http_api_materials(c, wsi, r, &g);
+    if (g.n == 4 && strcmp(g.s[2], "events") == 0 &&
+        strcmp(g.s[3], "stream") == 0)
+        return http_sse_start(c, wsi, r);
+    if (g.n == 3 && strcmp(g.s[2], "audit") == 0)
+        return r->method == LWSHUMETH_GET
+                   ? audit_list(c, wsi, r)
+                   : http_error(wsi, r, 405, "method_not_allowed", "use GET");
     return http_error(wsi, r, 404, "not_found", "no such resource");
 }

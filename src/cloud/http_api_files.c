@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "files.h"
 #include "http.h"
 #include "ingest.h"
@@ -45,6 +46,9 @@ static void file_reply(cloud *c, struct lws *wsi, http_req *r, void *ctx,
         return;
     }
     log_msg(LOG_INFO, "job file %.12s stored", fj->res.id);
+    char target[80];
+    snprintf(target, sizeof(target), "file:%s", fj->res.id);
+    audit_api(c, r, "file.create", target, NULL);
     http_reply_json(wsi, r, 201, info);
 }
 
@@ -63,7 +67,7 @@ static int files_done(cloud *c, struct lws *wsi, http_req *r)
     if (!fj)
         return http_error(wsi, r, 500, "internal", "out of memory");
     ingest_take_body(r, fj->path, sizeof(fj->path));
-    int rc = ingest_submit(c->ingest, wsi, r, &file_task, fj);
+    int rc = ingest_submit(c, wsi, r, &file_task, fj);
     return rc == HTTP_CLOSE ? -1 : 0;
 }
 

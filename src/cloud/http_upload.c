@@ -112,7 +112,7 @@ static int image_done(cloud *c, struct lws *wsi, http_req *r)
     snprintf(ij->type, sizeof(ij->type), "%s", a.type);
     store_action_free(&a);
     ingest_take_body(r, ij->path, sizeof(ij->path));
-    int rc = ingest_submit(c->ingest, wsi, r, &image_task, ij);
+    int rc = ingest_submit(c, wsi, r, &image_task, ij);
     return rc == HTTP_CLOSE ? -1 : 0;
 }
 

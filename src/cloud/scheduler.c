@@ -42,6 +42,8 @@
 #include <strings.h>
 
 #include "gf/catalog.h"
+#include "jobs.h"
+#include "lifecycle.h"
 #include "log.h"
 
 #define BUCKETS 1024
@@ -173,11 +175,16 @@ static double stage_deadline(struct mstate *m, int stage)
     return deadline_secs(m, &spec->stages[stage].deadline);
 }
 
-static void job_lost(struct mstate *m)
+/* Tell the lifecycle (which keeps the head position) how the action in
+ * flight ended, once the scheduler is done with it: the lifecycle may
+ * queue and send the next action at once. */
+static void finished(struct mstate *m, int64_t id, const char *type,
+                     const char *outcome)
 {
-    const gf_action_spec *spec = gf_action_lookup(m->type);
-    if (spec && spec->kind == GF_KIND_PULSE)
-        store_machine_set_head(m->s->c->store, m->serial, "unknown");
+    cloud *c = m->s->c;
+    lifecycle_finished(c->life, m->serial, id, type, outcome);
+    jobs_action_finished(c, m->serial, id, type, outcome);
+    jobs_kick(c, m->serial);
 }
 
 static void on_deadline(lws_sorted_usec_list_t *sul)
@@ -187,6 +194,8 @@ static void on_deadline(lws_sorted_usec_list_t *sul)
     if (!m->inflight)
         return;
     int64_t id = m->inflight;
+    char type[32];
+    snprintf(type, sizeof(type), "%s", m->type);
     store_begin(st);
     if (m->cancelling) {
         store_action_finish(st, id, "cancelled",
@@ -197,10 +206,11 @@ static void on_deadline(lws_sorted_usec_list_t *sul)
         send_cancel(m, id, m->type);
         store_action_finish(st, id, "failed", "timed out", cloud_now());
     }
-    /* Whatever the head did, we no longer know where it is (§10). */
-    store_machine_set_head(st, m->serial, "unknown");
-    store_commit(st);
     clear_inflight(m);
+    /* Whatever the head did, the lifecycle no longer knows where it is
+     * (§10) and homes it again. */
+    finished(m, id, type, "timed_out");
+    store_commit(st);
     sched_kick(m->s, m->serial);
 }
 
@@ -208,6 +218,9 @@ static void lost_session(struct mstate *m)
 {
     store *st = m->s->c->store;
     if (m->inflight) {
+        int64_t id = m->inflight;
+        char type[32];
+        snprintf(type, sizeof(type), "%s", m->type);
         store_begin(st);
         const gf_action_spec *spec = gf_action_lookup(m->type);
         store_action_finish(st, m->inflight, "interrupted",
@@ -215,9 +228,9 @@ static void lost_session(struct mstate *m)
         /* A sync action has nothing left running to stop. */
         if (!spec || spec->kind != GF_KIND_SYNC)
             store_action_set_cancel_pending(st, m->inflight, 1);
-        job_lost(m);
-        store_commit(st);
         clear_inflight(m);
+        finished(m, id, type, "interrupted");
+        store_commit(st);
     }
     m->sess = NULL;
 }
@@ -294,11 +307,13 @@ void sched_connected(sched *s, uint64_t serial, ws_session *sess)
         return;
     if (m->sess && m->sess != sess) {
         ws_session *old = m->sess;
+        lifecycle_disconnected(s->c->life, serial);
         lost_session(m);
         ws_end(old, 4000, "replaced");
     }
     m->sess = sess;
     m->stage = -1;
+    lifecycle_connected(s->c->life, serial);
     store *st = s->c->store;
     char note[48];
     snprintf(note, sizeof(note), "held %" PRIu64, serial);
@@ -337,6 +352,9 @@ void sched_disconnected(sched *s, uint64_t serial, ws_session *sess)
     struct mstate *m = find(s, serial, 0);
     if (!m || m->sess != sess)
         return;
+    /* Offline first: an action it had in flight must not start homing on
+     * a machine that is gone (homing starts with its next report). */
+    lifecycle_disconnected(s->c->life, serial);
     lost_session(m);
 }
 
@@ -409,6 +427,7 @@ static int dispatch(struct mstate *m, store_action *a)
     arm(m, stage_deadline(m, 0));
     log_msg(LOG_INFO, "S%" PRIu64 ": sent %s %" PRId64, m->serial, a->type,
             a->id);
+    lifecycle_sent(m->s->c->life, m->serial, a);
     return 0;
 }
 
@@ -427,6 +446,13 @@ void sched_kick(sched *s, uint64_t serial)
         if (a.expires_at && a.expires_at <= cloud_now()) {
             if (store_action_finish(s->c->store, a.id, "expired",
                                     "waited too long for the machine",
+                                    cloud_now()) != 0)
+                sent = -2;
+        } else if (!lifecycle_may_send(s->c->life, serial, &a)) {
+            /* §17.3: nothing moves X/Y from an unknown position. */
+            if (store_action_finish(s->c->store, a.id, "failed",
+                                    "head position unknown: home the "
+                                    "machine first",
                                     cloud_now()) != 0)
                 sent = -2;
         } else {
@@ -545,12 +571,14 @@ void sched_on_event(sched *s, uint64_t serial, const gf_msg *msg)
     } else if (o != GF_OUTCOME_COMPLETED && m->why[0]) {
         reason = m->why;
     }
+    int64_t id = m->inflight;
+    char type[32];
+    snprintf(type, sizeof(type), "%s", m->type);
     store_action_finish(s->c->store, m->inflight, gf_outcome_name(o), reason,
                         cloud_now());
     log_outcome(m, o, reason);
-    if (o != GF_OUTCOME_COMPLETED)
-        job_lost(m);
     clear_inflight(m);
+    finished(m, id, type, gf_outcome_name(o));
     sched_kick(s, serial);
 }
 

@@ -17,19 +17,24 @@
 #include <unistd.h>
 
 #include "conns.h"
+#include "events.h"
 #include "files.h"
 #include "gf/data.h"
 #include "gf/error.h"
 #include "gf/logfile.h"
 #include "http.h"
-#include "ingest.h"
+#include "jobs.h"
+#include "lifecycle.h"
 #include "listen.h"
+#include "locator.h"
 #include "log.h"
 #include "lwslog.h"
+#include "materials.h"
 #include "nodes.h"
 #include "scheduler.h"
 #include "throttle.h"
 #include "tick.h"
+#include "work.h"
 #include "ws.h"
 
 static cloud *g_cloud; /* for the signal handler only */
@@ -42,6 +47,19 @@ static void on_signal(int sig)
         if (g_cloud->lws)
             lws_cancel_service(g_cloud->lws);
     }
+}
+
+/* The worker pool: two threads (the machine has few cores and the loop
+ * needs one), at most 32 items queued or running (more get 503 busy). */
+#define NWORKERS 2
+#define MAX_WORK 32
+
+/* From a worker: make the loop run work_poll (EVENT_WAIT_CANCELLED). */
+static void wake_loop(void *ctx)
+{
+    cloud *c = ctx;
+    if (c->lws)
+        lws_cancel_service(c->lws);
 }
 
 static struct lws_protocols protocols[] = {
@@ -244,6 +262,11 @@ static int start(cloud *c)
         log_msg(LOG_ERR, "%s", err);
         return 2;
     }
+    if (!locator_find(c->cfg.locator)) {
+        log_msg(LOG_ERR, "locator: unknown method %s (known: manual)",
+                c->cfg.locator);
+        return 2;
+    }
     if (cloud_open_data(c, err, sizeof(err)) != 0 ||
         cloud_lock_data(c, err, sizeof(err)) != 0) {
         log_msg(LOG_ERR, "%s", err);
@@ -253,11 +276,17 @@ static int start(cloud *c)
     c->throttle_addr =
         throttle_new(c->cfg.throttle_window, c->cfg.throttle_address_max);
     c->sched = sched_new(c);
-    c->ingest = ingest_new(c);
+    c->life = lifecycle_new(c);
+    c->work = work_new(NWORKERS, MAX_WORK, wake_loop, c);
+    /* Event ids from the start time: never those of an earlier run. */
+    c->events = events_new(cloud_now() * 1000);
     c->conns = conns_new(&c->cfg);
-    if (!c->throttle || !c->throttle_addr || !c->sched || !c->ingest ||
-        !c->conns)
+    if (!c->throttle || !c->throttle_addr || !c->sched || !c->life ||
+        !c->work || !c->events || !c->conns)
         return 1;
+    int jn = store_job_reconcile(c->store, cloud_now());
+    if (jn > 0)
+        log_msg(LOG_INFO, "%d job(s) under way at the last stop failed", jn);
     int n = store_action_reconcile(c->store, cloud_now());
     if (n > 0)
         log_msg(LOG_INFO,
@@ -266,6 +295,7 @@ static int start(cloud *c)
                 n);
     if (load_hunt(c) != 0)
         return 2;
+    materials_seed(c);
     if (make_context(c) != 0) {
         log_msg(LOG_ERR, "cannot start the event loop");
         return 1;
@@ -319,7 +349,7 @@ int server_run(cloud *c)
     if (c->sched)
         sched_stop(c->sched);
     nodes_stop(c);
-    ingest_drain(c->ingest);
+    work_drain(c->work);
     tick_stop(c);
     if (c->lws)
         lws_context_destroy(c->lws); /* sessions close: timers cancelled */
@@ -327,8 +357,14 @@ int server_run(cloud *c)
     tick_free(c);
     conns_free(c->conns);
     nodes_free(c);
-    ingest_free(c->ingest);
+    work_free(c->work);
+    c->work = NULL;
+    jobs_stop(c);
+    events_free(c->events);
+    c->events = NULL;
     sched_free(c->sched);
+    lifecycle_free(c->life);
+    c->life = NULL;
     throttle_free(c->throttle);
     throttle_free(c->throttle_addr);
     cloud_close_data(c);

@@ -55,6 +55,14 @@ int store_last_full(const store *s)
     return s->last_full;
 }
 
+void store_job_free(store_job *j)
+{
+    free(j->params);
+    free(j->stats);
+    free(j->actions);
+    j->params = j->stats = j->actions = NULL;
+}
+
 void store_action_free(store_action *a)
 {
     free(a->params);

@@ -36,6 +36,7 @@ typedef struct store_action {
     int stage;
     char file[65]; /* job file id, or "" */
     char *params;  /* JSON object text of extra action fields, or NULL */
+    int priority;  /* queue order: higher first; settings always first */
     int64_t created, sent_at, expires_at;
 } store_action;
 
@@ -92,7 +93,16 @@ store_rc store_machine_set_progress(store *s, uint64_t serial,
                                     const char *json);
 store_rc store_machine_set_settings(store *s, uint64_t serial,
                                     const char *values, const char *form);
+/* The head position: "unknown" or a JSON object (lifecycle.c). */
 store_rc store_machine_set_head(store *s, uint64_t serial, const char *head);
+store_rc store_machine_get_head(store *s, uint64_t serial, char *out,
+                                size_t outlen); /* NOT_FOUND */
+/* Where the head is after a manual home, in steps from the rear-left
+ * corner (PROTOCOL.md §17; default 0, 0). */
+store_rc store_machine_set_home_offset(store *s, uint64_t serial, int64_t dx,
+                                       int64_t dy); /* NOT_FOUND */
+store_rc store_machine_get_home_offset(store *s, uint64_t serial, int64_t *dx,
+                                       int64_t *dy); /* NOT_FOUND */
 store_rc store_machine_count_malformed(store *s, uint64_t serial);
 
 /* API keys */
@@ -101,6 +111,9 @@ store_rc store_apikey_add(store *s, const uint8_t hash[32], int64_t now,
 store_rc
 store_apikey_check(store *s,
                    const uint8_t hash[32]); /* NOT_FOUND: unknown or revoked */
+/* The same, and the key's id in *id (who made a job, the audit). */
+store_rc store_apikey_find(store *s, const uint8_t hash[32],
+                           int64_t *id); /* NOT_FOUND: unknown or revoked */
 json_t *store_apikey_list(store *s);
 store_rc store_apikey_revoke(store *s, int64_t id); /* NOT_FOUND */
 
@@ -123,8 +136,8 @@ int store_action_each_cancel_pending(store *s, uint64_t serial,
 /* After a restart: every sent/cancelling action this node sent becomes
  * interrupted with a cancel pending (on SQLite, every one: there is one
  * node; on PostgreSQL, those marked sent by this node's name, so other
- * nodes' actions in flight are left alone). Returns the count or
- * STORE_ERROR. */
+ * nodes' actions in flight are left alone), and a machine that had a move
+ * among them loses its head position. Returns the count or STORE_ERROR. */
 int store_action_reconcile(store *s, int64_t now);
 /* Every action of `serial` that is sent or cancelling: what another node
  * (or an earlier session) left in flight when the machine connects here.
@@ -154,6 +167,9 @@ typedef struct store_file {
     int64_t payload; /* ticks */
     int64_t stfr;
     uint64_t mcsn; /* the serial the job is locked to, 0 = any */
+    /* X/Y steps from where the job starts: where it ends (dead reckoning)
+     * and how far it reaches (the bed check). */
+    int64_t net_x, net_y, min_x, max_x, min_y, max_y;
 } store_file;
 store_rc store_file_add(store *s, const char *id, const store_file *f,
                         int64_t now);
@@ -170,5 +186,66 @@ store_rc store_image_add(store *s, int64_t action_id, uint64_t serial,
                          int64_t now);
 store_rc store_image_latest(store *s, uint64_t serial, const char *type,
                             char blob[65]); /* NOT_FOUND */
+/* The newest log line of `serial` that contains `needle` (a job's reason
+ * from the machine). NOT_FOUND: none. */
+store_rc store_log_find(store *s, uint64_t serial, const char *needle,
+                        char *out, size_t outlen);
+
+/* jobs: designs compiled into a job file and run through actions (jobs.c) */
+typedef struct store_job {
+    int64_t id;
+    uint64_t serial;
+    char name[128];
+    char state[24]; /* compiling queued waiting_for_home sending
+                       waiting_for_button running completed failed
+                       cancelled */
+    char reason[512];
+    char created_by[64];
+    char file[65];    /* the compiled job file, "" while compiling */
+    char preview[65]; /* its picture (PNG blob), "" none */
+    char *params;     /* JSON object: placement, material, ops, kind */
+    char *stats;      /* JSON object: what the compile found */
+    char *actions;    /* JSON array of the action ids it used */
+    int64_t print_action;
+    int64_t progress; /* ticks played */
+    int64_t created, queued_at, started, finished, button_at;
+} store_job;
+
+void store_job_free(store_job *j);              /* frees the JSON texts only */
+store_rc store_job_add(store *s, store_job *j); /* sets j->id */
+store_rc store_job_get(store *s, int64_t id, store_job *out); /* NOT_FOUND */
+store_rc store_job_put(store *s, const store_job *j);         /* NOT_FOUND */
+store_rc store_job_by_action(store *s, int64_t action_id,
+                             store_job *out); /* NOT_FOUND */
+/* The oldest job of `serial` waiting to be sent (queued or
+ * waiting_for_home). NOT_FOUND: none. */
+store_rc store_job_next(store *s, uint64_t serial, store_job *out);
+/* The job of `serial` under way (sending, waiting_for_button, running).
+ * NOT_FOUND: none. */
+store_rc store_job_active(store *s, uint64_t serial, store_job *out);
+/* History, newest first; serial 0 / state NULL: any. */
+json_t *store_job_list(store *s, uint64_t serial, const char *state,
+                       int64_t since, int limit);
+/* After a restart: a job compiling or under way cannot go on. Count. */
+int store_job_reconcile(store *s, int64_t now);
+
+/* materials (materials.c): a JSON document per name */
+/* Insert or replace (`create_only`: ALREADY if it exists). */
+store_rc store_material_put(store *s, const char *name, const json_t *doc,
+                            int create_only);
+store_rc store_material_get(store *s, const char *name,
+                            json_t **doc);                  /* NOT_FOUND */
+store_rc store_material_delete(store *s, const char *name); /* NOT_FOUND */
+json_t *store_material_list(store *s);
+/* One-time markers (materials seeded): OK set, NOT_FOUND not. */
+store_rc store_flag_get(store *s, const char *name);
+store_rc store_flag_set(store *s, const char *name);
+
+/* the audit trail (audit.c): `detail` is JSON object text or NULL */
+store_rc store_audit_add(store *s, int64_t at, const char *who,
+                         const char *from, const char *what, const char *target,
+                         const char *detail);
+/* Oldest first from cursor `since` (exclusive), at most `limit`. */
+json_t *store_audit_list(store *s, int64_t since, int limit);
 
 #endif

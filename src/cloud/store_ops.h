@@ -23,10 +23,14 @@ STORE_OP(store_rc, machine_set_seen, (store *s, uint64_t serial, int64_t now), (
 STORE_OP(store_rc, machine_set_progress, (store *s, uint64_t serial, const char *json), (s, serial, json))
 STORE_OP(store_rc, machine_set_settings, (store *s, uint64_t serial, const char *values, const char *form), (s, serial, values, form))
 STORE_OP(store_rc, machine_set_head, (store *s, uint64_t serial, const char *head), (s, serial, head))
+STORE_OP(store_rc, machine_get_head, (store *s, uint64_t serial, char *out, size_t outlen), (s, serial, out, outlen))
+STORE_OP(store_rc, machine_set_home_offset, (store *s, uint64_t serial, int64_t dx, int64_t dy), (s, serial, dx, dy))
+STORE_OP(store_rc, machine_get_home_offset, (store *s, uint64_t serial, int64_t *dx, int64_t *dy), (s, serial, dx, dy))
 STORE_OP(store_rc, machine_count_malformed, (store *s, uint64_t serial), (s, serial))
 
 STORE_OP(store_rc, apikey_add, (store *s, const uint8_t hash[32], int64_t now, int64_t *id), (s, hash, now, id))
 STORE_OP(store_rc, apikey_check, (store *s, const uint8_t hash[32]), (s, hash))
+STORE_OP(store_rc, apikey_find, (store *s, const uint8_t hash[32], int64_t *id), (s, hash, id))
 STORE_OP(json_t *, apikey_list, (store *s), (s))
 STORE_OP(store_rc, apikey_revoke, (store *s, int64_t id), (s, id))
 
@@ -48,6 +52,7 @@ STORE_OP(json_t *, action_list, (store *s, uint64_t serial, int limit), (s, seri
 STORE_OP(store_rc, event_add, (store *s, uint64_t serial, int has_action, int64_t action_id, int64_t seq, int64_t ts, const char *event, const char *level, const char *log, int64_t now), (s, serial, has_action, action_id, seq, ts, event, level, log, now))
 STORE_OP(store_rc, log_add, (store *s, uint64_t serial, int64_t seq, int64_t ts, const char *level, const char *text, int64_t now), (s, serial, seq, ts, level, text, now))
 STORE_OP(json_t *, log_list, (store *s, uint64_t serial, int64_t since, int limit), (s, serial, since, limit))
+STORE_OP(store_rc, log_find, (store *s, uint64_t serial, const char *needle, char *out, size_t outlen), (s, serial, needle, out, outlen))
 STORE_OP(json_t *, event_list, (store *s, uint64_t serial, int64_t since, int limit), (s, serial, since, limit))
 
 STORE_OP(store_rc, file_add, (store *s, const char *id, const store_file *f, int64_t now), (s, id, f, now))
@@ -56,4 +61,22 @@ STORE_OP(store_rc, file_lock_add, (store *s, const char *file, uint64_t serial, 
 STORE_OP(store_rc, file_lock_get, (store *s, const char *file, uint64_t serial, char blob[65]), (s, file, serial, blob))
 STORE_OP(store_rc, image_add, (store *s, int64_t action_id, uint64_t serial, const char *type, const char *blob, int64_t size, int64_t now), (s, action_id, serial, type, blob, size, now))
 STORE_OP(store_rc, image_latest, (store *s, uint64_t serial, const char *type, char blob[65]), (s, serial, type, blob))
+STORE_OP(store_rc, job_add, (store *s, store_job *j), (s, j))
+STORE_OP(store_rc, job_get, (store *s, int64_t id, store_job *out), (s, id, out))
+STORE_OP(store_rc, job_put, (store *s, const store_job *j), (s, j))
+STORE_OP(store_rc, job_by_action, (store *s, int64_t action_id, store_job *out), (s, action_id, out))
+STORE_OP(store_rc, job_next, (store *s, uint64_t serial, store_job *out), (s, serial, out))
+STORE_OP(store_rc, job_active, (store *s, uint64_t serial, store_job *out), (s, serial, out))
+STORE_OP(json_t *, job_list, (store *s, uint64_t serial, const char *state, int64_t since, int limit), (s, serial, state, since, limit))
+STORE_OP(int, job_reconcile, (store *s, int64_t now), (s, now))
+
+STORE_OP(store_rc, material_put, (store *s, const char *name, const json_t *doc, int create_only), (s, name, doc, create_only))
+STORE_OP(store_rc, material_get, (store *s, const char *name, json_t **doc), (s, name, doc))
+STORE_OP(store_rc, material_delete, (store *s, const char *name), (s, name))
+STORE_OP(json_t *, material_list, (store *s), (s))
+STORE_OP(store_rc, flag_get, (store *s, const char *name), (s, name))
+STORE_OP(store_rc, flag_set, (store *s, const char *name), (s, name))
+
+STORE_OP(store_rc, audit_add, (store *s, int64_t at, const char *who, const char *from, const char *what, const char *target, const char *detail), (s, at, who, from, what, target, detail))
+STORE_OP(json_t *, audit_list, (store *s, int64_t since, int limit), (s, since, limit))
 /* clang-format on */

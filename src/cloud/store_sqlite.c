@@ -62,7 +62,7 @@ static const char schema[] =
     " serial INTEGER PRIMARY KEY, pw_hash BLOB NOT NULL, created INTEGER,"
     " last_seen INTEGER, progress TEXT, settings TEXT, settings_form TEXT,"
     " head TEXT NOT NULL DEFAULT 'unknown', malformed INTEGER DEFAULT 0,"
-    " reg INTEGER);"
+    " reg INTEGER, home_dx INTEGER DEFAULT 0, home_dy INTEGER DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS apikeys("
     " id INTEGER PRIMARY KEY AUTOINCREMENT, hash BLOB UNIQUE NOT NULL,"
     " created INTEGER, revoked INTEGER NOT NULL DEFAULT 0);"
@@ -87,7 +87,9 @@ static const char schema[] =
     "CREATE INDEX IF NOT EXISTS logs_serial ON logs(serial, id);"
     "CREATE TABLE IF NOT EXISTS files("
     " id TEXT PRIMARY KEY, size INTEGER, payload INTEGER, stfr INTEGER,"
-    " mcsn INTEGER DEFAULT 0, created INTEGER);"
+    " mcsn INTEGER DEFAULT 0, created INTEGER, net_x INTEGER DEFAULT 0,"
+    " net_y INTEGER DEFAULT 0, min_x INTEGER DEFAULT 0, max_x INTEGER "
+    "DEFAULT 0, min_y INTEGER DEFAULT 0, max_y INTEGER DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS file_locks("
     " file TEXT NOT NULL, serial INTEGER NOT NULL, blob TEXT NOT NULL,"
     " created INTEGER, PRIMARY KEY(file, serial));"
@@ -95,7 +97,49 @@ static const char schema[] =
     " action_id INTEGER PRIMARY KEY, serial INTEGER, type TEXT, blob TEXT,"
     " size INTEGER, received INTEGER);"
     "CREATE INDEX IF NOT EXISTS images_latest ON images(serial, type, "
-    "received);";
+    "received);"
+    "CREATE TABLE IF NOT EXISTS jobs("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT, serial INTEGER NOT NULL,"
+    " name TEXT, state TEXT NOT NULL, reason TEXT, created_by TEXT, file TEXT,"
+    " preview TEXT, params TEXT, stats TEXT, actions TEXT,"
+    " print_action INTEGER DEFAULT 0, progress INTEGER DEFAULT 0,"
+    " created INTEGER, queued_at INTEGER, started INTEGER, finished INTEGER,"
+    " button_at INTEGER);"
+    "CREATE INDEX IF NOT EXISTS jobs_serial ON jobs(serial, state, id);"
+    "CREATE INDEX IF NOT EXISTS jobs_action ON jobs(print_action);"
+    "CREATE TABLE IF NOT EXISTS materials("
+    " name TEXT PRIMARY KEY, doc TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS flags(name TEXT PRIMARY KEY);"
+    "CREATE TABLE IF NOT EXISTS audit("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER, who TEXT,"
+    " peer TEXT, what TEXT, target TEXT, detail TEXT);";
+
+/* Columns added after the first release: a database made before them
+ * gets them here ("duplicate column" means it has them already). */
+static const char *const added_columns[] = {
+    "ALTER TABLE machines ADD COLUMN home_dx INTEGER DEFAULT 0",
+    "ALTER TABLE machines ADD COLUMN home_dy INTEGER DEFAULT 0",
+    "ALTER TABLE files ADD COLUMN net_x INTEGER DEFAULT 0",
+    "ALTER TABLE files ADD COLUMN net_y INTEGER DEFAULT 0",
+    "ALTER TABLE files ADD COLUMN min_x INTEGER DEFAULT 0",
+    "ALTER TABLE files ADD COLUMN max_x INTEGER DEFAULT 0",
+    "ALTER TABLE files ADD COLUMN min_y INTEGER DEFAULT 0",
+    "ALTER TABLE files ADD COLUMN max_y INTEGER DEFAULT 0",
+};
+
+static int add_columns(store *s)
+{
+    for (size_t i = 0; i < sizeof(added_columns) / sizeof(added_columns[0]);
+         i++) {
+        char *msg = NULL;
+        int rc = sqlite3_exec(SQ(s)->db, added_columns[i], NULL, NULL, &msg);
+        int dup = msg && strstr(msg, "duplicate column") != NULL;
+        sqlite3_free(msg);
+        if (rc != SQLITE_OK && !dup)
+            return -1;
+    }
+    return 0;
+}
 
 static sqlite3_stmt *stmt(store *s, const char *sql)
 {
@@ -242,8 +286,8 @@ store_rc store_open_sqlite(store **out, const char *path, int sync_full,
         exec(s, sync_full ? "PRAGMA synchronous=FULL"
                           : "PRAGMA synchronous=NORMAL") != 0 ||
         exec(s, "BEGIN IMMEDIATE") != 0 || exec(s, schema) != 0 ||
-        add_reg_column(s) != 0 || seed_action_ids(s) != 0 ||
-        exec(s, "COMMIT") != 0) {
+        add_reg_column(s) != 0 || add_columns(s) != 0 ||
+        seed_action_ids(s) != 0 || exec(s, "COMMIT") != 0) {
         snprintf(err, errlen, "%s: cannot set up the database: %s", path,
                  sqlite3_errmsg(SQ(s)->db));
         goto fail;
@@ -513,6 +557,59 @@ static store_rc sq_machine_set_head(store *s, uint64_t serial, const char *head)
     return set_text(s, q, (int64_t)serial, head);
 }
 
+static store_rc sq_machine_get_head(store *s, uint64_t serial, char *out,
+                                    size_t outlen)
+{
+    static const char q[] = "SELECT head FROM machines WHERE serial = ?";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, (int64_t)serial);
+    store_rc rc = STORE_NOT_FOUND;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(st, 0);
+        snprintf(out, outlen, "%s", t ? t : "unknown");
+        rc = STORE_OK;
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+static store_rc sq_machine_set_home_offset(store *s, uint64_t serial,
+                                           int64_t dx, int64_t dy)
+{
+    static const char q[] = "UPDATE machines SET home_dx = ?, home_dy = ? "
+                            "WHERE serial = ?";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, dx);
+    sqlite3_bind_int64(st, 2, dy);
+    sqlite3_bind_int64(st, 3, (int64_t)serial);
+    if (done(s, st) != 0)
+        return STORE_ERROR;
+    return sqlite3_changes(SQ(s)->db) == 1 ? STORE_OK : STORE_NOT_FOUND;
+}
+
+static store_rc sq_machine_get_home_offset(store *s, uint64_t serial,
+                                           int64_t *dx, int64_t *dy)
+{
+    static const char q[] = "SELECT home_dx, home_dy FROM machines WHERE "
+                            "serial = ?";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, (int64_t)serial);
+    store_rc rc = STORE_NOT_FOUND;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *dx = sqlite3_column_int64(st, 0);
+        *dy = sqlite3_column_int64(st, 1);
+        rc = STORE_OK;
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
 static store_rc sq_machine_count_malformed(store *s, uint64_t serial)
 {
     static const char q[] = "UPDATE machines SET malformed = malformed + ? "
@@ -552,6 +649,21 @@ static store_rc sq_apikey_check(store *s, const uint8_t hash[32])
     return rc;
 }
 
+static store_rc sq_apikey_find(store *s, const uint8_t hash[32], int64_t *id)
+{
+    static const char q[] = "SELECT id FROM apikeys WHERE hash = ? AND "
+                            "revoked = 0";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+    int ok = sqlite3_step(st) == SQLITE_ROW;
+    if (ok)
+        *id = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return ok ? STORE_OK : STORE_NOT_FOUND;
+}
+
 static json_t *sq_apikey_list(store *s)
 {
     static const char q[] = "SELECT id, created, revoked FROM apikeys ORDER "
@@ -589,7 +701,9 @@ static store_rc sq_action_add(store *s, store_action *a)
         return STORE_ERROR;
     sqlite3_bind_int64(st, 1, (int64_t)a->serial);
     sqlite3_bind_text(st, 2, a->type, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 3, strcmp(a->type, "settings") == 0 ? 1 : 0);
+    /* Settings first, always (§17): whatever else waits. */
+    sqlite3_bind_int(
+        st, 3, strcmp(a->type, "settings") == 0 ? INT32_MAX : a->priority);
     if (a->file[0])
         sqlite3_bind_text(st, 4, a->file, -1, SQLITE_STATIC);
     if (a->params)
@@ -737,6 +851,14 @@ static int sq_action_each_cancel_pending(store *s, uint64_t serial,
 
 static int sq_action_reconcile(store *s, int64_t now)
 {
+    /* A move that was under way when the service stopped may have ended
+     * anywhere: its machine's head position is unknown (lifecycle.c). */
+    static const char lost[] =
+        "UPDATE machines SET head = 'unknown' WHERE serial IN (SELECT serial "
+        "FROM actions WHERE state IN ('sent', 'cancelling') AND type IN "
+        "('hunt', 'motion', 'print'))";
+    if (exec(s, lost) != 0)
+        return -1;
     static const char q[] =
         "UPDATE actions SET state = 'interrupted', cancel_pending = 1, "
         "reason = 'service restarted', finished_at = ? WHERE state IN "
@@ -915,8 +1037,10 @@ static json_t *sq_event_list(store *s, uint64_t serial, int64_t since,
 static store_rc sq_file_add(store *s, const char *id, const store_file *f,
                             int64_t now)
 {
-    static const char q[] = "INSERT OR IGNORE INTO files(id, size, payload, "
-                            "stfr, mcsn, created) VALUES(?, ?, ?, ?, ?, ?)";
+    static const char q[] =
+        "INSERT OR IGNORE INTO files(id, size, payload, stfr, mcsn, created, "
+        "net_x, net_y, min_x, max_x, min_y, max_y) VALUES(?, ?, ?, ?, ?, ?, "
+        "?, ?, ?, ?, ?, ?)";
     sqlite3_stmt *st = stmt(s, q);
     if (!st)
         return STORE_ERROR;
@@ -926,13 +1050,18 @@ static store_rc sq_file_add(store *s, const char *id, const store_file *f,
     sqlite3_bind_int64(st, 4, f->stfr);
     sqlite3_bind_int64(st, 5, (int64_t)f->mcsn);
     sqlite3_bind_int64(st, 6, now);
+    const int64_t ext[6] = {f->net_x, f->net_y, f->min_x,
+                            f->max_x, f->min_y, f->max_y};
+    for (int i = 0; i < 6; i++)
+        sqlite3_bind_int64(st, 7 + i, ext[i]);
     return done(s, st);
 }
 
 static store_rc sq_file_get(store *s, const char *id, store_file *out)
 {
-    static const char q[] = "SELECT size, payload, stfr, mcsn FROM files "
-                            "WHERE id = ?";
+    static const char q[] = "SELECT size, payload, stfr, mcsn, net_x, net_y, "
+                            "min_x, max_x, min_y, max_y FROM files WHERE id "
+                            "= ?";
     sqlite3_stmt *st = stmt(s, q);
     if (!st)
         return STORE_ERROR;
@@ -943,6 +1072,10 @@ static store_rc sq_file_get(store *s, const char *id, store_file *out)
         out->payload = sqlite3_column_int64(st, 1);
         out->stfr = sqlite3_column_int64(st, 2);
         out->mcsn = (uint64_t)sqlite3_column_int64(st, 3);
+        int64_t *ext[6] = {&out->net_x, &out->net_y, &out->min_x,
+                           &out->max_x, &out->min_y, &out->max_y};
+        for (int i = 0; i < 6; i++)
+            *ext[i] = sqlite3_column_int64(st, 4 + i);
         rc = STORE_OK;
     }
     sqlite3_reset(st);
@@ -1022,6 +1155,342 @@ static store_rc sq_image_latest(store *s, uint64_t serial, const char *type,
     sqlite3_bind_int64(st, 1, (int64_t)serial);
     sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
     return one_blob(st, blob);
+}
+
+/* ---- jobs -------------------------------------------------------------- */
+
+#define JOB_COLS                                                               \
+    "id, serial, name, state, reason, created_by, file, preview, params,"      \
+    " stats, actions, print_action, progress, created, queued_at, started,"    \
+    " finished, button_at"
+
+static void text_col(sqlite3_stmt *st, int i, char *out, size_t outlen)
+{
+    const char *t = (const char *)sqlite3_column_text(st, i);
+    snprintf(out, outlen, "%s", t ? t : "");
+}
+
+static char *dup_col(sqlite3_stmt *st, int i)
+{
+    const char *t = (const char *)sqlite3_column_text(st, i);
+    return t ? strdup(t) : NULL;
+}
+
+static void job_from_row(sqlite3_stmt *st, store_job *j)
+{
+    memset(j, 0, sizeof(*j));
+    j->id = sqlite3_column_int64(st, 0);
+    j->serial = (uint64_t)sqlite3_column_int64(st, 1);
+    text_col(st, 2, j->name, sizeof(j->name));
+    text_col(st, 3, j->state, sizeof(j->state));
+    text_col(st, 4, j->reason, sizeof(j->reason));
+    text_col(st, 5, j->created_by, sizeof(j->created_by));
+    text_col(st, 6, j->file, sizeof(j->file));
+    text_col(st, 7, j->preview, sizeof(j->preview));
+    j->params = dup_col(st, 8);
+    j->stats = dup_col(st, 9);
+    j->actions = dup_col(st, 10);
+    int64_t *ints[] = {&j->print_action, &j->progress, &j->created,
+                       &j->queued_at,    &j->started,  &j->finished,
+                       &j->button_at};
+    for (int i = 0; i < 7; i++)
+        *ints[i] = sqlite3_column_int64(st, 11 + i);
+}
+
+/* Binds every column but id, from ?1 on: the same order as JOB_COLS. */
+static void job_bind(sqlite3_stmt *st, const store_job *j)
+{
+    sqlite3_bind_int64(st, 1, (int64_t)j->serial);
+    const char *texts[] = {j->name,       j->state, j->reason,
+                           j->created_by, j->file,  j->preview};
+    for (int i = 0; i < 6; i++)
+        sqlite3_bind_text(st, 2 + i, texts[i], -1, SQLITE_STATIC);
+    const char *json[] = {j->params, j->stats, j->actions};
+    for (int i = 0; i < 3; i++)
+        sqlite3_bind_text(st, 8 + i, json[i], -1, SQLITE_STATIC);
+    const int64_t ints[] = {j->print_action, j->progress, j->created,
+                            j->queued_at,    j->started,  j->finished,
+                            j->button_at};
+    for (int i = 0; i < 7; i++)
+        sqlite3_bind_int64(st, 11 + i, ints[i]);
+}
+
+static store_rc sq_job_add(store *s, store_job *j)
+{
+    static const char q[] =
+        "INSERT INTO jobs(serial, name, state, reason, created_by, file, "
+        "preview, params, stats, actions, print_action, progress, created, "
+        "queued_at, started, finished, button_at) VALUES(?, ?, ?, ?, ?, ?, ?, "
+        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    job_bind(st, j);
+    if (done(s, st) != 0)
+        return STORE_ERROR;
+    j->id = sqlite3_last_insert_rowid(SQ(s)->db);
+    return STORE_OK;
+}
+
+static store_rc sq_job_put(store *s, const store_job *j)
+{
+    static const char q[] =
+        "UPDATE jobs SET serial = ?1, name = ?2, state = ?3, reason = ?4, "
+        "created_by = ?5, file = ?6, preview = ?7, params = ?8, stats = ?9, "
+        "actions = ?10, print_action = ?11, progress = ?12, created = ?13, "
+        "queued_at = ?14, started = ?15, finished = ?16, button_at = ?17 "
+        "WHERE id = ?18";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    job_bind(st, j);
+    sqlite3_bind_int64(st, 18, j->id);
+    if (done(s, st) != 0)
+        return STORE_ERROR;
+    return sqlite3_changes(SQ(s)->db) == 1 ? STORE_OK : STORE_NOT_FOUND;
+}
+
+static store_rc one_job(sqlite3_stmt *st, store_job *out)
+{
+    store_rc rc = STORE_NOT_FOUND;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        job_from_row(st, out);
+        rc = STORE_OK;
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+static store_rc sq_job_get(store *s, int64_t id, store_job *out)
+{
+    static const char q[] = "SELECT " JOB_COLS " FROM jobs WHERE id = ?";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, id);
+    return one_job(st, out);
+}
+
+static store_rc sq_job_by_action(store *s, int64_t action_id, store_job *out)
+{
+    static const char q[] = "SELECT " JOB_COLS " FROM jobs WHERE "
+                            "print_action = ? AND print_action != 0";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, action_id);
+    return one_job(st, out);
+}
+
+static store_rc sq_job_next(store *s, uint64_t serial, store_job *out)
+{
+    static const char q[] =
+        "SELECT " JOB_COLS " FROM jobs WHERE serial = ? AND state IN "
+        "('queued', 'waiting_for_home') ORDER BY id LIMIT 1";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, (int64_t)serial);
+    return one_job(st, out);
+}
+
+static json_t *sq_job_list(store *s, uint64_t serial, const char *state,
+                           int64_t since, int limit)
+{
+    static const char q[] =
+        "SELECT id, serial, name, state, reason, created_by, created, "
+        "started, finished FROM jobs WHERE (?1 = 0 OR serial = ?1) AND "
+        "(?2 IS NULL OR state = ?2) AND created >= ?3 ORDER BY id DESC "
+        "LIMIT ?4";
+    static const char *const names[] = {
+        "id",         "serial",  "name",    "state",    "reason",
+        "created_by", "created", "started", "finished", NULL};
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return NULL;
+    sqlite3_bind_int64(st, 1, (int64_t)serial);
+    if (state)
+        sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, since);
+    sqlite3_bind_int(st, 4, limit);
+    return rows_json(st, names);
+}
+
+static int sq_job_reconcile(store *s, int64_t now)
+{
+    static const char q[] =
+        "UPDATE jobs SET state = 'failed', reason = 'service restarted "
+        "while the job was ' || replace(state, '_', ' '), finished = ? WHERE "
+        "state IN ('compiling', 'sending', 'waiting_for_button', 'running')";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, now);
+    if (done(s, st) != 0)
+        return STORE_ERROR;
+    return sqlite3_changes(SQ(s)->db);
+}
+
+static store_rc sq_job_active(store *s, uint64_t serial, store_job *out)
+{
+    static const char q[] =
+        "SELECT " JOB_COLS " FROM jobs WHERE serial = ? AND state IN "
+        "('sending', 'waiting_for_button', 'running') ORDER BY id LIMIT 1";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, (int64_t)serial);
+    return one_job(st, out);
+}
+
+static store_rc sq_log_find(store *s, uint64_t serial, const char *needle,
+                            char *out, size_t outlen)
+{
+    static const char q[] = "SELECT text FROM logs WHERE serial = ? AND "
+                            "instr(text, ?) > 0 ORDER BY id DESC LIMIT 1";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, (int64_t)serial);
+    sqlite3_bind_text(st, 2, needle, -1, SQLITE_STATIC);
+    store_rc rc = STORE_NOT_FOUND;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        text_col(st, 0, out, outlen);
+        rc = STORE_OK;
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* ---- audit ------------------------------------------------------------- */
+
+static store_rc sq_audit_add(store *s, int64_t at, const char *who,
+                             const char *from, const char *what,
+                             const char *target, const char *detail)
+{
+    static const char q[] = "INSERT INTO audit(at, who, peer, what, target, "
+                            "detail) VALUES(?, ?, ?, ?, ?, ?)";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, at);
+    const char *texts[] = {who, from, what, target, detail};
+    for (int i = 0; i < 5; i++)
+        sqlite3_bind_text(st, 2 + i, texts[i], -1, SQLITE_STATIC);
+    return done(s, st);
+}
+
+static json_t *sq_audit_list(store *s, int64_t since, int limit)
+{
+    static const char q[] = "SELECT id, at, who, peer, what, target, detail "
+                            "FROM audit WHERE id > ? ORDER BY id LIMIT ?";
+    static const char *const names[] = {"cursor", "at",     "who", "from",
+                                        "what",   "target", NULL};
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return NULL;
+    sqlite3_bind_int64(st, 1, since);
+    sqlite3_bind_int(st, 2, limit);
+    json_t *arr = json_array();
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        json_t *e = json_object();
+        for (int i = 0; names[i]; i++)
+            json_object_set_new(e, names[i],
+                                sqlite3_column_type(st, i) == SQLITE_INTEGER
+                                    ? col_int(st, i)
+                                    : col_text(st, i));
+        json_object_set_new(e, "detail", col_json(st, 6));
+        json_array_append_new(arr, e);
+    }
+    sqlite3_reset(st);
+    return arr;
+}
+
+/* ---- materials and flags ----------------------------------------------- */
+
+static store_rc sq_material_put(store *s, const char *name, const json_t *doc,
+                                int create_only)
+{
+    static const char ins[] = "INSERT OR IGNORE INTO materials(name, doc) "
+                              "VALUES(?, ?)";
+    static const char rep[] = "INSERT OR REPLACE INTO materials(name, doc) "
+                              "VALUES(?, ?)";
+    char *text = json_dumps(doc, JSON_COMPACT);
+    sqlite3_stmt *st = text ? stmt(s, create_only ? ins : rep) : NULL;
+    if (!st) {
+        free(text);
+        return STORE_ERROR;
+    }
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+    store_rc rc = done(s, st);
+    free(text);
+    if (rc != STORE_OK)
+        return rc;
+    return sqlite3_changes(SQ(s)->db) == 1 ? STORE_OK : STORE_ALREADY;
+}
+
+static store_rc sq_material_get(store *s, const char *name, json_t **doc)
+{
+    static const char q[] = "SELECT doc FROM materials WHERE name = ?";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    store_rc rc = STORE_NOT_FOUND;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *doc = col_json(st, 0);
+        rc = STORE_OK;
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+static store_rc sq_material_delete(store *s, const char *name)
+{
+    static const char q[] = "DELETE FROM materials WHERE name = ?";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    if (done(s, st) != STORE_OK)
+        return STORE_ERROR;
+    return sqlite3_changes(SQ(s)->db) == 1 ? STORE_OK : STORE_NOT_FOUND;
+}
+
+static json_t *sq_material_list(store *s)
+{
+    static const char q[] = "SELECT doc FROM materials ORDER BY name";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return NULL;
+    json_t *arr = json_array();
+    while (sqlite3_step(st) == SQLITE_ROW)
+        json_array_append_new(arr, col_json(st, 0));
+    sqlite3_reset(st);
+    return arr;
+}
+
+static store_rc sq_flag_get(store *s, const char *name)
+{
+    static const char q[] = "SELECT 1 FROM flags WHERE name = ?";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    store_rc rc = sqlite3_step(st) == SQLITE_ROW ? STORE_OK : STORE_NOT_FOUND;
+    sqlite3_reset(st);
+    return rc;
+}
+
+static store_rc sq_flag_set(store *s, const char *name)
+{
+    static const char q[] = "INSERT OR IGNORE INTO flags(name) VALUES(?)";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    return done(s, st);
 }
 
 static const store_ops sq_ops = {

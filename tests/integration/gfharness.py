@@ -17,6 +17,8 @@ Standard library plus python3-websocket (module ``websocket``) only.
         m = FakeMachine(cloud, 10000042, password) # a scripted machine
         action = m.expect_action("settings")
         m.event(action["id"], "settings:completed", settings={})
+        m.homing_hunt()                            # the service's own hunt
+        cloud.home(10000042)                       # manual home: ready
 
 Cloud starts ``$GF_BUILD_DIR/src/cloud/gfcloud serve`` on 127.0.0.1 with
 port 0 (the service writes the port it bound to a file), a fresh temporary
@@ -329,6 +331,35 @@ class Cloud:
         assert status == 200, (status, body)
         return body
 
+    def machine(self, serial):
+        status, body = self.api("GET", "/api/v1/machines/S%s"
+                                % str(serial).lstrip("S"))
+        assert status == 200, (status, body)
+        return body
+
+    def wait_lifecycle(self, serial, states, timeout=DEFAULT_TIMEOUT):
+        """Wait for the machine's lifecycle state; returns the machine."""
+        if isinstance(states, str):
+            states = (states,)
+
+        def check():
+            m = self.machine(serial)
+            return m if m["lifecycle"] in states else None
+        return wait_for(check, timeout=timeout,
+                        what="S%s to be %s" % (serial, states))
+
+    def home(self, serial, timeout=DEFAULT_TIMEOUT):
+        """Confirm a manual home once the machine waits for it (PROTOCOL.md
+        §17); returns the machine, now ready with a known position."""
+        self.wait_lifecycle(serial, "waiting_for_home", timeout)
+        status, body = self.api("POST", "/api/v1/machines/S%s/home"
+                                % str(serial).lstrip("S"),
+                                body={"method": "manual"})
+        assert status == 200, (status, body)
+        assert body["lifecycle"] in ("ready", "busy"), body
+        assert body["head_position"]["source"] == "manual", body
+        return body
+
     def wait_action_state(self, action_id, states, timeout=DEFAULT_TIMEOUT):
         if isinstance(states, str):
             states = (states,)
@@ -463,10 +494,24 @@ class FakeMachine:
                                "MCov": "2.6.0-2228"}} if full else {}
         self.event(action["id"], "settings:completed", settings=settings)
 
-    def handshake(self, full=False):
-        """Read the opening settings action and answer it."""
+    def homing_hunt(self, outcome="completed", timeout=DEFAULT_TIMEOUT):
+        """Read the hunt the service starts homing with and end it."""
+        a = self.expect_action("hunt", timeout=timeout)
+        self.event(a["id"], "hunt:starting")
+        self.event(a["id"], "hunt:" + outcome)
+        return a
+
+    def handshake(self, full=False, hunt=True, home=False):
+        """Read the opening settings action and answer it. A machine with
+        no position on record (or a full report) is then homed: the
+        service's hunt is answered (``hunt``), and with ``home`` the manual
+        home confirmed, so the machine is ready for moves."""
         a = self.expect_action("settings")
         self.answer_settings(a, full=full)
+        if hunt:
+            self.homing_hunt()
+        if home:
+            self.cloud.home(self.serial)
         return a
 
 

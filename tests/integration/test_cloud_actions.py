@@ -76,6 +76,10 @@ class Actions(unittest.TestCase):
         values.update(MCsn=SERIAL, SAid=cls.first["id"], MCov="2.6.0-2228")
         cls.m.event(cls.first["id"], "settings:completed",
                     settings={"values": values})
+        # The full report starts homing (§17): the service's hunt, then the
+        # operator's manual home, after which moves may be sent.
+        cls.hunt = cls.m.homing_hunt()
+        cls.cloud.home(SERIAL)
 
     @classmethod
     def tearDownClass(cls):
@@ -204,6 +208,10 @@ class Actions(unittest.TestCase):
         self.assertEqual(done["state"], "completed")
         self.assertEqual(self.events(pid), PRINT_EVENTS[:4] +
                          ["print:running:starting"] + PRINT_EVENTS[4:])
+        # §17.1: after a completed print, a lid image, then a Z hunt.
+        for kind in ("lid_image", "hunt"):
+            a = self.m.expect_action(kind)
+            self.run_to_end(a["id"], [kind + ":completed"])
 
     def test_bad_action_requests(self):
         path = "/api/v1/machines/S%d/actions" % SERIAL

@@ -22,7 +22,7 @@ class Deadlines(unittest.TestCase):
         self.cloud = Cloud(extra_args=["--deadline-seconds", "2"])
         self.cloud.add_machine(SERIAL, PW)
         self.m = FakeMachine(self.cloud, SERIAL, PW)
-        self.m.handshake()
+        self.m.handshake(home=True)
 
     def tearDown(self):
         self.m.close()
@@ -40,13 +40,15 @@ class Deadlines(unittest.TestCase):
         rec = self.cloud.action(a1)
         self.assertEqual(rec["state"], "failed")
         self.assertEqual(rec["reason"], "timed out")
+        # §10: the position is unknown, and a hunt goes before the rest.
+        st = self.cloud.api("GET", "/api/v1/machines/S%d" % SERIAL)[1]
+        self.assertEqual(st["head_position"], "unknown")
+        self.m.homing_hunt(timeout=10)
         # The scheduler moved on.
         nxt = self.m.expect_action("update_check", timeout=10)
         self.assertEqual(nxt["id"], a2)
         self.m.event(a2, "update_check:completed")
         self.cloud.wait_action_state(a2, "completed")
-        st = self.cloud.api("GET", "/api/v1/machines/S%d" % SERIAL)[1]
-        self.assertEqual(st["head_position"], "unknown")
 
     def test_stage_events_restart_the_deadline(self):
         with Cloud(extra_args=["--deadline-seconds", "3"]) as cloud:
@@ -71,6 +73,7 @@ class Deadlines(unittest.TestCase):
         self.m.expect_action("update_check")
         self.m.expect_action("update_check", status="cancelled", timeout=10)
         self.assertEqual(self.cloud.action(aid)["state"], "failed")
+        self.m.expect_action("hunt")  # §10: homing again
         self.m.event(aid, "update_check:completed")
         rec = self.cloud.wait_action_state(aid, "completed")
         self.assertEqual(rec["reason"], "terminal event after the cancel")
@@ -108,7 +111,7 @@ class PrintWaitsForButton(unittest.TestCase):
                 fixture("puls", "1234567890-nooptions-xxxxx.puls"))
             self.assertEqual(status, 201)
             m = FakeMachine(cloud, SERIAL, PW)
-            m.handshake()
+            m.handshake(home=True)
             pid = cloud.send_action(SERIAL, "print", file=info["id"])
             m.expect_action("print")
             m.event(pid, "print:starting")

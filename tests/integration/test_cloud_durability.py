@@ -29,12 +29,12 @@ class KillNine(unittest.TestCase):
             status, info = cloud.upload_file(
                 fixture("puls", "1234567890-nooptions-xxxxx.puls"))
             self.assertEqual(status, 201)
+            # Homed first: a print needs a known head position (§17).
+            m = FakeMachine(cloud, SERIAL, PW)
+            m.handshake(home=True)
             img = cloud.send_action(SERIAL, "lid_image")
             job = cloud.send_action(SERIAL, "print", file=info["id"])
             later = cloud.send_action(SERIAL, "update_check")
-
-            m = FakeMachine(cloud, SERIAL, PW)
-            m.handshake()
             a = m.expect_action("lid_image")
             url = urllib.parse.urlsplit(a["endpoint"])
             with open(fixture("img", "HOME_1.jpg"), "rb") as f:
@@ -72,16 +72,20 @@ class KillNine(unittest.TestCase):
             self.assertEqual([e["event"] for e in rec["events"]],
                              PRINT_RUNNING)
             self.assertEqual(cloud.action(later)["state"], "queued")
+            # The print may have stopped anywhere: the position is gone.
+            self.assertEqual(cloud.machine(SERIAL)["head_position"],
+                             "unknown")
             # The auth_token outlives the restart.
             status, _, _ = cloud.http("GET", "/update/current",
                                       token=old_auth)
             self.assertEqual(status, 200)
 
-            # The machine returns: cancel, then settings, then the queue.
+            # The machine returns: cancel, then settings, the homing hunt,
+            # then the queue.
             m.connect()
             c = m.expect_action("print", status="cancelled")
             self.assertEqual(c["id"], job)
-            m.handshake()
+            m.handshake(hunt=True)
             a = m.expect_action("update_check")
             self.assertEqual(a["id"], later)
             m.event(later, "update_check:completed")

@@ -38,9 +38,9 @@ class Files(unittest.TestCase):
         cls.cloud.add_machine(SERIAL, PW)
         cls.cloud.add_machine(OTHER, PW2)
         cls.m = FakeMachine(cls.cloud, SERIAL, PW)
-        cls.m.handshake()
+        cls.m.handshake(home=True)
         cls.other = FakeMachine(cls.cloud, OTHER, PW2)
-        cls.other.handshake()
+        cls.other.handshake(home=True)
 
     @classmethod
     def tearDownClass(cls):
@@ -294,8 +294,14 @@ class Files(unittest.TestCase):
         a = self.m.expect_action("print")
         self.assertEqual(gzip.decompress(self.fetch(self.m, a["motion_url"])),
                          data)
+        self.m.event(aid, "print:return_to_home:succeeded")
         self.m.event(aid, "print:completed")
         self.cloud.wait_action_state(aid, "completed")
+        # §17.1: the service's lid image and Z hunt after a print.
+        for kind in ("lid_image", "hunt"):
+            a = self.m.expect_action(kind)
+            self.m.event(a["id"], kind + ":completed")
+            self.cloud.wait_action_state(a["id"], "completed")
 
 
 if __name__ == "__main__":

@@ -76,6 +76,7 @@ class Hostile(unittest.TestCase):
                            json.dumps(log), "   ", json.dumps(good)])
         m.ws.send(frame + "\r\n")
         self.cloud.wait_action_state(a["id"], "completed")
+        m.homing_hunt()  # the report started homing (§17)
         # A binary frame holding CRLF-separated objects is read as well.
         log2 = dict(log, id=42, log="from binary")
         log3 = dict(log, id=43, log="second line")

@@ -39,7 +39,7 @@ class Remove(unittest.TestCase):
             cloud.add_machine(SERIAL, PW)
             cloud.add_machine(OTHER, PW2)
             m = FakeMachine(cloud, SERIAL, PW)
-            m.handshake()
+            m.handshake(home=True)
             other = FakeMachine(cloud, OTHER, PW2)
             other.handshake()
             status, info = cloud.upload_file(JOB)

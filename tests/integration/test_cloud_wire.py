@@ -274,7 +274,8 @@ class Registration(unittest.TestCase):
             cloud.add_machine(SERIAL, PW)  # same serial, same password
             status, info = cloud.upload_file(job)
             self.assertEqual(status, 201)
-            aid = cloud.send_action(SERIAL, "motion", file=info["id"])
+            # A hunt: allowed before the machine is homed, unlike a motion.
+            aid = cloud.send_action(SERIAL, "hunt", file=info["id"])
             for path in ["/update/current", "/jobs/%d.puls" % aid]:
                 status, _, data = cloud.http("GET", path,
                                              token=old["auth_token"])

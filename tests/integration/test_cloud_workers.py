@@ -81,7 +81,7 @@ class Workers(unittest.TestCase):
         cls.cloud.add_machine(SERIAL, PW)
         # The hunt file was stored at start-up, before the loop: no worker.
         cls.m = FakeMachine(cls.cloud, SERIAL, PW)
-        cls.m.handshake()
+        cls.m.handshake(home=True)  # a known position, for the motion
 
     @classmethod
     def tearDownClass(cls):

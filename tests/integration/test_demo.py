@@ -68,7 +68,8 @@ class Demo(unittest.TestCase):
             if line.startswith("Ctrl-C"):
                 break
         text = "".join(lines)
-        self.assertIn("demo machine S10000042 is signed in and online", text)
+        self.assertIn("demo machine S10000042 is signed in, online and homed",
+                      text)
         with open(os.path.join(self.data, "demo.env")) as f:
             env = dict(l.strip().split("=", 1) for l in f if "=" in l)
         self.key = env["key"]
@@ -77,6 +78,9 @@ class Demo(unittest.TestCase):
 
         state = self.api("GET", "/api/v1/machines/S10000042")
         self.assertTrue(state["online"])
+        # The service hunted on its own; the script confirmed the home.
+        self.assertIn(state["lifecycle"], ("ready", "busy"))
+        self.assertEqual(state["head_position"]["source"], "manual")
         self.assertNotIn('"ID"', text)
         self.password_stays_off_command_lines(env["password"])
         # The print line the script printed, run as a user would paste it.

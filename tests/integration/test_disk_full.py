@@ -125,7 +125,7 @@ class CloudDiskFull(unittest.TestCase):
             self.cloud.add_machine(SERIAL, PW)
             self.cloud.api_key  # made now: the CLI writes the database
             self.m = FakeMachine(self.cloud, SERIAL, PW)
-            self.m.handshake()
+            self.m.handshake(home=True)  # a known position, for motions
         except BaseException:
             self.tearDown()
             raise
@@ -327,6 +327,7 @@ class MachineDiskFull(unittest.TestCase):
             wait_for(lambda: cloud.api("GET", "/api/v1/machines/S%d"
                                        % MSERIAL)[1].get("online"),
                      timeout=20, what="the machine online")
+            cloud.home(MSERIAL, timeout=30)
             st, f = cloud.upload_file(fixture("puls", fc.MOTION_FIXTURE))
             self.assertEqual(st, 201, f)
 
@@ -354,6 +355,11 @@ class MachineDiskFull(unittest.TestCase):
             self.assertNotIn("motion %d: playback" % a["id"], machine.stderr())
 
             os.unlink(filler)
+            # The failed move lost the position: the service hunted again,
+            # and the operator homes it before the next move.
+            st = cloud.wait_lifecycle(MSERIAL, "waiting_for_home", timeout=30)
+            self.assertEqual(st["head_position"], "unknown")
+            cloud.home(MSERIAL, timeout=30)
             a = run()
             self.assertEqual(a["state"], "completed", a)
             self.assertIsNone(machine.proc.poll())

@@ -109,6 +109,15 @@ class GfLoad(unittest.TestCase):
     def events(self, action_id):
         return [e["event"] for e in self.cloud.action(action_id)["events"]]
 
+    def after_print(self, serial, print_id):
+        """The action types the service queued after print `print_id`, once
+        they all completed (None before)."""
+        st, body = self.cloud.api("GET", "/api/v1/machines/S%d/actions"
+                                  % serial)
+        later = [a for a in reversed(body["actions"]) if a["id"] > print_id]
+        done = all(a["state"] == "completed" for a in later)
+        return done and len(later) == 2 and [a["action_type"] for a in later]
+
     def test_load_and_actions(self):
         proc, out, err = self.run_gfload("--password-file", self.pwfile,
                                          "--duration", "0")
@@ -117,6 +126,10 @@ class GfLoad(unittest.TestCase):
                      what="all %d machines online" % N)
             # The opening settings action of every machine completes.
             serials = [BASE + k for k in (0, 7, 21, 49)]
+            # Each machine was hunted on connect (§17); the two that move
+            # are homed by hand.
+            for s in serials[2:]:
+                self.cloud.home(s, timeout=30)
             sent = []
             for s in serials:
                 sent.append(("settings",
@@ -148,6 +161,16 @@ class GfLoad(unittest.TestCase):
             self.assertEqual(self.events(hunt),
                              ["hunt:starting", "hunt:completed"])
             self.cloud.wait_action_state(upd, "completed", timeout=30)
+            # After the print, the service's lid image and Z hunt (§17.1).
+            after = wait_for(lambda: self.after_print(serials[3], prnt),
+                             timeout=30, what="the post-print hunt")
+            self.assertEqual(after, ["lid_image", "hunt"])
+            # Every machine's homing hunt completed.
+            wait_for(lambda: all(
+                m["lifecycle"] in ("waiting_for_home", "ready") for m in
+                self.cloud.api("GET", "/api/v1/machines")[1]["machines"]
+                if BASE <= int(m["serial"][1:]) < BASE + N),
+                timeout=30, what="every machine hunted")
             self.assertEqual(self.online(), N)
         finally:
             rc, stdout, stderr = self.finish(proc, out, err)
@@ -163,10 +186,12 @@ class GfLoad(unittest.TestCase):
         acts = summary["actions"]
         # One opening settings per machine plus the four sent above.
         self.assertEqual(acts["settings"]["completed"], N + 4)
-        self.assertEqual(acts["lid_image"]["completed"], 1)
+        # Ours, and the service's own after the print.
+        self.assertEqual(acts["lid_image"]["completed"], 2)
         self.assertEqual(acts["motion"]["completed"], 1)
         self.assertEqual(acts["print"]["completed"], 1)
-        self.assertEqual(acts["hunt"]["completed"], 1)
+        # Every machine's homing hunt, ours, the one after the print.
+        self.assertEqual(acts["hunt"]["completed"], N + 2)
         self.assertEqual(acts["update_check"]["completed"], 1)
         self.assertGreater(summary["bytes_down"], 0)  # the two job files
         # After gfload closed its sessions the service sees them offline.
@@ -180,6 +205,18 @@ class GfLoad(unittest.TestCase):
         try:
             wait_for(lambda: self.online() == N, timeout=30,
                      what="all %d machines online" % N)
+            # The homing hunt waits out the play delay too: cancel it (the
+            # position stays unknown) and home by hand.
+            hunt = wait_for(lambda: [
+                a for a in self.cloud.api(
+                    "GET", "/api/v1/machines/S%d/actions" % serial)[1][
+                        "actions"]
+                if a["action_type"] == "hunt" and a["state"] == "sent"],
+                timeout=30, what="the homing hunt")[0]
+            status, body = self.cloud.api(
+                "POST", "/api/v1/actions/%d/cancel" % hunt["id"])
+            self.assertEqual(status, 200, body)
+            self.cloud.home(serial, timeout=30)
             pid = self.cloud.send_action(serial, "print", file=self.file_id)
             wait_for(lambda: "print:running" in self.events(pid), timeout=30,
                      what="the print to run")
@@ -222,6 +259,13 @@ class GfLoad(unittest.TestCase):
         try:
             wait_for(lambda: self.online() == N, timeout=30,
                      what="all %d machines online" % N)
+            # Each machine downloads its homing hunt over a connection of
+            # its own: count the sockets once they are all done.
+            wait_for(lambda: all(
+                m["lifecycle"] == "waiting_for_home" for m in
+                self.cloud.api("GET", "/api/v1/machines")[1]["machines"]
+                if BASE <= int(m["serial"][1:]) < BASE + N),
+                timeout=30, what="every machine hunted")
             sources = local_addresses_towards(self.cloud.port)
             self.assertEqual(set(sources), {"127.0.0.2", "127.0.0.3"})
             self.assertEqual(sum(sources.values()), N)  # one socket each

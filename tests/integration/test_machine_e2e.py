@@ -28,7 +28,7 @@ def gfpuls_stats(path):
 class E2E:
     """gfcloud with one registered gfmachine connected to it."""
 
-    def __init__(self, extra_args=None, **machine_opts):
+    def __init__(self, extra_args=None, home=True, **machine_opts):
         self.cloud = gh.Cloud(extra_args=extra_args)
         self.machine = None
         try:
@@ -37,6 +37,8 @@ class E2E:
                                       SERIAL, password=self.password,
                                       **machine_opts)
             self.wait_online()
+            if home:  # the service hunted; the operator homes by hand
+                self.cloud.home(SERIAL, timeout=30)
         except BaseException:
             self.close(failed=True)
             raise
@@ -178,6 +180,13 @@ def test_cancel_mid_print():
         assert events(a)[-2:] == ["print:return_to_home:succeeded",
                                   "print:cancelled"], a
         assert "print:completed" not in events(a)
+        # A cancelled print loses the position and homes again (§17.1).
+        st = t.cloud.wait_lifecycle(SERIAL, "waiting_for_home", timeout=30)
+        assert st["head_position"] == "unknown", st
+        hunts = [x for x in t.cloud.api("GET", "/api/v1/machines/S%d/actions"
+                                        % SERIAL)[1]["actions"]
+                 if x["action_type"] == "hunt" and x["id"] > aid]
+        assert [h["state"] for h in hunts] == ["completed"], hunts
         # The machine is free again.
         assert t.run("lid_image")["state"] == "completed"
 
@@ -195,6 +204,8 @@ def test_a_refused_action_says_why():
         # gfmachine says it with the terminal event too.
         assert a["events"][-1]["event"] == "motion:failed", a
         assert a["events"][-1].get("log") == a["reason"], a
+        # A motion that failed leaves the position unknown: home again.
+        t.cloud.home(SERIAL, timeout=30)
         p = t.run("print", file=f["id"])
         assert p["state"] == "cancelled", p
         assert p["reason"] == "print %d: the lid is open, not starting" \
@@ -225,6 +236,67 @@ def test_second_job_while_busy_waits_its_turn():
         assert ma["state"] == "completed", ma
         pa = t.cloud.action(p)
         assert ma["events"][0]["id"] > pa["events"][-1]["id"]
+
+
+def post_job(t, data, ctype, **query):
+    import urllib.parse
+    q = dict({"machine": "S%d" % SERIAL}, **query)
+    st, resp = t.cloud.api("POST", "/api/v1/jobs?" + urllib.parse.urlencode(q),
+                           body=data, headers={"Content-Type": ctype})
+    assert st == 201, (st, resp)
+    return resp["id"]
+
+
+def job(t, jid):
+    st, body = t.cloud.api("GET", "/api/v1/jobs/%d" % jid)
+    assert st == 200, (st, body)
+    return body
+
+
+def wait_job(t, jid, states, timeout=40):
+    return gh.wait_for(lambda: (lambda j: j if j["state"] in states else None)(
+        job(t, jid)), timeout=timeout, what="job %d in %s" % (jid, states))
+
+
+def test_svg_job_the_button_and_the_lid():
+    svg = open(fc.fixture("designs", "square.svg"), "rb").read()
+    with E2E(auto_button=-1, speed=100) as t:
+        jid = post_job(t, svg, "image/svg+xml", x_mm="5", y_mm="5",
+                       name="square")
+        j = wait_job(t, jid, ("waiting_for_button",))
+        assert j["button_pressed_at"] is None, j
+        time.sleep(0.3)
+        assert job(t, jid)["state"] == "waiting_for_button"  # the gate
+        r = t.machine.press()
+        assert r.returncode == 0, r.stderr
+        j = wait_job(t, jid, ("completed", "failed", "cancelled"))
+        assert j["state"] == "completed", j
+        assert isinstance(j["button_pressed_at"], int), j
+        assert j["progress"]["percent"] == 100.0, j
+        # The park brought the head back to the job's origin.
+        pos = t.cloud.wait_lifecycle(SERIAL, "ready", timeout=30)[
+            "head_position"]
+        assert abs(pos["x_mm"] - 5) < 0.02 and abs(pos["y_mm"] - 5) < 0.02, pos
+        # The lid: open, press: the machine refuses; its words reach the job.
+        assert t.machine.lid("open").returncode == 0
+        jid = post_job(t, svg, "image/svg+xml", x_mm="5", y_mm="5")
+        wait_job(t, jid, ("waiting_for_button",))
+        assert t.machine.press().returncode == 0
+        j = wait_job(t, jid, ("completed", "failed", "cancelled"))
+        assert j["state"] in ("cancelled", "failed"), j
+        assert "lid is open" in j["reason"], j
+        # Closing the lid brings a lid image (the bed may have changed).
+        before = [a["id"] for a in t.cloud.api(
+            "GET", "/api/v1/machines/S%d/actions" % SERIAL)[1]["actions"]
+            if a["action_type"] == "lid_image"]
+        assert t.machine.lid("close").returncode == 0
+
+        def new_lid_image():
+            acts = t.cloud.api("GET", "/api/v1/machines/S%d/actions"
+                               % SERIAL)[1]["actions"]
+            return [a for a in acts if a["action_type"] == "lid_image" and
+                    a["id"] not in before and a["state"] == "completed"]
+        gh.wait_for(new_lid_image, timeout=30, what="a lid image")
 
 
 def test_service_killed_and_restarted_mid_session():
@@ -337,8 +409,12 @@ def test_tls_service_with_its_ca():
                            ca_file=cert, env=env)
             try:
                 gh.wait_for(lambda: api("GET", "/api/v1/machines/S%d"
-                                        % SERIAL)[1].get("online"), 20,
-                            what="online")
+                                        % SERIAL)[1].get("lifecycle")
+                            == "waiting_for_home", 30,
+                            what="online, hunted, waiting for home")
+                st, body = api("POST", "/api/v1/machines/S%d/home" % SERIAL,
+                               {"method": "manual"})
+                assert st == 200, (st, body)
                 assert run("lid_image")["state"] == "completed"
                 with open(fc.fixture("puls", fc.MOTION_FIXTURE), "rb") as f:
                     st, fl = api("POST", "/api/v1/files", f.read(),

@@ -1,9 +1,10 @@
 /* test_cloud_store.c - the store, on either backend: machines, keys, the
  * action queue (settings first, FIFO), state changes, reconcile after a
  * restart, events and logs paging, files and images, that data survives
- * reopening, and that two stores on one database see each other's
- * writes. ctest runs it as test_cloud_store (SQLite) and as
- * test_cloud_store_pg (PostgreSQL, GF_TEST_STORE=postgresql). */
+ * reopening, that two stores on one database see each other's writes,
+ * and the lifecycle's tables (head position, jobs, audit, materials). ctest
+ * runs it as test_cloud_store (SQLite) and as test_cloud_store_pg (PostgreSQL,
+ * GF_TEST_STORE=postgresql). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -150,10 +151,17 @@ static void events_logs_files_images(void **state)
     logs = store_log_list(f->s, 42, next, 100);
     assert_int_equal(json_array_size(logs), 2);
     json_decref(logs);
-    store_file in = {10, 19894, 10000, 42}, out;
-    assert_int_equal(store_file_add(f->s, "ab", &in, 1), STORE_OK);
-    assert_int_equal(store_file_get(f->s, "ab", &out), STORE_OK);
+    store_file in = {10, 19894, 10000, 42, -5, 7, -9, 3, 0, 8}, out;
+    assert_int_equal(store_file_add(f->s, "ab", &in, 1), 0);
+    assert_int_equal(store_file_get(f->s, "ab", &out), 0);
     assert_int_equal(out.payload, 19894);
+    /* Where the job ends and how far it reaches (lifecycle.c, jobs). */
+    assert_int_equal(out.net_x, -5);
+    assert_int_equal(out.net_y, 7);
+    assert_int_equal(out.min_x, -9);
+    assert_int_equal(out.max_x, 3);
+    assert_int_equal(out.min_y, 0);
+    assert_int_equal(out.max_y, 8);
     assert_int_equal(out.stfr, 10000);
     assert_int_equal(out.mcsn, 42);
     assert_int_equal(store_file_get(f->s, "cd", &out), STORE_NOT_FOUND);
@@ -468,6 +476,220 @@ static void notify_reaches_the_other_node(void **state)
     store_close(other);
 }
 
+/* The lifecycle's columns: the head position text, the home offset, a job
+ * file's extents, a move under way at a restart making the head unknown,
+ * and the log search a refusal's reason comes from. */
+static void head_offset_extents_and_log_search(void **state)
+{
+    struct fx *f = *state;
+    uint8_t h[32];
+    char head[128], text[256];
+    memset(h, 3, sizeof(h));
+    assert_int_equal(store_machine_add(f->s, 9, h, 1), STORE_OK);
+    assert_int_equal(store_machine_get_head(f->s, 9, head, sizeof(head)),
+                     STORE_OK);
+    assert_string_equal(head, "unknown");
+    assert_int_equal(store_machine_set_head(f->s, 9, "{\"x\":5}"), STORE_OK);
+    assert_int_equal(store_machine_get_head(f->s, 9, head, sizeof(head)),
+                     STORE_OK);
+    assert_string_equal(head, "{\"x\":5}");
+    assert_int_equal(store_machine_get_head(f->s, 10, head, sizeof(head)),
+                     STORE_NOT_FOUND);
+    int64_t dx = 1, dy = 1;
+    assert_int_equal(store_machine_get_home_offset(f->s, 9, &dx, &dy),
+                     STORE_OK);
+    assert_int_equal(dx, 0);
+    assert_int_equal(dy, 0);
+    assert_int_equal(store_machine_set_home_offset(f->s, 9, -40, 25), STORE_OK);
+    assert_int_equal(store_machine_set_home_offset(f->s, 10, 1, 1),
+                     STORE_NOT_FOUND);
+    reopen(f);
+    assert_int_equal(store_machine_get_home_offset(f->s, 9, &dx, &dy),
+                     STORE_OK);
+    assert_int_equal(dx, -40);
+    assert_int_equal(dy, 25);
+
+    store_file in = {0}, out = {0};
+    in.size = 10;
+    in.net_x = -7;
+    in.net_y = 8;
+    in.min_x = -9;
+    in.max_x = 100;
+    in.min_y = -1;
+    in.max_y = 50;
+    assert_int_equal(store_file_add(f->s, "abc", &in, 1), STORE_OK);
+    assert_int_equal(store_file_get(f->s, "abc", &out), STORE_OK);
+    assert_int_equal(out.net_x, -7);
+    assert_int_equal(out.net_y, 8);
+    assert_int_equal(out.min_x, -9);
+    assert_int_equal(out.max_x, 100);
+    assert_int_equal(out.min_y, -1);
+    assert_int_equal(out.max_y, 50);
+
+    int64_t mv = add(f->s, 9, "motion");
+    assert_int_equal(store_action_mark_sent(f->s, mv, 2), STORE_OK);
+    assert_true(store_action_reconcile(f->s, 3) >= 1);
+    assert_int_equal(store_machine_get_head(f->s, 9, head, sizeof(head)),
+                     STORE_OK);
+    assert_string_equal(head, "unknown");
+
+    assert_int_equal(store_log_add(f->s, 9, 1, 1, "INFO", "motor ok", 1),
+                     STORE_OK);
+    assert_int_equal(store_log_add(f->s, 9, 2, 2, "ERROR", "lid open: no", 2),
+                     STORE_OK);
+    assert_int_equal(
+        store_log_add(f->s, 9, 3, 3, "ERROR", "lid open: again", 3), STORE_OK);
+    assert_int_equal(store_log_find(f->s, 9, "lid open", text, sizeof(text)),
+                     STORE_OK);
+    assert_string_equal(text, "lid open: again"); /* the newest */
+    assert_int_equal(store_log_find(f->s, 9, "nothing", text, sizeof(text)),
+                     STORE_NOT_FOUND);
+    int64_t key = 0, found = 0;
+    assert_int_equal(store_apikey_add(f->s, h, 1, &key), STORE_OK);
+    assert_int_equal(store_apikey_find(f->s, h, &found), STORE_OK);
+    assert_int_equal(found, key);
+    assert_int_equal(store_apikey_revoke(f->s, key), STORE_OK);
+    assert_int_equal(store_apikey_find(f->s, h, &found), STORE_NOT_FOUND);
+}
+
+static store_job job_of(uint64_t serial, const char *state, int64_t created)
+{
+    store_job j = {0};
+    j.serial = serial;
+    snprintf(j.name, sizeof(j.name), "box");
+    snprintf(j.state, sizeof(j.state), "%s", state);
+    snprintf(j.created_by, sizeof(j.created_by), "key:1");
+    j.params = strdup("{\"x_mm\":10}");
+    j.created = created;
+    return j;
+}
+
+/* Jobs: add, read back whole, update, the queue order per machine, the
+ * active one, the print action's job, the history list (newest first,
+ * filtered) and the restart rule. */
+static void jobs_queue_history_and_restart(void **state)
+{
+    struct fx *f = *state;
+    store_job a = job_of(5, "queued", 100),
+              b = job_of(5, "waiting_for_home", 101),
+              c = job_of(6, "running", 102), got;
+    assert_int_equal(store_job_add(f->s, &a), STORE_OK);
+    assert_int_equal(store_job_add(f->s, &b), STORE_OK);
+    assert_int_equal(store_job_add(f->s, &c), STORE_OK);
+    assert_true(a.id > 0 && b.id > a.id && c.id > b.id);
+    assert_int_equal(store_job_get(f->s, a.id, &got), STORE_OK);
+    assert_string_equal(got.name, "box");
+    assert_string_equal(got.params, "{\"x_mm\":10}");
+    assert_null(got.stats);
+    assert_int_equal(got.created, 100);
+    store_job_free(&got);
+    assert_int_equal(store_job_get(f->s, c.id + 9, &got), STORE_NOT_FOUND);
+
+    assert_int_equal(store_job_next(f->s, 5, &got), STORE_OK);
+    assert_int_equal(got.id, a.id);
+    store_job_free(&got);
+    snprintf(a.state, sizeof(a.state), "sending");
+    a.print_action = 1600000123;
+    a.stats = strdup("{\"run_s\":3}");
+    snprintf(a.reason, sizeof(a.reason), "it's \"quoted\"");
+    assert_int_equal(store_job_put(f->s, &a), STORE_OK);
+    assert_int_equal(store_job_next(f->s, 5, &got), STORE_OK);
+    assert_int_equal(got.id, b.id);
+    store_job_free(&got);
+    assert_int_equal(store_job_active(f->s, 5, &got), STORE_OK);
+    assert_int_equal(got.id, a.id);
+    assert_string_equal(got.stats, "{\"run_s\":3}");
+    assert_string_equal(got.reason, "it's \"quoted\"");
+    store_job_free(&got);
+    assert_int_equal(store_job_by_action(f->s, 1600000123, &got), STORE_OK);
+    assert_int_equal(got.id, a.id);
+    store_job_free(&got);
+    assert_int_equal(store_job_by_action(f->s, 0, &got), STORE_NOT_FOUND);
+
+    json_t *all = store_job_list(f->s, 0, NULL, 0, 10);
+    assert_int_equal(json_array_size(all), 3);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_array_get(all, 0), "id")),
+        c.id); /* newest first */
+    json_decref(all);
+    json_t *five = store_job_list(f->s, 5, "waiting_for_home", 0, 10);
+    assert_int_equal(json_array_size(five), 1);
+    json_decref(five);
+    json_t *late = store_job_list(f->s, 0, NULL, 102, 10);
+    assert_int_equal(json_array_size(late), 1);
+    json_decref(late);
+
+    assert_int_equal(store_job_reconcile(f->s, 200), 2); /* a and c */
+    assert_int_equal(store_job_get(f->s, c.id, &got), STORE_OK);
+    assert_string_equal(got.state, "failed");
+    assert_string_equal(got.reason, "service restarted while the job was "
+                                    "running");
+    assert_int_equal(got.finished, 200);
+    store_job_free(&got);
+    store_job_free(&a);
+    store_job_free(&b);
+    store_job_free(&c);
+}
+
+/* Audit entries page by cursor with their JSON detail; materials are
+ * created once or replaced, listed by name, deleted; flags are set once. */
+static void audit_materials_and_flags(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(store_audit_add(f->s, 10, "key:1", "127.0.0.1",
+                                     "job.create", "job:1", "{\"n\":1}"),
+                     STORE_OK);
+    assert_int_equal(
+        store_audit_add(f->s, 11, "key:2", "::1", "job.cancel", "job:1", NULL),
+        STORE_OK);
+    json_t *all = store_audit_list(f->s, 0, 10);
+    assert_int_equal(json_array_size(all), 2);
+    json_t *first = json_array_get(all, 0);
+    assert_string_equal(json_string_value(json_object_get(first, "what")),
+                        "job.create");
+    assert_string_equal(json_string_value(json_object_get(first, "from")),
+                        "127.0.0.1");
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_object_get(first, "detail"), "n")),
+                     1);
+    assert_true(
+        json_is_null(json_object_get(json_array_get(all, 1), "detail")));
+    json_int_t cursor = json_integer_value(json_object_get(first, "cursor"));
+    json_decref(all);
+    json_t *rest = store_audit_list(f->s, cursor, 10);
+    assert_int_equal(json_array_size(rest), 1);
+    json_decref(rest);
+
+    json_t *oak = json_pack("{s:s, s:f}", "name", "oak", "thickness_mm", 3.0);
+    json_t *oak2 = json_pack("{s:s, s:f}", "name", "oak", "thickness_mm", 6.0);
+    json_t *ash = json_pack("{s:s}", "name", "ash");
+    assert_int_equal(store_material_put(f->s, "oak", oak, 1), STORE_OK);
+    assert_int_equal(store_material_put(f->s, "oak", oak2, 1), STORE_ALREADY);
+    assert_int_equal(store_material_put(f->s, "oak", oak2, 0), STORE_OK);
+    assert_int_equal(store_material_put(f->s, "ash", ash, 1), STORE_OK);
+    json_t *doc = NULL;
+    assert_int_equal(store_material_get(f->s, "oak", &doc), STORE_OK);
+    assert_true(json_real_value(json_object_get(doc, "thickness_mm")) == 6.0);
+    json_decref(doc);
+    json_t *list = store_material_list(f->s);
+    assert_int_equal(json_array_size(list), 2);
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(list, 0), "name")),
+        "ash");
+    json_decref(list);
+    assert_int_equal(store_material_delete(f->s, "ash"), STORE_OK);
+    assert_int_equal(store_material_delete(f->s, "ash"), STORE_NOT_FOUND);
+    assert_int_equal(store_material_get(f->s, "ash", &doc), STORE_NOT_FOUND);
+    json_decref(oak);
+    json_decref(oak2);
+    json_decref(ash);
+
+    assert_int_equal(store_flag_get(f->s, "seeded"), STORE_NOT_FOUND);
+    assert_int_equal(store_flag_set(f->s, "seeded"), STORE_OK);
+    assert_int_equal(store_flag_set(f->s, "seeded"), STORE_OK);
+    assert_int_equal(store_flag_get(f->s, "seeded"), STORE_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -484,6 +706,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(inflight_and_reconcile_per_node, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(notify_reaches_the_other_node, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(head_offset_extents_and_log_search,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(jobs_queue_history_and_restart, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(audit_materials_and_flags, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
