@@ -40,6 +40,7 @@ typedef struct cloud {
     struct gfnet_wheel *wheel; /* per-session timers (tick.c) */
     char public_url[512];
     char hunt_file_id[65]; /* bundled hunt job, "" when none */
+    char web_root[4096];   /* the dashboard's files, resolved; "" = none */
     int lock_fd;           /* fd + 1 of the data directory's lock; 0 if none */
     volatile sig_atomic_t stop;
 } cloud;

@@ -115,6 +115,10 @@ static const struct key keys[] = {
     {"locator", S(locator), "manual",
      "how homing finds the head after the hunt: manual (the operator "
      "confirms)"},
+    /* The dashboard (docs/dashboard.md). */
+    {"web-root", S(web_root), "",
+     "folder of the dashboard's files served at / (default: web/ next to "
+     "the binary or in ../share/gfcloud)"},
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))

@@ -48,6 +48,8 @@ typedef struct cfg {
     long body_timeout;
     long fd_reserve;
     char locator[16]; /* lifecycle.c: the homing locator */
+    /* the dashboard (issue 12) */
+    char web_root[PATH_MAX]; /* "" = web/ beside the binary or in share */
 } cfg;
 
 /* Defaults that work on loopback with ./gfcloud-data. */

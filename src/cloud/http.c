@@ -3,12 +3,13 @@
  * upgrade is allowed.
  *
  * Every request is answered with JSON (errors are {"error","code"}) or a
- * file. Bodies are collected by lws (LWS_CALLBACK_HTTP_BODY / _COMPLETION)
- * into memory for JSON or into a scratch file for uploads, never past the
- * route's cap; a declared Content-Length over the cap is refused before a
- * byte of the body is read. After an error reply to a request that still
- * has body bytes in flight the connection is closed, so the unread bytes
- * cannot be taken for the next request. */
+ * file; a path no route takes is a file of the dashboard (http_static.c).
+ * Bodies are collected by lws (LWS_CALLBACK_HTTP_BODY / _COMPLETION) into
+ * memory for JSON or into a scratch file for uploads, never past the route's
+ * cap; a declared Content-Length over the cap is refused before a byte of the
+ * body is read. After an error reply to a request that still has body bytes in
+ * flight the connection is closed, so the unread bytes cannot be taken for the
+ * next request. */
 #include "http.h"
 
 #include <errno.h>
@@ -372,7 +373,10 @@ static int route(cloud *c, struct lws *wsi, http_req *r)
         return http_download_job(c, wsi, r);
     if (strncmp(p, "/api/v1/", 8) == 0)
         return http_api(c, wsi, r);
-    return http_error(wsi, r, 404, "not_found", "no such resource");
+    /* The service's own prefixes never fall through to a file. */
+    if (strncmp(p, "/api/", 5) == 0 || strncmp(p, "/machines/", 10) == 0)
+        return http_error(wsi, r, 404, "not_found", "no such resource");
+    return http_static(c, wsi, r); /* the dashboard, web/ */
 }
 
 /* Framing (RFC 9112 §6.3). We take bodies by Content-Length only. A

@@ -97,6 +97,8 @@ int http_upload_post(cloud *c, struct lws *wsi, http_req *r);
 int http_download_job(cloud *c, struct lws *wsi, http_req *r);
 int http_api(cloud *c, struct lws *wsi, http_req *r);
 int http_api_files(cloud *c, struct lws *wsi, http_req *r);
+/* The dashboard: a file under the web root (GET, HEAD), else 404. */
+int http_static(cloud *c, struct lws *wsi, http_req *r);
 /* Commit validated action `a` (freeing its params), kick the scheduler,
  * answer 201 with its id; a motion or print while the head position is
  * unknown is refused instead (409 position_unknown). */

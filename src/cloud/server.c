@@ -13,7 +13,9 @@
 #include <libwebsockets.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "conns.h"
@@ -105,6 +107,36 @@ static int load_hunt(cloud *c)
     }
     memcpy(c->hunt_file_id, res.id, sizeof(c->hunt_file_id));
     log_msg(LOG_INFO, "hunt file %s loaded", path);
+    return 0;
+}
+
+/* The dashboard's folder: web-root, else the bundled web/ (gf/data.h),
+ * resolved once so that every request is checked against the real path
+ * (http_static.c). A web-root the operator named must be a folder we can
+ * read, or the start stops; without the bundled one the API still works
+ * and "/" is a 404. */
+static int find_web(cloud *c)
+{
+    char path[PATH_MAX];
+    int named = c->cfg.web_root[0] != '\0';
+    c->web_root[0] = '\0';
+    if (named)
+        snprintf(path, sizeof(path), "%s", c->cfg.web_root);
+    else if (gf_data_path("web", path, sizeof(path)) != GF_OK)
+        path[0] = '\0';
+    struct stat st;
+    if (!path[0] || !realpath(path, c->web_root) || stat(c->web_root, &st) ||
+        !S_ISDIR(st.st_mode) || access(c->web_root, R_OK | X_OK) != 0) {
+        c->web_root[0] = '\0';
+        if (named) {
+            log_msg(LOG_ERR, "web-root %s is not a readable folder",
+                    c->cfg.web_root);
+            return -1;
+        }
+        log_msg(LOG_WARN, "no dashboard files found (web/); / is a 404");
+        return 0;
+    }
+    log_msg(LOG_INFO, "dashboard files in %s", c->web_root);
     return 0;
 }
 
@@ -293,7 +325,7 @@ static int start(cloud *c)
                 "%d action(s) in flight at the last stop are now "
                 "interrupted",
                 n);
-    if (load_hunt(c) != 0)
+    if (load_hunt(c) != 0 || find_web(c) != 0)
         return 2;
     materials_seed(c);
     if (make_context(c) != 0) {

@@ -4,7 +4,8 @@ product that runs on its own (issue 9): the four binaries answer
 hardening the service needs, the docs and man pages are there, and the
 installed gfcloud and gfmachine, started from the prefix with no data
 paths given, find their bundled data there (the hunt file, the emulated
-camera's pictures): a machine signs in, a hunt and a lid_image complete.
+camera's pictures, the dashboard's web/): a machine signs in, a hunt and
+a lid_image complete.
 `systemd-analyze verify` checks the units where it is installed.
 """
 import gzip
@@ -154,6 +155,12 @@ class InstallTest(unittest.TestCase):
                 self.assertIn("hunt file %s loaded" % os.path.join(
                     self.prefix, "bin", "..", "share", "gfcloud",
                     "hunt.puls"), cloud.log_text())
+                # ... and the dashboard's files, served at /.
+                self.assertIn("dashboard files in %s" % os.path.realpath(
+                    self.at("share", "gfcloud", "web")), cloud.log_text())
+                with open(source("web", "index.html"), "rb") as f:
+                    self.assertEqual(cloud.http("GET", "/")[::2],
+                                     (200, f.read()))
                 password = cloud.add_machine(SERIAL)
                 log = open(os.path.join(tmp, "gfmachine.log"), "w")
                 # As gfmachine@.service runs it: the password from the

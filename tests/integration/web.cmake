@@ -1,0 +1,5 @@
+# The dashboard (web/, docs/dashboard.md): the files served by the real
+# gfcloud, and the pages driven in a real browser (Debian's chromium,
+# headless, over the DevTools protocol).
+gf_py_test(web_static SCRIPT ${CMAKE_CURRENT_LIST_DIR}/test_web_static.py
+  TIMEOUT 120)

@@ -1,0 +1,61 @@
+// dom.js - small helpers the pages share: building elements, times and
+// durations in words, and the bed's size.
+
+export const BED = { w: 495, h: 279 }; // mm, the work area (docs/compile.md)
+
+// el("button", {type: "button", onclick: f}, "Print")
+export function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+    else if (k === "class") e.className = v;
+    else if (k === "dataset") Object.assign(e.dataset, v);
+    else if (v === true) e.setAttribute(k, "");
+    else e.setAttribute(k, v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return e;
+}
+
+export function when(unix) {
+  if (!unix) return "—";
+  return new Date(unix * 1000).toLocaleString();
+}
+
+export function duration(seconds) {
+  if (seconds === null || seconds === undefined || seconds < 0) return "—";
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${s % 60} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+// Jobs that have not ended (docs/api.md, "Jobs").
+export const JOB_LIVE = ["compiling", "queued", "waiting_for_home",
+  "sending", "waiting_for_button", "running"];
+export const JOB_STATES = [...JOB_LIVE, "completed", "failed", "cancelled"];
+
+export function stateBadge(state) {
+  return el("span", { class: `badge state-${state}` },
+    String(state).replaceAll("_", " "));
+}
+
+// A progress bar with an accessible name and value.
+export function progressBar(label, percent) {
+  const p = el("progress", { max: "100", "aria-label": label });
+  p.value = Math.max(0, Math.min(100, percent || 0));
+  return p;
+}
+
+// Say something at the top of the page (errors the user must see).
+export function notice(text, kind = "error") {
+  const n = document.getElementById("notice");
+  n.textContent = text;
+  n.className = `notice ${kind}`;
+  n.hidden = !text;
+}
