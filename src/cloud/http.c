@@ -20,6 +20,7 @@
 
 #include "api_path.h"
 #include "conns.h"
+#include "http_form.h"
 #include "ingest.h"
 #include "log.h"
 #include "work.h"
@@ -35,6 +36,7 @@ static void req_reset(http_req *r)
     /* ingest_detach() has cleared r->job before any reset. */
     free(r->body);
     free(r->spec);
+    http_form_free(r->form);
     if (r->body_fd > 0) {
         close(r->body_fd - 1);
         unlink(r->body_path);
@@ -271,6 +273,9 @@ static int body_handle(cloud *c, struct lws *wsi, http_req *r)
     conns_request_read(wsi);
     r->body_complete = 1;
     r->handled = 1;
+    if (r->body_kind == BODY_FORM && http_form_finish(r->form) != 0)
+        return http_error(wsi, r, 400, "bad_form",
+                          http_form_error(r->form, NULL));
     if (r->body_kind == BODY_MEMORY && !r->body) {
         r->body = calloc(1, 1);
         if (!r->body)
@@ -285,7 +290,7 @@ int http_want_body(cloud *c, struct lws *wsi, http_req *r,
     long cl = content_length(wsi);
     if (cl == -2)
         return http_error(wsi, r, 400, "bad_request", "bad Content-Length");
-    if (cl == -1 && kind == BODY_FILE)
+    if (cl == -1 && (kind == BODY_FILE || kind == BODY_FORM))
         return http_error(wsi, r, 411, "length_required",
                           "Content-Length required");
     r->content_length = cl < 0 ? 0 : cl;
@@ -302,9 +307,25 @@ int http_want_body(cloud *c, struct lws *wsi, http_req *r,
             return http_error(wsi, r, 500, "internal", "cannot store body");
         r->body_fd = fd + 1;
     }
+    if (kind == BODY_FORM && !r->form)
+        return http_error(wsi, r, 400, "bad_form",
+                          "multipart/form-data needs a boundary");
     if (r->content_length == 0)
         return body_handle(c, wsi, r);
     return 0;
+}
+
+int http_want_form(cloud *c, struct lws *wsi, http_req *r, long cap,
+                   const char *file_field, const char *const *names, int count,
+                   http_handler on_body)
+{
+    int fd = blobs_scratch(c->blobs, r->body_path, sizeof(r->body_path));
+    if (fd < 0)
+        return http_error(wsi, r, 500, "internal", "cannot store body");
+    r->body_fd = fd + 1;
+    r->form = http_form_new(wsi, fd, file_field, names, count);
+    /* http_want_body() keeps the scratch file made here. */
+    return http_want_body(c, wsi, r, BODY_FORM, cap, on_body);
 }
 
 /* A body that cannot be stored: 507 disk_full when the disk is full (the
@@ -324,6 +345,15 @@ static int body_append(struct lws *wsi, http_req *r, const void *in, size_t len)
         return 0; /* discarding after an early answer */
     if (r->body_len + len > (size_t)r->body_cap)
         return http_error(wsi, r, 413, "too_large", "request body too large");
+    if (r->body_kind == BODY_FORM) {
+        r->body_len += len;
+        if (http_form_feed(r->form, in, len) == 0)
+            return 0;
+        int e = 0;
+        const char *why = http_form_error(r->form, &e);
+        return e ? body_store_error(wsi, r, e)
+                 : http_error(wsi, r, 400, "bad_form", why);
+    }
     if (r->body_kind == BODY_FILE) {
         if (r->body_len < 2)
             memcpy(r->head + r->body_len, in,

@@ -10,7 +10,9 @@
 
 #include "cloud.h"
 
-enum http_body_kind { BODY_NONE, BODY_MEMORY, BODY_FILE };
+/* BODY_FORM: multipart/form-data, its file part into the scratch file as
+ * BODY_FILE's body, its fields in r->form (http_form.h). */
+enum http_body_kind { BODY_NONE, BODY_MEMORY, BODY_FILE, BODY_FORM };
 
 typedef struct http_req http_req;
 typedef int (*http_handler)(cloud *c, struct lws *wsi, http_req *r);
@@ -43,6 +45,7 @@ struct http_req {
     int64_t api_key_id;    /* the API key of an /api/v1 request */
     struct job_spec *spec; /* POST /api/v1/jobs: what the query asked */
     struct events_sub *sse; /* GET /api/v1/events/stream (http_sse.c) */
+    struct http_form *form; /* BODY_FORM's parser and fields */
 };
 
 /* Replies: headers and body are written at once (lws flushes what the
@@ -78,6 +81,12 @@ int http_api_auth(cloud *c, struct lws *wsi, http_req *r);
 /* Ask for the body to be collected; `on_body` runs when it is whole. */
 int http_want_body(cloud *c, struct lws *wsi, http_req *r,
                    enum http_body_kind kind, long cap, http_handler on_body);
+/* The same for a multipart/form-data body (BODY_FORM): part `file_field`
+ * goes to the scratch file, the fields `names` (count; static) to
+ * r->form. A body that does not parse is answered 400 bad_form. */
+int http_want_form(cloud *c, struct lws *wsi, http_req *r, long cap,
+                   const char *file_field, const char *const *names, int count,
+                   http_handler on_body);
 /* Hold the connection's input while a worker has the request, and let it
  * in again (http.c explains why). */
 void http_hold(struct lws *wsi, http_req *r);

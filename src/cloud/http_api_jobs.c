@@ -2,7 +2,9 @@
  *
  *   POST /api/v1/jobs?machine=S..&x_mm=&y_mm=&material=&name=&ops=
  *        body: the design (image/svg+xml, image/png, image/jpeg) or a
- *        pulse file (application/octet-stream)
+ *        pulse file (application/octet-stream); or multipart/form-data
+ *        with the design as part "design" and any of the query's values
+ *        as fields
  *   GET  /api/v1/jobs?machine=&state=&limit=&since=
  *   GET  /api/v1/jobs/{id}
  *   GET  /api/v1/jobs/{id}/preview.png
@@ -16,9 +18,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api_path.h"
 #include "audit.h"
+#include "http_form.h"
 #include "ingest.h"
 #include "jobs.h"
 #include "materials.h"
@@ -94,14 +98,68 @@ struct spec_box {
     job_input kind;
 };
 
-static int create_done(cloud *c, struct lws *wsi, http_req *r)
+/* The query's placement, name, material and operations; in a
+ * multipart/form-data body each may be a field instead (not both). */
+enum { F_MACHINE, F_X, F_Y, F_NAME, F_MATERIAL, F_OPS, F_COUNT };
+static const char *const form_fields[F_COUNT] = {"machine", "x_mm",     "y_mm",
+                                                 "name",    "material", "ops"};
+
+struct spec_args {
+    char buf[F_COUNT][4096];
+    const char *v[F_COUNT];
+};
+
+/* The query's values into `a`; 0, or -1 when one is too long. */
+static int query_args(struct lws *wsi, struct spec_args *a)
 {
-    struct spec_box *b = (struct spec_box *)r->spec;
+    int long_ = 0;
+    for (int i = 0; i < F_COUNT; i++) {
+        char key[16];
+        snprintf(key, sizeof(key), "%s=", form_fields[i]);
+        a->v[i] = urlarg(wsi, key, a->buf[i], sizeof(a->buf[i]), &long_);
+    }
+    return long_ ? -1 : 0;
+}
+
+/* Fill and check the spec from `a`: HTTP_GO, or refused (http_reject()). */
+static int spec_check(cloud *c, struct lws *wsi, http_req *r,
+                      struct spec_box *b, const struct spec_args *a)
+{
+    char err[256];
+    const char *const *v = a->v;
+    if (job_spec_parse(&b->spec, v[F_MACHINE], v[F_X], v[F_Y], v[F_NAME],
+                       v[F_MATERIAL], v[F_OPS], err, sizeof(err)) != 0)
+        return http_reject(wsi, r, 400, "bad_query", err);
+    uint8_t h[AUTH_HASH_LEN];
+    if (store_machine_get_hash(c->store, b->spec.serial, h) != 0)
+        return http_reject(wsi, r, 404, "no_machine", "no such machine");
+    if (b->spec.serial > UINT32_MAX)
+        return http_reject(wsi, r, 400, "serial_too_large",
+                           "MCsn holds 32 bits; cannot lock the job to it");
+    gf_op mops[3];
+    int mrc = b->spec.material[0] ? material_ops(c, b->spec.material, mops) : 1;
+    if (b->spec.material[0] && mrc == 1)
+        return http_reject(wsi, r, 400, "unknown_material",
+                           "no such material (GET /api/v1/materials)");
+    if (mrc < 0)
+        return http_reject(wsi, r, 500, "internal", "database error");
+    if (mrc == 0)
+        job_spec_material(&b->spec, mops);
+    else if (job_spec_needs_material(&b->spec))
+        return http_reject(wsi, r, 400, "bad_query",
+                           "ops names a material's operation but no "
+                           "material= is given");
+    if (!jobs_can_accept(c))
+        return http_reject(wsi, r, 503, "busy",
+                           "too many jobs waiting to be compiled; retry");
+    return HTTP_GO;
+}
+
+/* Record the job whose design is in the scratch file; answer 201. */
+static int record(cloud *c, struct lws *wsi, http_req *r, struct spec_box *b)
+{
     char path[4300], who[64];
     int64_t id = 0;
-    if (r->body_len == 0)
-        return http_error(wsi, r, 400, "empty_body",
-                          "the design is the request body");
     ingest_take_body(r, path, sizeof(path));
     snprintf(who, sizeof(who), "apikey:%" PRId64, r->api_key_id);
     if (jobs_create(c, &b->spec, b->kind, path, who, &id) != 0)
@@ -116,54 +174,107 @@ static int create_done(cloud *c, struct lws *wsi, http_req *r)
         json_pack("{s:I, s:s}", "id", (json_int_t)id, "state", "compiling"));
 }
 
+static int create_done(cloud *c, struct lws *wsi, http_req *r)
+{
+    if (r->body_len == 0)
+        return http_error(wsi, r, 400, "empty_body",
+                          "the design is the request body");
+    return record(c, wsi, r, (struct spec_box *)r->spec);
+}
+
+/* A form's design: its kind from its first bytes, else from the file
+ * name's extension; -1 unknown. */
+static int form_kind(const char *filename, const unsigned char *h, size_t n)
+{
+    if (n >= 4 && memcmp(h, "\x89PNG", 4) == 0)
+        return JOB_PNG;
+    if (n >= 3 && h[0] == 0xFF && h[1] == 0xD8 && h[2] == 0xFF)
+        return JOB_JPEG;
+    if ((n >= 4 && memcmp(h + 1, "GF1", 3) == 0) ||
+        (n >= 2 && h[0] == 0x1F && h[1] == 0x8B))
+        return JOB_PULSE; /* a pulse file, plain or gzipped */
+    const char *dot = strrchr(filename, '.');
+    if (dot && strcasecmp(dot, ".svg") == 0)
+        return JOB_SVG;
+    if (memchr(h, '<', n))
+        return JOB_SVG; /* markup: the compiler says if it is not SVG */
+    return -1;
+}
+
+static int create_form_done(cloud *c, struct lws *wsi, http_req *r)
+{
+    struct spec_box *b = (struct spec_box *)r->spec;
+    struct spec_args *a = malloc(sizeof(*a));
+    if (!a)
+        return http_error(wsi, r, 500, "internal", "out of memory");
+    int rc = query_args(wsi, a) == 0 ? HTTP_GO : -2;
+    for (int i = 0; rc == HTTP_GO && i < F_COUNT; i++) {
+        const char *fv = http_form_field(r->form, form_fields[i]);
+        if (fv && a->v[i])
+            rc = -3 - i; /* in the query and in the form */
+        else if (fv)
+            a->v[i] = fv;
+    }
+    if (rc == -2 || rc <= -3) {
+        char msg[96];
+        snprintf(msg, sizeof(msg), "%s given twice (query and form)",
+                 rc <= -3 ? form_fields[-3 - rc] : "a value");
+        free(a);
+        return http_error(wsi, r, 400, "bad_query",
+                          rc == -2 ? "a query value is too long" : msg);
+    }
+    const char *filename;
+    const unsigned char *head;
+    size_t head_len;
+    long len = http_form_file(r->form, &filename, &head, &head_len);
+    int kind = len > 0 ? form_kind(filename, head, head_len) : -1;
+    if (len <= 0)
+        rc = http_reject(wsi, r, 400, "empty_body",
+                         "the form has no (or an empty) \"design\" file part");
+    else if (kind < 0)
+        rc = http_reject(wsi, r, 415, "unsupported_media_type",
+                         "the design is not SVG, PNG, JPEG or a pulse file");
+    else
+        rc = spec_check(c, wsi, r, b, a);
+    free(a);
+    if (rc != HTTP_GO)
+        return rc == HTTP_CLOSE ? -1 : 0;
+    b->kind = (job_input)kind;
+    return record(c, wsi, r, b);
+}
+
+static int is_form(struct lws *wsi)
+{
+    char ct[256];
+    return lws_hdr_copy(wsi, ct, sizeof(ct), WSI_TOKEN_HTTP_CONTENT_TYPE) > 0 &&
+           strncasecmp(ct, "multipart/form-data", 19) == 0;
+}
+
 static int create(cloud *c, struct lws *wsi, http_req *r)
 {
-    char m[64], x[64], y[64], name[256], mat[128], ops[4096], err[256];
     struct spec_box *b = calloc(1, sizeof(*b));
     if (!b)
         return http_error(wsi, r, 500, "internal", "out of memory");
     r->spec = (struct job_spec *)b; /* freed with the request */
+    if (is_form(wsi))               /* the spec is read once the body is in */
+        return http_want_form(c, wsi, r, c->cfg.max_file_body, "design",
+                              form_fields, F_COUNT, create_form_done);
     int kind = input_kind(wsi);
     if (kind < 0)
         return http_error(wsi, r, 415, "unsupported_media_type",
                           "Content-Type must be image/svg+xml, image/png, "
-                          "image/jpeg or application/octet-stream");
+                          "image/jpeg, application/octet-stream or "
+                          "multipart/form-data");
     b->kind = (job_input)kind;
-    int long_ = 0;
-    const char *mv = urlarg(wsi, "machine=", m, sizeof(m), &long_);
-    const char *xv = urlarg(wsi, "x_mm=", x, sizeof(x), &long_);
-    const char *yv = urlarg(wsi, "y_mm=", y, sizeof(y), &long_);
-    const char *nv = urlarg(wsi, "name=", name, sizeof(name), &long_);
-    const char *tv = urlarg(wsi, "material=", mat, sizeof(mat), &long_);
-    const char *ov = urlarg(wsi, "ops=", ops, sizeof(ops), &long_);
-    if (long_)
-        return http_error(wsi, r, 400, "bad_query",
-                          "a query value is too "
-                          "long");
-    if (job_spec_parse(&b->spec, mv, xv, yv, nv, tv, ov, err, sizeof(err)) != 0)
-        return http_error(wsi, r, 400, "bad_query", err);
-    uint8_t h[AUTH_HASH_LEN];
-    if (store_machine_get_hash(c->store, b->spec.serial, h) != 0)
-        return http_error(wsi, r, 404, "no_machine", "no such machine");
-    if (b->spec.serial > UINT32_MAX)
-        return http_error(wsi, r, 400, "serial_too_large",
-                          "MCsn holds 32 bits; cannot lock the job to it");
-    gf_op mops[3];
-    int mrc = b->spec.material[0] ? material_ops(c, b->spec.material, mops) : 1;
-    if (b->spec.material[0] && mrc == 1)
-        return http_error(wsi, r, 400, "unknown_material",
-                          "no such material (GET /api/v1/materials)");
-    if (mrc < 0)
-        return http_error(wsi, r, 500, "internal", "database error");
-    if (mrc == 0)
-        job_spec_material(&b->spec, mops);
-    else if (job_spec_needs_material(&b->spec))
-        return http_error(wsi, r, 400, "bad_query",
-                          "ops names a material's operation but no "
-                          "material= is given");
-    if (!jobs_can_accept(c))
-        return http_error(wsi, r, 503, "busy",
-                          "too many jobs waiting to be compiled; retry");
+    struct spec_args *a = malloc(sizeof(*a));
+    if (!a)
+        return http_error(wsi, r, 500, "internal", "out of memory");
+    int rc = query_args(wsi, a) == 0 ? spec_check(c, wsi, r, b, a)
+                                     : http_reject(wsi, r, 400, "bad_query",
+                                                   "a query value is too long");
+    free(a);
+    if (rc != HTTP_GO)
+        return rc == HTTP_CLOSE ? -1 : 0;
     return http_want_body(c, wsi, r, BODY_FILE, c->cfg.max_file_body,
                           create_done);
 }

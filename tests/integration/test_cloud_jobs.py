@@ -4,7 +4,7 @@ states to completed with the button, a job made before homing waits in
 waiting_for_home and goes on after a manual home, a job off the bed is
 refused naming the edge, a machine refusal reaches the job's reason, a
 cancelled job records who cancelled it, the history filters, a pulse file
-body, the preview picture, bad requests."""
+body, the preview picture, bad requests, and multipart/form-data bodies."""
 
 import os
 import sys
@@ -264,6 +264,111 @@ class Jobs(unittest.TestCase):
         self.assertEqual((st, resp["code"]), (404, "no_job"))
         st, resp = self.cloud.api("GET", "/api/v1/jobs?limit=x")
         self.assertEqual((st, resp["code"]), (400, "bad_query"))
+
+
+def multipart(parts, boundary="gfcloudFormBoundary7MA4YWxk"):
+    """A multipart/form-data body from (name, filename or None, bytes)."""
+    out = b""
+    for name, filename, data in parts:
+        disp = 'form-data; name="%s"' % name
+        if filename is not None:
+            disp += '; filename="%s"' % filename
+        out += b"--" + boundary.encode() + b"\r\n"
+        out += b"Content-Disposition: " + disp.encode() + b"\r\n"
+        if filename is not None:
+            out += b"Content-Type: application/octet-stream\r\n"
+        out += b"\r\n" + data + b"\r\n"
+    out += b"--" + boundary.encode() + b"--\r\n"
+    return out, "multipart/form-data; boundary=" + boundary
+
+
+class FormBodies(unittest.TestCase):
+    """POST /api/v1/jobs as a browser's form sends it: the design as part
+    "design", the operations (and any query value) as fields."""
+
+    OPS = '{"*": {"op": "score", "speed": 30, "power": 40, "passes": 1}}'
+
+    def setUp(self):
+        self.cloud = Cloud()
+        self.cloud.add_machine(SERIAL, PW)
+
+    def tearDown(self):
+        self.cloud.close()
+
+    def post(self, parts, query=None, boundary=None):
+        body, ctype = (multipart(parts, boundary) if boundary
+                       else multipart(parts))
+        q = urllib.parse.urlencode(query or {})
+        return self.cloud.api("POST", "/api/v1/jobs" + ("?" + q if q else ""),
+                              body=body, headers={"Content-Type": ctype})
+
+    def wait_compiled(self, jid):
+        def done():
+            st, j = self.cloud.api("GET", "/api/v1/jobs/%d" % jid)
+            return j if j["state"] != "compiling" else None
+        return wait_for(done, timeout=30, what="job %d compiled" % jid)
+
+    def test_design_and_ops_as_parts_with_placement_in_the_query(self):
+        st, resp = self.post([("ops", None, self.OPS.encode()),
+                              ("design", "square.svg", body_of(SQUARE))],
+                             {"machine": "S%d" % SERIAL, "x_mm": "20",
+                              "y_mm": "10", "name": "from a form"})
+        self.assertEqual(st, 201, resp)
+        j = self.wait_compiled(resp["id"])
+        self.assertEqual(j["state"], "waiting_for_home", j)  # not homed
+        self.assertEqual(j["name"], "from a form")
+        self.assertEqual(j["placement"]["ops"]["*"],
+                         {"op": "score", "speed": 30.0, "power": 40.0,
+                          "passes": 1})
+        self.assertEqual((j["placement"]["x_mm"], j["placement"]["y_mm"]),
+                         (20.0, 10.0))
+        self.assertGreater(j["stats"]["ticks"], 0)
+
+    def test_every_value_as_a_field_and_a_pulse_file_by_its_bytes(self):
+        st, resp = self.post([("machine", None, b"S%d" % SERIAL),
+                              ("x_mm", None, b"5"), ("y_mm", None, b"6"),
+                              ("design", "job.bin", body_of(PULSE))])
+        self.assertEqual(st, 201, resp)
+        j = self.wait_compiled(resp["id"])
+        self.assertEqual(j["state"], "waiting_for_home", j)
+        self.assertEqual(j["placement"]["input"], "pulse")
+
+    def test_refusals(self):
+        q = {"machine": "S%d" % SERIAL}
+        svg = body_of(SQUARE)
+        cases = [
+            ([("ops", None, self.OPS.encode())], q, 400, "empty_body"),
+            ([("design", "a.svg", svg), ("design", "b.svg", svg)], q, 400,
+             "bad_form"),
+            ([("picture", "a.svg", svg)], q, 400, "bad_form"),
+            ([("design", "a.txt", b"just some words")], q, 415,
+             "unsupported_media_type"),
+            ([("machine", None, b"S%d" % SERIAL), ("design", "a.svg", svg)],
+             q, 400, "bad_query"),  # given twice
+            ([("ops", None, b"{"), ("design", "a.svg", svg)], q, 400,
+             "bad_query"),
+            ([("design", "a.svg", svg)], {"machine": "S1"}, 404,
+             "no_machine"),
+        ]
+        for parts, query, status, code in cases:
+            st, resp = self.post(parts, query)
+            self.assertEqual((st, resp.get("code")), (status, code),
+                             [p[:2] for p in parts])
+        # A body cut before its closing boundary, and one that is not
+        # multipart at all under that Content-Type.
+        body, ctype = multipart([("design", "a.svg", svg)])
+        for data in (body[:len(body) // 2], b"garbage" * 10):
+            st, resp = self.cloud.api(
+                "POST", "/api/v1/jobs?" + urllib.parse.urlencode(q),
+                body=data, headers={"Content-Type": ctype})
+            self.assertEqual((st, resp.get("code")), (400, "bad_form"),
+                             data[:20])
+        st, resp = self.cloud.api(
+            "POST", "/api/v1/jobs?" + urllib.parse.urlencode(q),
+            body=b"x", headers={"Content-Type": "multipart/form-data"})
+        self.assertEqual((st, resp.get("code")), (400, "bad_form"))
+        st, jobs = self.cloud.api("GET", "/api/v1/jobs")
+        self.assertEqual(jobs["jobs"], [])  # nothing was recorded
 
 
 class Materials(unittest.TestCase):
