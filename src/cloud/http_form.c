@@ -25,9 +25,9 @@ struct http_form {
     const char *file_field; /* the file part's name */
     const char *const *names;
     int count;
-    int fd;      /* the request's scratch file */
-    int files;   /* file parts seen */
-    int in_file; /* the current part is the file we keep */
+    int fd;         /* the request's scratch file */
+    int files;      /* file parts seen */
+    int in_file;    /* the current part is the file we keep */
     int file_ended; /* its last bytes came (its closing boundary) */
     long file_len;
     char filename[128];
@@ -133,8 +133,8 @@ int http_form_finish(http_form *f)
     if (lws_spa_finalize(f->spa) < 0)
         snprintf(f->err, sizeof(f->err), "malformed multipart body");
     else if (f->files && !f->file_ended)
-        snprintf(f->err, sizeof(f->err),
-                 "the body ends inside the \"%s\" part", f->file_field);
+        snprintf(f->err, sizeof(f->err), "the body ends inside the \"%s\" part",
+                 f->file_field);
     else if (!f->files && !any_field(f))
         snprintf(f->err, sizeof(f->err),
                  "no form parts (does the boundary match?)");

@@ -245,11 +245,15 @@ json_t *job_spec_ops_json(const job_spec *s)
             snprintf(key, sizeof(key), "image");
         else
             snprintf(key, sizeof(key), "#%06x", r->rgb & 0xffffffu);
+        /* A bare kind that waits for a material's settings stays bare, as
+         * it was given (job_spec_ops() reads it back the same). */
         json_object_set_new(o, key,
-                            json_pack("{s:s, s:f, s:f, s:i}", "op",
-                                      kinds[r->op.kind], "speed", r->op.speed,
-                                      "power", r->op.power, "passes",
-                                      r->op.passes));
+                            r->from_material
+                                ? json_string(kinds[r->op.kind])
+                                : json_pack("{s:s, s:f, s:f, s:i}", "op",
+                                            kinds[r->op.kind], "speed",
+                                            r->op.speed, "power", r->op.power,
+                                            "passes", r->op.passes));
     }
     return o;
 }
