@@ -27,7 +27,6 @@
 gl_world gl_w;
 static lws_sorted_usec_list_t gl_tick_sul;
 static double gl_next_progress;
-static char gl_status_buf[1024];
 
 int64_t gl_now_ms(void)
 {
@@ -51,7 +50,8 @@ static void gl_on_signal(int sig)
 
 static void gl_usage(FILE *f)
 {
-    fprintf(f, "usage: gfload --server URL [--status URL] --machines N\n"
+    fprintf(f, "usage: gfload --server URL[,URL...] [--status URL[,...]] "
+               "--machines N\n"
                "              --serial-base S (--password-file FILE | "
                "--password HEX)\n"
                "              [--rate PER_S] [--max-opening N] [--duration S]\n"
@@ -62,7 +62,9 @@ static void gl_usage(FILE *f)
                "       gfload --help | --version\n"
                "Machines are serials S..S+N-1; FILE holds `serial password` "
                "lines\n(the serial with or without its S). --duration 0 runs "
-               "until SIGINT.\n");
+               "until SIGINT.\nSeveral --server URLs are the nodes of one "
+               "service: machines spread over\nthem by serial and move to "
+               "the next node when one fails.\n");
 }
 
 static int gl_num(const char *s, double lo, double hi, double *out)
@@ -188,30 +190,60 @@ static int gl_parse(int argc, char **argv, gl_opts *o)
     return rc ? -1 : 0;
 }
 
-/* The server URL without a trailing '/', and ws(s):// from http(s):// when
- * --status is not given. */
-static int gl_status_url(gl_opts *o)
+/* One comma-separated list into `out` (each without a trailing '/');
+ * the count, or -1 if there are too many or one is too long or empty. */
+static int gl_split(const char *list, char out[][512])
 {
-    static char server[1024];
-    size_t n = strlen(o->server);
-    if (n >= sizeof(server))
+    int n = 0;
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, ",");
+        while (len > 0 && p[len - 1] == '/')
+            len--; /* paths are appended with their own '/' */
+        if (n == GL_MAX_NODES || len == 0 || len >= sizeof(out[0]))
+            return -1;
+        memcpy(out[n], p, len);
+        out[n++][len] = '\0';
+        p += strcspn(p, ",");
+        if (*p == ',')
+            p++;
+    }
+    return n;
+}
+
+/* --server's nodes, and their status URLs: --status's (as many), or
+ * ws(s):// from each http(s):// one. 0, or -1 with a message. */
+static int gl_nodes(gl_opts *o)
+{
+    int n = gl_split(o->server, gl_w.servers);
+    if (n <= 0) {
+        fprintf(stderr,
+                "gfload: --server takes 1 to %d http(s) URLs, "
+                "separated by commas\n",
+                GL_MAX_NODES);
         return -1;
-    while (n > 0 && o->server[n - 1] == '/')
-        n--; /* paths are appended with their own '/' */
-    memcpy(server, o->server, n);
-    server[n] = '\0';
-    o->server = server;
-    if (o->status)
+    }
+    gl_w.nodes = n;
+    for (int i = 0; i < n; i++) {
+        const char *s = gl_w.servers[i];
+        if (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0) {
+            fprintf(stderr, "gfload: --server must be http(s) URLs\n");
+            return -1;
+        }
+    }
+    if (o->status) {
+        if (gl_split(o->status, gl_w.statuses) != n) {
+            fprintf(stderr, "gfload: --status needs one URL per --server "
+                            "URL\n");
+            return -1;
+        }
         return 0;
-    if (strncmp(o->server, "https://", 8) == 0)
-        snprintf(gl_status_buf, sizeof(gl_status_buf), "wss://%s",
-                 o->server + 8);
-    else if (strncmp(o->server, "http://", 7) == 0)
-        snprintf(gl_status_buf, sizeof(gl_status_buf), "ws://%s",
-                 o->server + 7);
-    else
-        return -1;
-    o->status = gl_status_buf;
+    }
+    for (int i = 0; i < n; i++) {
+        const char *s = gl_w.servers[i];
+        int tls = strncmp(s, "https://", 8) == 0;
+        snprintf(gl_w.statuses[i], sizeof(gl_w.statuses[i]), "%s://%s",
+                 tls ? "wss" : "ws", s + (tls ? 8 : 7));
+    }
     return 0;
 }
 
@@ -270,6 +302,8 @@ static int gl_machines_init(void)
         return -1;
     for (long k = 0; k < gl_w.opt.machines; k++) {
         gl_w.m[k].serial = gl_w.opt.serial_base + (uint64_t)k;
+        /* By serial, so that --processes children spread alike. */
+        gl_w.m[k].node = (int)(gl_w.m[k].serial % (uint64_t)gl_w.nodes);
         gl_w.m[k].backoff_ms = 1000;
         gl_w.m[k].seq = 32;
         if (gl_w.opt.password)
@@ -312,8 +346,11 @@ static int gl_context(void)
     memset(&info, 0, sizeof(info));
     info.port = CONTEXT_PORT_NO_LISTEN;
     info.protocols = gl_protocols;
-    if (strncmp(gl_w.opt.server, "https://", 8) == 0 ||
-        strncmp(gl_w.opt.status, "wss://", 6) == 0) {
+    int tls = 0;
+    for (int i = 0; i < gl_w.nodes; i++)
+        tls |= strncmp(gl_w.servers[i], "https://", 8) == 0 ||
+               strncmp(gl_w.statuses[i], "wss://", 6) == 0;
+    if (tls) {
         info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
         info.client_ssl_ca_filepath = gl_w.opt.ca_file;
     }
@@ -364,6 +401,9 @@ static long gl_run(void)
     while (!gl_w.stop)
         if (lws_service(gl_w.ctx, 0) < 0)
             break;
+    for (long k = 0; k < gl_w.opt.machines; k++)
+        if (gl_w.m[k].up)
+            gl_w.held_node[gl_w.m[k].node]++;
     return gl_w.st.connected;
 }
 
@@ -383,10 +423,8 @@ int main(int argc, char **argv)
     int rc = 1;
     if (gl_parse(argc, argv, &gl_w.opt) != 0)
         return 2;
-    if (gl_status_url(&gl_w.opt) != 0) {
-        fprintf(stderr, "gfload: --server must be an http(s) URL\n");
+    if (gl_nodes(&gl_w.opt) != 0)
         return 2;
-    }
     snprintf(gl_w.tag, sizeof(gl_w.tag), "gfload");
     if (gl_w.opt.processes > 1) {
         int child = 0;

@@ -30,6 +30,7 @@
 #define GL_RECENT_IDS      64            /* finished ids remembered (§11) */
 
 #define GL_MAX_SOURCES 256 /* --source addresses */
+#define GL_MAX_NODES   16  /* --server URLs (service nodes) */
 
 typedef struct gl_sources {
     char addr[GL_MAX_SOURCES][16]; /* dotted IPv4 */
@@ -37,8 +38,8 @@ typedef struct gl_sources {
 } gl_sources;
 
 typedef struct gl_opts {
-    const char *server; /* http(s)://host:port */
-    const char *status; /* ws(s)://host:port; derived when NULL */
+    const char *server; /* http(s)://host:port[,...], one per node */
+    const char *status; /* ws(s)://host:port[,...]; derived when NULL */
     long machines;
     uint64_t serial_base;
     const char *password_file; /* "serial password" lines */
@@ -82,6 +83,7 @@ typedef struct gl_type_stats {
 typedef struct gl_stats {
     uint64_t sign_ins, sign_in_failures, connects, connect_failures, drops;
     uint64_t bad_lines, tx_dropped, bytes_down, bytes_up;
+    uint64_t failovers; /* moves to the next node after a failure */
     long connected, peak_connected, ever_connected;
     double start_s, last_first_connect_s;
     gl_type_stats types[GL_NTYPES];
@@ -139,6 +141,7 @@ typedef struct gl_action {
 
 struct gl_machine {
     uint64_t serial;
+    int node; /* the service node it uses now (gl_w.servers) */
     char password[132];
     struct lws *ws;
     int up, closing, ever_connected, reported_full, connect_failed;
@@ -173,7 +176,15 @@ typedef struct gl_world {
     gl_machine *ws_connecting; /* the WebSocket being connected right now */
     gl_stats st;
     gl_sources src; /* empty: the kernel picks the source address */
-    char tag[32];   /* "gfload", or "gfload[k]" in a --processes child */
+    /* The service's nodes, from --server (and --status): a machine starts
+     * on node serial % nodes and moves to the next one when a sign-in or
+     * a connection fails or its session drops (PostgreSQL: every node
+     * serves every machine; docs/cloud.md "Several nodes"). */
+    char servers[GL_MAX_NODES][512];
+    char statuses[GL_MAX_NODES][512];
+    int nodes;
+    long held_node[GL_MAX_NODES]; /* sessions per node when the run ended */
+    char tag[32]; /* "gfload", or "gfload[k]" in a --processes child */
     unsigned char *jpeg;
     size_t jpeg_len;
     unsigned char *txbuf;
@@ -181,6 +192,10 @@ typedef struct gl_world {
 } gl_world;
 
 extern gl_world gl_w;
+
+/* The machine's current node: its http(s) base and its status URL. */
+#define gl_server(m) (gl_w.servers[(m)->node])
+#define gl_status(m) (gl_w.statuses[(m)->node])
 
 double gl_now(void);     /* monotonic seconds */
 int64_t gl_now_ms(void); /* the same, in ms, for the wheel */

@@ -214,7 +214,7 @@ static void gl_image_start(gl_machine *m)
     gl_event(m, a->id, a->name, "upload:starting", NULL);
     if (!url) { /* §13.2: the legacy POST, with the Bearer header */
         snprintf(legacy, sizeof(legacy), "%s/api/machines/%s/%lld",
-                 gl_w.opt.server, a->name, (long long)a->id);
+                 gl_server(m), a->name, (long long)a->id);
         url = legacy;
         bearer = m->auth_token;
         method = "POST";

@@ -75,6 +75,23 @@ static void gl_add_int(json_t *sum, json_t *one, const char *key)
     json_object_set_new(sum, key, json_integer(v));
 }
 
+/* Arrays of counts, added entry by entry. */
+static void gl_add_array(json_t *sum, json_t *one, const char *key)
+{
+    json_t *a = json_object_get(sum, key), *b = json_object_get(one, key);
+    if (!json_is_array(b))
+        return;
+    if (!json_is_array(a)) {
+        json_object_set_new(sum, key, json_deep_copy(b));
+        return;
+    }
+    for (size_t i = 0; i < json_array_size(a) && i < json_array_size(b); i++)
+        json_array_set_new(
+            a, i,
+            json_integer(json_integer_value(json_array_get(a, i)) +
+                         json_integer_value(json_array_get(b, i))));
+}
+
 static void gl_max_real(json_t *sum, json_t *one, const char *key)
 {
     json_t *a = json_object_get(sum, key), *b = json_object_get(one, key);
@@ -124,23 +141,13 @@ static void gl_add_types(json_t *sum, json_t *one)
 /* The children's summaries, added up. */
 static json_t *gl_sum(json_t *parts)
 {
-    static const char *const ints[] = {"machines",
-                                       "sessions_held",
-                                       "peak_sessions",
-                                       "ever_connected",
-                                       "sign_ins",
-                                       "sign_in_failures",
-                                       "connect_failures",
-                                       "drops",
-                                       "actions_done",
-                                       "action_failures",
-                                       "bad_lines",
-                                       "tx_dropped",
-                                       "bytes_down",
-                                       "bytes_up",
-                                       "rss_kib",
-                                       "rss_base_kib",
-                                       NULL};
+    static const char *const ints[] = {
+        "machines",         "sessions_held", "peak_sessions",
+        "ever_connected",   "sign_ins",      "sign_in_failures",
+        "connect_failures", "drops",         "actions_done",
+        "action_failures",  "bad_lines",     "tx_dropped",
+        "bytes_down",       "bytes_up",      "rss_kib",
+        "rss_base_kib",     "failovers",     NULL};
     json_t *sum = json_object();
     size_t i;
     json_t *one;
@@ -152,6 +159,7 @@ static json_t *gl_sum(json_t *parts)
         gl_max_real(sum, one, "elapsed_s");
         gl_max_real(sum, one, "seconds_to_all_connected");
         gl_add_types(sum, one);
+        gl_add_array(sum, one, "sessions_held_per_node");
     }
     json_int_t held = json_integer_value(json_object_get(sum, "sessions_held"));
     json_int_t ever =

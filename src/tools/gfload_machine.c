@@ -71,6 +71,16 @@ static int gl_take_token(json_t *o, const char *key, char **out)
     return (*out = strdup(v)) ? 0 : -1;
 }
 
+/* The node did not answer, or not well: the next attempt goes to the
+ * next one (a wrong password is wrong on every node: not a reason). */
+static void gl_failover(gl_machine *m)
+{
+    if (gl_w.nodes < 2 || gl_w.stop || m->closing)
+        return;
+    m->node = (m->node + 1) % gl_w.nodes;
+    gl_w.st.failovers++;
+}
+
 static void gl_signin_done(gl_machine *m, long status, const char *body,
                            size_t len, const char *err)
 {
@@ -80,6 +90,8 @@ static void gl_signin_done(gl_machine *m, long status, const char *body,
         return;
     if (err || status != 200) {
         gl_w.st.sign_in_failures++;
+        if (err || status >= 500)
+            gl_failover(m);
         if (gl_w.opt.verbose)
             fprintf(stderr, "gfload: S%llu: sign-in failed: %s (HTTP %ld)\n",
                     (unsigned long long)m->serial, err ? err : "refused",
@@ -152,7 +164,7 @@ static void gl_sign_in(gfnet_timer *t)
     char url[2048], body[300];
     if (gl_w.stop || m->ws || m->signin.wsi || gl_opening_take(m) != 0)
         return;
-    snprintf(url, sizeof(url), "%s/machines/sign_in", gl_w.opt.server);
+    snprintf(url, sizeof(url), "%s/machines/sign_in", gl_server(m));
     /* The factory's exact form: a space after each ':' and ',' (§2.1). */
     snprintf(body, sizeof(body),
              "{\"serial\": \"S%llu\", \"password\": \"%s\"}",
@@ -169,6 +181,7 @@ static void gl_sign_in(gfnet_timer *t)
                       copy, strlen(copy), GL_MAX_SIGNIN_BODY, 1,
                       gl_signin_done) != 0) {
         gl_w.st.sign_in_failures++;
+        gl_failover(m);
         gl_machine_schedule(m, m->backoff_ms);
     }
 }
@@ -191,7 +204,7 @@ void gl_machine_schedule(gl_machine *m, int64_t delay_ms)
 static void gl_machine_connect(gl_machine *m, const char *ws_token)
 {
     gfnet_target t; /* lws copies what it keeps */
-    if (gfnet_target_parse(&t, gl_w.opt.status, GFNET_WS, ws_token) != 0) {
+    if (gfnet_target_parse(&t, gl_status(m), GFNET_WS, ws_token) != 0) {
         gl_machine_schedule(m, GL_BACKOFF_MAX_MS);
         return;
     }
@@ -215,6 +228,7 @@ static void gl_machine_connect(gl_machine *m, const char *ws_token)
     m->ws = wsi;
     if (!wsi) {
         gl_w.st.connect_failures++;
+        gl_failover(m);
         gl_machine_schedule(m, m->backoff_ms);
     }
 }
@@ -329,6 +343,8 @@ static void gl_down(gl_machine *m, int failed)
     }
     if (failed)
         gl_w.st.connect_failures++;
+    if (failed || m->up)
+        gl_failover(m); /* its node refused the upgrade, or went away */
     m->ws = NULL;
     m->up = 0;
     free(m->rx);

@@ -75,6 +75,16 @@ static json_t *gl_types_json(void)
     return o;
 }
 
+/* Sessions held on each node when the run ended (one entry per --server
+ * URL), as sessions_held counts them all. */
+static json_t *gl_per_node_json(void)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < gl_w.nodes; i++)
+        json_array_append_new(a, json_integer(gl_w.held_node[i]));
+    return a;
+}
+
 static json_t *gl_summary_json(long rss_base, long rss_end, long held)
 {
     const gl_stats *s = &gl_w.st;
@@ -107,6 +117,8 @@ static json_t *gl_summary_json(long rss_base, long rss_end, long held)
         held > 0 ? json_real((double)(rss_end - rss_base) / (double)held)
                  : json_null());
     json_object_set_new(o, "actions", gl_types_json());
+    json_object_set_new(o, "failovers", json_integer((json_int_t)s->failovers));
+    json_object_set_new(o, "sessions_held_per_node", gl_per_node_json());
     return o;
 }
 

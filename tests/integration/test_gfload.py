@@ -7,7 +7,8 @@ print actions (on an uploaded job file), hunt (the bundled file) and
 update_check sent to them complete with the protocol's event sequences, that
 a print cancelled while it plays ends print:cancelled, then stops gfload with SIGINT and checks it
 exits 0 with a summary that agrees with what the service saw. Also checks
-that bad arguments and a wrong password give clear errors, not hangs."""
+that bad arguments and a wrong password give clear errors, not hangs; and
+that with two nodes (--server A,B) the machines spread and fail over."""
 
 import json
 import os
@@ -312,6 +313,72 @@ class GfLoad(unittest.TestCase):
             self.assertTrue(p.stderr.strip(), args)
             for marker in SANITIZER_MARKERS:
                 self.assertNotIn(marker, p.stderr)
+
+
+class Nodes(unittest.TestCase):
+    """--server A,B: the machines spread over both nodes by serial; when
+    one node dies (kill -9) its machines move to the other, and the summary
+    counts the moves and where the sessions are."""
+
+    M = 20
+    FIRST = 31000000
+
+    def test_spread_then_failover_to_the_live_node(self):
+        a, b = Cloud(), Cloud()
+        tmp = tempfile.mkdtemp(prefix="gfload-nodes-")
+        pwfile = os.path.join(tmp, "passwords")
+        with open(pwfile, "w") as f:
+            for k in range(self.M):
+                pw = a.add_machine(self.FIRST + k)
+                b.add_machine(self.FIRST + k, pw)
+                f.write("S%d %s\n" % (self.FIRST + k, pw))
+        out = open(os.path.join(tmp, "out"), "w+")
+        err = open(os.path.join(tmp, "err"), "w+")
+        proc = subprocess.Popen(
+            [gfload_binary(), "--server", a.base_url + "," + b.base_url,
+             "--machines", str(self.M), "--serial-base", str(self.FIRST),
+             "--rate", "200", "--json", "--duration", "0",
+             "--password-file", pwfile], stdout=out, stderr=err)
+
+        def online(cloud):
+            st, body = cloud.api("GET", "/api/v1/machines")
+            return sum(1 for m in body["machines"] if m["online"])
+        try:
+            wait_for(lambda: online(a) + online(b) == self.M, timeout=30,
+                     what="every machine online on one node or the other")
+            self.assertEqual((online(a), online(b)),
+                             (self.M // 2, self.M // 2))  # by serial
+            a.kill9()
+            wait_for(lambda: online(b) == self.M, timeout=60,
+                     what="every machine on the node left")
+        finally:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+            rc = proc.wait(timeout=30)
+            out.seek(0)
+            err.seek(0)
+            stdout, stderr = out.read(), err.read()
+            out.close()
+            err.close()
+            a.close()
+            b.close()
+            shutil.rmtree(tmp, ignore_errors=True)
+        self.assertEqual(rc, 0, stderr[-3000:])
+        for marker in SANITIZER_MARKERS:
+            self.assertNotIn(marker, stderr, stderr[-4000:])
+        summary = json.loads(stdout)
+        self.assertEqual(summary["sessions_held_per_node"], [0, self.M])
+        self.assertGreaterEqual(summary["failovers"], self.M // 2)
+        self.assertEqual(summary["ever_connected"], self.M)
+
+    def test_status_urls_must_match_the_servers(self):
+        p = subprocess.run(
+            [gfload_binary(), "--server", "http://127.0.0.1:1,http://"
+             "127.0.0.1:2", "--status", "ws://127.0.0.1:1", "--machines", "2",
+             "--serial-base", "1", "--password", "ab"],
+            capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("one URL per --server URL", p.stderr)
 
 
 if __name__ == "__main__":
