@@ -66,6 +66,9 @@ static const struct key keys[] = {
     {"node-name", S(node_name), "",
      "this node's name among those sharing a database; distinct per node "
      "(default: the host name)"},
+    {"node-dead-after", L(node_dead_after), "30",
+     "seconds without a heartbeat after which the other nodes take a node "
+     "for dead and end its actions in flight (several nodes only)"},
     {"ws-token-ttl", L(ws_token_ttl), "30", "ws_token lifetime, seconds"},
     {"auth-token-ttl", L(auth_token_ttl), "21600",
      "auth_token lifetime, seconds"},

@@ -23,6 +23,7 @@ typedef struct cfg {
     char store[16];          /* sqlite | postgresql */
     char database_url[1024]; /* libpq conninfo; may hold a password */
     char node_name[64];      /* "" = the host name */
+    long node_dead_after;    /* s without a heartbeat: a node is dead */
     long ws_token_ttl;
     long auth_token_ttl;
     long upload_url_ttl;

@@ -9,6 +9,14 @@
  *   cancel ID     an operator cancel: act if the action is in flight here
  *   held SERIAL   another node took the machine's session: drop ours
  *
+ * Each node also writes a heartbeat into the database every third of
+ * node-dead-after, and looks for nodes whose heartbeat is older than
+ * that: a node killed with its machines' actions in flight would leave
+ * them `sent` until those machines connect somewhere else, which a
+ * machine that stays away never does. The first node to notice ends them
+ * as a restart would (store_node_reap()), in one statement, so two nodes
+ * noticing at once end each action once.
+ *
  * Messages are hints about state that lives in the database, so a lost one
  * costs latency, not correctness: a "kick" missed while the machine is
  * idle waits for the machine's next event or reconnect. If the listening
@@ -35,7 +43,31 @@ struct nodes {
     cloud *c;
     int stopping;
     lws_sorted_usec_list_t retry; /* listen again after a failure */
+    lws_sorted_usec_list_t beat;  /* the heartbeat, and the others' check */
 };
+
+static lws_usec_t beat_every(const cloud *c)
+{
+    long s = c->cfg.node_dead_after / 3;
+    return (lws_usec_t)(s < 1 ? 1 : s) * LWS_US_PER_SEC;
+}
+
+static void on_beat(lws_sorted_usec_list_t *sul)
+{
+    struct nodes *n = lws_container_of(sul, struct nodes, beat);
+    cloud *c = n->c;
+    if (n->stopping)
+        return;
+    int64_t now = cloud_now();
+    store_node_beat(c->store, now);
+    int ended = store_node_reap(c->store, now - c->cfg.node_dead_after, now);
+    if (ended > 0)
+        log_msg(LOG_WARN,
+                "nodes: a node stopped beating; %d of its actions in flight "
+                "ended as interrupted",
+                ended);
+    lws_sul_schedule(c->lws, 0, &n->beat, on_beat, beat_every(c));
+}
 
 static int watch(cloud *c);
 
@@ -126,6 +158,7 @@ int nodes_start(cloud *c)
     c->nodes->c = c;
     log_msg(LOG_INFO, "node %s: sharing the database with other nodes",
             store_node(c->store));
+    on_beat(&c->nodes->beat);
     return 0;
 }
 
@@ -135,6 +168,7 @@ void nodes_stop(cloud *c)
         return;
     c->nodes->stopping = 1;
     lws_sul_cancel(&c->nodes->retry);
+    lws_sul_cancel(&c->nodes->beat);
 }
 
 void nodes_free(cloud *c)

@@ -75,6 +75,15 @@ typedef void (*store_notify_cb)(void *ud, const char *msg);
 store_rc store_notify(store *s, const char *msg);
 int store_notify_fd(store *s);
 int store_notify_poll(store *s, store_notify_cb cb, void *ud);
+/* Node heartbeats: store_node_beat() says this node is alive at `now`;
+ * store_node_reap() takes every other node last heard of before
+ * `dead_before` for dead, forgets it, and ends what it had in flight as a
+ * restart would (interrupted with a cancel pending, the head position of
+ * a machine it was moving unknown, a job it was running failed). Returns
+ * how many actions it ended, or STORE_ERROR. A store no other node shares
+ * (SQLite) has nothing to do: STORE_OK and 0. */
+store_rc store_node_beat(store *s, int64_t now);
+int store_node_reap(store *s, int64_t dead_before, int64_t now);
 
 /* machines */
 store_rc store_machine_add(store *s, uint64_t serial, const uint8_t hash[32],

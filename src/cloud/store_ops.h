@@ -12,6 +12,8 @@ STORE_OP(store_rc, commit, (store *s), (s))
 STORE_OP(store_rc, notify, (store *s, const char *msg), (s, msg))
 STORE_OP(int, notify_fd, (store *s), (s))
 STORE_OP(int, notify_poll, (store *s, store_notify_cb cb, void *ud), (s, cb, ud))
+STORE_OP(store_rc, node_beat, (store *s, int64_t now), (s, now))
+STORE_OP(int, node_reap, (store *s, int64_t dead_before, int64_t now), (s, dead_before, now))
 
 STORE_OP(store_rc, machine_add, (store *s, uint64_t serial, const uint8_t hash[32], int64_t now), (s, serial, hash, now))
 STORE_OP(store_rc, machine_get_hash, (store *s, uint64_t serial, uint8_t hash[32]), (s, serial, hash))

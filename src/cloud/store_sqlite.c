@@ -1493,6 +1493,22 @@ static store_rc sq_flag_set(store *s, const char *name)
     return done(s, st);
 }
 
+/* One node: no heartbeats to keep, none to reap. */
+static store_rc sq_node_beat(store *s, int64_t now)
+{
+    (void)s;
+    (void)now;
+    return STORE_OK;
+}
+
+static int sq_node_reap(store *s, int64_t dead_before, int64_t now)
+{
+    (void)s;
+    (void)dead_before;
+    (void)now;
+    return 0;
+}
+
 static const store_ops sq_ops = {
     .close = sq_close,
 #define STORE_OP(ret, name, params, args) .name = sq_##name,

@@ -3,7 +3,8 @@
 WebSocket the other holds, its events and state are visible from both, a
 cancel crosses nodes, a machine that moves to another node takes its queue
 with it, and when one of two nodes is killed under load every acknowledged
-action reaches a terminal state and none is delivered twice.
+action reaches a terminal state and none is delivered twice; a dead node's
+actions in flight end even if their machine never comes back.
 
 Runs only on PostgreSQL (ctest: cloud_nodes_pg)."""
 
@@ -313,6 +314,37 @@ class GfmachineFailover(unittest.TestCase):
             if m:
                 m.stop()
                 m.cleanup()
+            b.close()
+            a.close()
+
+
+@unittest.skipUnless(on_postgresql(), "several nodes need PostgreSQL")
+class DeadNode(unittest.TestCase):
+    def test_a_dead_nodes_actions_in_flight_end_without_their_machine(self):
+        """A node killed while an action is in flight, whose machine never
+        comes back: the other node notices the missing heartbeat and ends
+        the action (interrupted, with the reason), once."""
+        a, b = two_nodes("--node-dead-after", "3")
+        try:
+            password = a.add_machine(SERIAL)
+            m = FakeMachine(a, SERIAL, password)
+            m.handshake()
+            aid = a.send_action(SERIAL, "update_check")
+            m.expect_action("update_check")
+            self.assertEqual(b.action(aid)["state"], "sent")
+            a.kill9()
+            m.close()  # the machine stays away
+
+            def ended():
+                x = b.action(aid)
+                return x if x["state"] != "sent" else None
+            done = wait_for(ended, timeout=30, what="the action ended")
+            self.assertEqual(done["state"], "interrupted")
+            self.assertEqual(done["reason"], "its service node stopped")
+            self.assertIn("1 of its actions in flight ended", b.log_text())
+            time.sleep(2)  # a second check finds nothing more to end
+            self.assertEqual(b.log_text().count("stopped beating"), 1)
+        finally:
             b.close()
             a.close()
 

@@ -690,6 +690,51 @@ static void audit_materials_and_flags(void **state)
     assert_int_equal(store_flag_get(f->s, "seeded"), STORE_OK);
 }
 
+/* Heartbeats: a node another node has heard of lately keeps its actions
+ * in flight; one silent past the limit has them ended, once, and the
+ * machine's head position with them if it was a move. SQLite, one node,
+ * has nothing to reap. */
+static void dead_nodes_are_reaped_once(void **state)
+{
+    struct fx *f = *state;
+    store *other = NULL;
+    uint8_t h[32];
+    char head[64];
+    memset(h, 1, sizeof(h));
+    assert_int_equal(test_store_open(&f->db, &other), STORE_OK);
+    store_set_node(f->s, "node-a");
+    store_set_node(other, "node-b");
+    assert_int_equal(store_machine_add(f->s, 77, h, 1), STORE_OK);
+    assert_int_equal(store_machine_set_head(f->s, 77, "{\"x\":1}"), STORE_OK);
+    int64_t mv = add(f->s, 77, "motion");
+    assert_int_equal(store_action_mark_sent(f->s, mv, 100), STORE_OK);
+    assert_int_equal(store_node_beat(f->s, 100), STORE_OK);
+    assert_int_equal(store_node_beat(other, 100), STORE_OK);
+    if (!test_store_is_pg()) {
+        assert_int_equal(store_node_reap(other, 1000, 1000), 0);
+        store_close(other);
+        return;
+    }
+    assert_int_equal(store_node_reap(other, 50, 110), 0); /* alive */
+    assert_int_equal(store_node_reap(other, 200, 210), 1);
+    assert_int_equal(store_node_reap(other, 200, 211), 0); /* once */
+    store_action a;
+    assert_int_equal(store_action_get(other, mv, &a), STORE_OK);
+    assert_string_equal(a.state, "interrupted");
+    store_action_free(&a);
+    assert_int_equal(store_machine_get_head(other, 77, head, sizeof(head)),
+                     STORE_OK);
+    assert_string_equal(head, "unknown");
+    /* A node never takes itself for dead, however old its own beat. */
+    int64_t mine = add(other, 77, "update_check");
+    assert_int_equal(store_action_mark_sent(other, mine, 300), STORE_OK);
+    assert_int_equal(store_node_reap(other, 100000, 100000), 0);
+    assert_int_equal(store_action_get(other, mine, &a), STORE_OK);
+    assert_string_equal(a.state, "sent");
+    store_action_free(&a);
+    store_close(other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -712,6 +757,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(jobs_queue_history_and_restart, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(audit_materials_and_flags, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(dead_nodes_are_reaped_once, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
