@@ -22,12 +22,14 @@ export function can(role) {
   return (RANK[session.role] || 0) >= RANK[role];
 }
 
-// One call: `body` is JSON unless it is a Blob/File (sent as it is, with
-// its own type or `opts.type`). Answers the parsed JSON (or null).
+// One call: `body` is JSON unless it is FormData (sent as a form) or a
+// Blob/File (sent as it is, with its own type or `opts.type`). Answers the parsed JSON (or null).
 export async function api(method, path, body, opts = {}) {
   const headers = {};
   let payload;
-  if (body instanceof Blob) {
+  if (body instanceof FormData) {
+    payload = body; // the browser writes the multipart Content-Type
+  } else if (body instanceof Blob) {
     payload = body;
     headers["Content-Type"] = opts.type || body.type ||
       "application/octet-stream";

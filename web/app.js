@@ -20,6 +20,7 @@ const PAGES = {
 };
 
 let teardown = null;
+let shown = 0; // how many times a page was shown
 
 function parseHash() {
   const h = location.hash.replace(/^#\/?/, "");
@@ -60,13 +61,19 @@ async function show() {
     a.toggleAttribute("aria-current", a.dataset.page === name);
   document.title = `${PAGES[name].title} — gfcloud`;
   document.body.dataset.page = name;
+  // Each showing renders into a fresh container, put in place only if no
+  // later showing (a quick second hash change) has begun meanwhile.
+  const mine = ++shown;
+  const box = document.createElement("div");
   const main = document.getElementById("main");
-  main.replaceChildren();
+  main.replaceChildren(box);
   try {
     const mod = await import(PAGES[name].module);
-    teardown = (await mod.render(main, route)) || null;
+    const done = (await mod.render(box, route)) || null;
+    if (mine === shown) teardown = done;
+    else if (done) done();
   } catch (e) {
-    notice(`Cannot show this page: ${e.message}`);
+    if (mine === shown) notice(`Cannot show this page: ${e.message}`);
   }
 }
 

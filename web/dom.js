@@ -14,7 +14,7 @@ export function el(tag, attrs = {}, ...children) {
     else if (v === true) e.setAttribute(k, "");
     else e.setAttribute(k, v);
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === null || c === undefined || c === false) continue;
     e.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
@@ -58,4 +58,29 @@ export function notice(text, kind = "error") {
   n.textContent = text;
   n.className = `notice ${kind}`;
   n.hidden = !text;
+}
+
+// A refresh that events ask for: `fn` (async) runs at most once every `ms`
+// however many events come, never twice at once, and once more if asked
+// while it ran. Returns { now, soon, stop }.
+export function coalesce(fn, ms = 250) {
+  let timer = null;
+  let busy = false;
+  let again = false;
+  let stopped = false;
+  async function now() {
+    if (busy) { again = true; return; }
+    busy = true;
+    try {
+      await fn();
+    } finally {
+      busy = false;
+      if (again && !stopped) { again = false; soon(); }
+    }
+  }
+  function soon() {
+    if (!timer && !stopped)
+      timer = setTimeout(() => { timer = null; now(); }, ms);
+  }
+  return { now, soon, stop: () => { stopped = true; clearTimeout(timer); } };
 }

@@ -4,7 +4,8 @@
 // the event stream: an event about a machine or a job refreshes the view
 // (at most a few times a second, however fast events come).
 import { api, onEvents } from "../api.js";
-import { el, duration, JOB_LIVE, progressBar, stateBadge } from "../dom.js";
+import { coalesce, duration, el, JOB_LIVE, progressBar, stateBadge }
+  from "../dom.js";
 
 function lifecycleText(m) {
   if (!m.online) return "offline";
@@ -74,13 +75,7 @@ export async function render(main) {
   const status = el("p", { class: "muted", role: "status" });
   main.append(el("h1", {}, "Fleet"), status, list);
   let imageStamp = Date.now();
-  let timer = null;
-  let busy = false;
-  let again = false;
-
-  async function refresh() {
-    if (busy) { again = true; return; }
-    busy = true;
+  const view = coalesce(async () => {
     try {
       const [{ machines }, jobs] = await Promise.all([
         api("GET", "/api/v1/machines"), jobsByMachine()]);
@@ -90,19 +85,13 @@ export async function render(main) {
         "No machines yet: an admin adds them on the Admin page.";
     } catch (e) {
       status.textContent = `Cannot load the fleet: ${e.message}`;
-    } finally {
-      busy = false;
-      if (again) { again = false; soon(); }
     }
-  }
-  function soon() {
-    if (!timer) timer = setTimeout(() => { timer = null; refresh(); }, 250);
-  }
+  });
   const off = onEvents((type, data) => {
     if (type === "action.event" && /^lid_image:|upload/.test(data.event || ""))
       imageStamp = Date.now();
-    if (type !== "machine.log") soon();
+    if (type !== "machine.log") view.soon();
   });
-  await refresh();
-  return () => { off(); clearTimeout(timer); };
+  await view.now();
+  return () => { off(); view.stop(); };
 }

@@ -1,0 +1,225 @@
+// pages/machine.js - one machine: the latest lid image on the bed diagram
+// with the next job's preview at its placement, the operator's buttons
+// (take a lid image, confirm the manual home, hunt, cancel the job), the
+// action in flight with its events, the log as it arrives and the last
+// settings report. Live through the event stream.
+import { api, can, onEvents } from "../api.js";
+import { bedDiagram } from "../bed.js";
+import { coalesce, duration, el, JOB_LIVE, notice, progressBar, stateBadge,
+  when } from "../dom.js";
+
+const LOG_KEEP = 200;
+
+// The newest rows of a cursor-paged list (oldest first): page to the end.
+async function tail(path, key) {
+  let since = 0;
+  let rows = [];
+  for (let i = 0; i < 50; i++) {
+    const page = await api("GET", `${path}?since=${since}&limit=1000`);
+    rows = rows.concat(page[key]).slice(-LOG_KEEP);
+    if (page[key].length < 1000) break;
+    since = page.next;
+  }
+  return rows;
+}
+
+// A settings value as a line: a long one (a blob) is cut, said so.
+function shorten(text) {
+  return text.length > 200 ? `${text.slice(0, 200)}… (${text.length} chars)`
+    : text;
+}
+
+function logLine(l) {
+  return el("div", { class: l.level }, `${l.level.padEnd(7)} ${l.log}`);
+}
+
+// The job that runs next (or runs now): the oldest that has not ended.
+async function nextJob(serial) {
+  const { jobs } = await api("GET",
+    `/api/v1/jobs?machine=${serial}&limit=100`);
+  const live = jobs.filter((j) => JOB_LIVE.includes(j.state));
+  if (!live.length) return null;
+  return api("GET", `/api/v1/jobs/${live[live.length - 1].id}`);
+}
+
+export async function render(main, route) {
+  const serial = route.args[0];
+  if (!serial) { location.hash = "#/fleet"; return null; }
+  const head = el("div", { class: "row" });
+  const bed = el("div", { class: "bed-wrap" });
+  const jobBox = el("div", { class: "job" });
+  const buttons = el("div", { class: "row", role: "group",
+    "aria-label": "Machine controls" });
+  const current = el("div", {});
+  const log = el("pre", { class: "log", "aria-label": "Machine log",
+    tabindex: "0" });
+  const settings = el("div", {});
+  main.append(
+    el("p", {}, el("a", { href: "#/fleet" }, "← Fleet")),
+    el("h1", {}, `Machine ${serial}`), head,
+    el("div", { class: "cols" },
+      el("section", { class: "card", "aria-label": "Bed" },
+        bed, jobBox, buttons),
+      el("section", { class: "card" },
+        el("h2", {}, "Current action"), current,
+        el("h3", {}, "Log"), log,
+        el("details", {}, el("summary", {}, "Settings report"), settings))));
+
+  let imageStamp = Date.now();
+  let machine = null;
+  let job = null;
+
+  async function act(label, fn) {
+    notice("");
+    try {
+      await fn();
+      notice(`${label}: sent.`, "info");
+    } catch (e) {
+      notice(`${label}: ${e.message}`);
+    }
+    refresh();
+  }
+  const action = (type) => () => api("POST",
+    `/api/v1/machines/${serial}/actions`, { action_type: type });
+
+  function drawButtons() {
+    buttons.replaceChildren();
+    if (!can("operator")) {
+      buttons.append(el("p", { class: "muted" },
+        "Your role can look, not control."));
+      return;
+    }
+    const online = machine && machine.online;
+    buttons.append(
+      el("button", { type: "button", disabled: !online,
+        onclick: () => act("Take lid image", action("lid_image")) },
+        "Take lid image"),
+      el("button", { type: "button",
+        disabled: !online || !["waiting_for_home", "locating", "ready"]
+          .includes(machine.lifecycle),
+        title: "The head was pushed by hand into the rear-left corner",
+        onclick: () => act("Confirm home", () => api("POST",
+          `/api/v1/machines/${serial}/home`, { method: "manual" })) },
+        "Confirm home"),
+      el("button", { type: "button", disabled: !online,
+        onclick: () => act("Hunt", action("hunt")) }, "Hunt"),
+      el("a", { href: `#/new?machine=${serial}` }, "New job…"));
+    if (job)
+      buttons.append(el("button", { type: "button", class: "danger",
+        onclick: () => act("Cancel job", () =>
+          api("POST", `/api/v1/jobs/${job.id}/cancel`)) }, "Cancel job"));
+  }
+
+  function drawJob() {
+    jobBox.replaceChildren();
+    if (!job) {
+      jobBox.append(el("p", { class: "muted" }, "No job queued."));
+      return;
+    }
+    const p = job.progress || {};
+    jobBox.append(el("p", {}, el("strong", {}, job.name || `Job ${job.id}`),
+      " ", stateBadge(job.state), " by ", job.created_by || "—",
+      job.stats ? ` · run time ${duration(job.stats.run_time_s)}` : ""));
+    if (job.state === "waiting_for_button")
+      jobBox.append(el("p", { class: "press" },
+        "Press the button on the machine"));
+    if (job.state === "waiting_for_home")
+      jobBox.append(el("p", { class: "press" },
+        "Home the machine: push the head into the rear-left corner, then " +
+        "Confirm home"));
+    if (job.state === "running")
+      jobBox.append(el("div", { class: "progress-row" },
+        progressBar("Job progress", p.percent),
+        el("span", {}, `${(p.percent || 0).toFixed(0)} %`),
+        p.eta_s !== undefined ?
+          el("span", { class: "eta" }, `ETA ${duration(p.eta_s)}`) : null));
+  }
+
+  function drawBed() {
+    const stats = job && job.stats;
+    bed.replaceChildren(bedDiagram({
+      label: `Bed of ${serial} with the latest lid image` +
+        (job ? ` and job ${job.name || job.id}` : ""),
+      image: `/api/v1/machines/${serial}/images/lid_image/latest?t=${imageStamp}`,
+      preview: job && job.preview ? job.preview : null,
+      extents: stats && stats.extents_mm ? stats.extents_mm : null,
+    }));
+  }
+
+  async function drawCurrent() {
+    const a = machine.current_action;
+    if (!a) {
+      current.replaceChildren(el("p", { class: "muted" }, "Idle."));
+      return;
+    }
+    const full = await api("GET", `/api/v1/actions/${a.id}`);
+    current.replaceChildren(
+      el("p", {}, el("strong", {}, a.action_type), ` #${a.id} · `,
+        stateBadge(full.state), a.cancelling ? " (cancelling)" : ""),
+      el("ol", { class: "events", "aria-label": "Action events" },
+        (full.events || []).map((e) =>
+          el("li", {}, e.event, el("span", { class: "muted" },
+            ` ${when(e.received)}`)))));
+  }
+
+  function drawSettings() {
+    const s = machine.settings;
+    if (!s || !Object.keys(s).length) {
+      settings.replaceChildren(el("p", { class: "muted" },
+        `No full settings report yet (last form: ${machine.settings_form}).`));
+      return;
+    }
+    settings.replaceChildren(el("dl", { class: "kv" },
+      Object.entries(s).map(([k, v]) => [el("dt", {}, k),
+        el("dd", {}, shorten(typeof v === "object" ? JSON.stringify(v) :
+          String(v)))])));
+  }
+
+  function drawHead() {
+    const pos = machine.head_position;
+    head.replaceChildren(
+      el("span", { class: `badge ${machine.online ? "online" : "offline"}` },
+        machine.online ? "online" : "offline"),
+      el("span", {}, "State: ", el("strong", {},
+        String(machine.lifecycle).replaceAll("_", " "))),
+      el("span", { class: "muted" }, "Head: ", pos && pos !== "unknown" ?
+        `${pos.x_mm.toFixed(1)}, ${pos.y_mm.toFixed(1)} mm (${pos.source})` :
+        "position unknown"),
+      machine.lifecycle === "waiting_for_home" && machine.homing ?
+        el("span", { class: "muted" }, machine.homing) : "");
+  }
+
+  const view = coalesce(async () => {
+    try {
+      [machine, job] = await Promise.all([
+        api("GET", `/api/v1/machines/${serial}`), nextJob(serial)]);
+      drawHead(); drawJob(); drawButtons(); drawBed(); drawSettings();
+      await drawCurrent();
+    } catch (e) {
+      notice(`Cannot load ${serial}: ${e.message}`);
+    }
+  });
+  const refresh = view.now;
+
+  const off = onEvents((type, d) => {
+    if (d.machine !== machine?.serial && d.machine !== serial) return;
+    if (type === "machine.log") {
+      log.append(logLine(d));
+      while (log.childNodes.length > LOG_KEEP) log.firstChild.remove();
+      log.scrollTop = log.scrollHeight;
+      return;
+    }
+    if (type === "action.event" && /^lid_image:completed/.test(d.event))
+      imageStamp = Date.now();
+    view.soon();
+  });
+  await refresh();
+  try {
+    const rows = await tail(`/api/v1/machines/${serial}/logs`, "logs");
+    log.replaceChildren(...rows.map(logLine));
+    log.scrollTop = log.scrollHeight;
+  } catch (e) {
+    log.textContent = `Cannot load the log: ${e.message}`;
+  }
+  return () => { off(); view.stop(); };
+}
