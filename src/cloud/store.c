@@ -1,6 +1,7 @@
 /* store.c - the store's public calls: each passes through to the backend
  * the store was opened with (store_sqlite.c or store_pg.c), plus what all
- * backends share (lost-write accounting, freeing an action).
+ * backends share (lost-write accounting, freeing an action or a camera
+ * calibration).
  *
  * The indirection costs one pointer call per store call, nothing next to
  * the database work behind it; in return the callers never know which
@@ -67,4 +68,11 @@ void store_action_free(store_action *a)
 {
     free(a->params);
     a->params = NULL;
+}
+
+void store_camera_free(store_camera *c)
+{
+    free(c->blob);
+    c->blob = NULL;
+    c->len = 0;
 }

@@ -257,4 +257,24 @@ store_rc store_audit_add(store *s, int64_t at, const char *who,
 /* Oldest first from cursor `since` (exclusive), at most `limit`. */
 json_t *store_audit_list(store *s, int64_t since, int limit);
 
+/* the lid camera's calibration, one per machine (locator_camera.c):
+ * libgf's locator as gf_locate_save() wrote it, where its reference place
+ * is, and the figures the API shows. Removed with its machine. */
+typedef struct store_camera {
+    int64_t ref_x, ref_y; /* the reference place: steps from the rear-left
+                             corner */
+    int64_t calibrated;   /* when, Unix seconds */
+    char figures[512];    /* JSON object text (GET machine's "camera") */
+    uint8_t *blob;        /* malloc'd by store_camera_get(with_blob) */
+    size_t len;
+} store_camera;
+
+void store_camera_free(store_camera *c); /* frees the blob only */
+/* Insert or replace. NOT_FOUND: no such machine. */
+store_rc store_camera_put(store *s, uint64_t serial, const store_camera *c);
+/* `with_blob` 0 leaves blob NULL (the figures are all the API needs).
+ * NOT_FOUND: the machine has no calibration. */
+store_rc store_camera_get(store *s, uint64_t serial, store_camera *out,
+                          int with_blob);
+
 #endif

@@ -81,4 +81,7 @@ STORE_OP(store_rc, flag_set, (store *s, const char *name), (s, name))
 
 STORE_OP(store_rc, audit_add, (store *s, int64_t at, const char *who, const char *from, const char *what, const char *target, const char *detail), (s, at, who, from, what, target, detail))
 STORE_OP(json_t *, audit_list, (store *s, int64_t since, int limit), (s, since, limit))
+
+STORE_OP(store_rc, camera_put, (store *s, uint64_t serial, const store_camera *c), (s, serial, c))
+STORE_OP(store_rc, camera_get, (store *s, uint64_t serial, store_camera *out, int with_blob), (s, serial, out, with_blob))
 /* clang-format on */

@@ -409,6 +409,9 @@ static const char schema[] =
     " who TEXT, peer TEXT, what TEXT, target TEXT, detail TEXT);"
     "CREATE INDEX IF NOT EXISTS audit_last ON audit(id);"
     "CREATE TABLE IF NOT EXISTS nodes(name TEXT PRIMARY KEY, beat BIGINT);"
+    "CREATE TABLE IF NOT EXISTS cameras("
+    " serial BIGINT PRIMARY KEY, ref_x BIGINT, ref_y BIGINT,"
+    " calibrated BIGINT, figures TEXT, blob BYTEA NOT NULL);"
     "COMMIT;";
 
 /* The server's notices (such as "relation already exists, skipping") go
@@ -426,7 +429,7 @@ static const store_ops pg_ops;
  * again, which adds what it lacks (IF NOT EXISTS throughout). */
 static int schema_ready(struct pg_store *p)
 {
-    PGresult *r = PQexec(p->conn, "SELECT to_regclass('nodes') IS "
+    PGresult *r = PQexec(p->conn, "SELECT to_regclass('cameras') IS "
                                   "NOT NULL");
     int rc = -1;
     if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
@@ -693,7 +696,8 @@ static store_rc pg_machine_get_reg(store *s, uint64_t serial, uint64_t *reg)
 
 static store_rc pg_machine_remove(store *s, uint64_t serial)
 {
-    static const char q[] = "DELETE FROM machines WHERE serial = $1";
+    static const char q[] = "WITH cam AS (DELETE FROM cameras WHERE serial = "
+                            "$1) DELETE FROM machines WHERE serial = $1";
     struct params pa = {0};
     p_int(&pa, (int64_t)serial);
     return change_one(s, q, &pa, STORE_NOT_FOUND);
@@ -1666,6 +1670,89 @@ static store_rc pg_flag_set(store *s, const char *name)
     struct params pa = {0};
     p_text(&pa, name);
     return write_rows(s, q, &pa, NULL);
+}
+
+/* ---- the lid camera's calibration ------------------------------------- */
+
+/* `len` bytes as bytea's hex input form (\x and two digits a byte), in a
+ * malloc'd string: the parameters are text, and a calibration is about
+ * 140 kB. */
+static char *bytea_hex(const uint8_t *b, size_t len)
+{
+    static const char digits[] = "0123456789abcdef";
+    char *t = malloc(2 * len + 3);
+    if (!t)
+        return NULL;
+    t[0] = '\\';
+    t[1] = 'x';
+    for (size_t i = 0; i < len; i++) {
+        t[2 + 2 * i] = digits[b[i] >> 4];
+        t[3 + 2 * i] = digits[b[i] & 15];
+    }
+    t[2 + 2 * len] = '\0';
+    return t;
+}
+
+static store_rc pg_camera_put(store *s, uint64_t serial, const store_camera *c)
+{
+    static const char q[] =
+        "INSERT INTO cameras(serial, ref_x, ref_y, calibrated, figures, blob) "
+        "SELECT serial, $2, $3, $4, $5, $6::bytea FROM machines WHERE serial "
+        "= $1 ON CONFLICT (serial) DO UPDATE SET ref_x = excluded.ref_x, "
+        "ref_y = excluded.ref_y, calibrated = excluded.calibrated, figures = "
+        "excluded.figures, blob = excluded.blob";
+    char *hex = bytea_hex(c->blob, c->len);
+    if (!hex)
+        return STORE_ERROR;
+    struct params pa = {0};
+    p_int(&pa, (int64_t)serial);
+    p_int(&pa, c->ref_x);
+    p_int(&pa, c->ref_y);
+    p_int(&pa, c->calibrated);
+    p_text(&pa, c->figures);
+    p_text(&pa, hex);
+    store_rc rc = change_one(s, q, &pa, STORE_NOT_FOUND);
+    free(hex);
+    return rc;
+}
+
+static store_rc pg_camera_get(store *s, uint64_t serial, store_camera *out,
+                              int with_blob)
+{
+    static const char q[] = "SELECT ref_x, ref_y, calibrated, figures, CASE "
+                            "WHEN $2 THEN blob END FROM cameras WHERE serial "
+                            "= $1";
+    struct params pa = {0};
+    memset(out, 0, sizeof(*out));
+    p_int(&pa, (int64_t)serial);
+    p_text(&pa, with_blob ? "true" : "false");
+    PGresult *r = run(s, q, &pa, 0);
+    if (!r)
+        return STORE_ERROR;
+    store_rc rc = STORE_NOT_FOUND;
+    if (PQntuples(r) == 1) {
+        out->ref_x = val_int(r, 0, 0);
+        out->ref_y = val_int(r, 0, 1);
+        out->calibrated = val_int(r, 0, 2);
+        snprintf(out->figures, sizeof(out->figures), "%s",
+                 PQgetisnull(r, 0, 3) ? "{}" : PQgetvalue(r, 0, 3));
+        rc = STORE_OK;
+    }
+    if (rc == STORE_OK && with_blob) {
+        size_t n = 0;
+        unsigned char *b =
+            PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 4), &n);
+        out->blob = b && n ? malloc(n) : NULL;
+        if (out->blob) {
+            memcpy(out->blob, b, n);
+            out->len = n;
+        } else {
+            rc = STORE_ERROR;
+        }
+        PQfreemem(b);
+    }
+    PQclear(r);
+    return rc;
 }
 
 static const store_ops pg_ops = {

@@ -112,7 +112,10 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS flags(name TEXT PRIMARY KEY);"
     "CREATE TABLE IF NOT EXISTS audit("
     " id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER, who TEXT,"
-    " peer TEXT, what TEXT, target TEXT, detail TEXT);";
+    " peer TEXT, what TEXT, target TEXT, detail TEXT);"
+    "CREATE TABLE IF NOT EXISTS cameras("
+    " serial INTEGER PRIMARY KEY, ref_x INTEGER, ref_y INTEGER,"
+    " calibrated INTEGER, figures TEXT, blob BLOB NOT NULL);";
 
 /* Columns added after the first release: a database made before them
  * gets them here ("duplicate column" means it has them already). */
@@ -406,6 +409,9 @@ static store_rc sq_machine_get_reg(store *s, uint64_t serial, uint64_t *reg)
 static store_rc sq_machine_remove(store *s, uint64_t serial)
 {
     static const char q[] = "DELETE FROM machines WHERE serial = ?";
+    static const char cam[] = "DELETE FROM cameras WHERE serial = ?";
+    if (change_one(s, cam, (int64_t)serial, STORE_OK) == STORE_ERROR)
+        return STORE_ERROR;
     return change_one(s, q, (int64_t)serial, STORE_NOT_FOUND);
 }
 
@@ -1507,6 +1513,68 @@ static int sq_node_reap(store *s, int64_t dead_before, int64_t now)
     (void)dead_before;
     (void)now;
     return 0;
+}
+
+/* ---- the lid camera's calibration ------------------------------------- */
+
+static store_rc sq_camera_put(store *s, uint64_t serial, const store_camera *c)
+{
+    static const char q[] =
+        "INSERT OR REPLACE INTO cameras(serial, ref_x, ref_y, calibrated, "
+        "figures, blob) SELECT serial, ?, ?, ?, ?, ? FROM machines WHERE "
+        "serial = ?";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, c->ref_x);
+    sqlite3_bind_int64(st, 2, c->ref_y);
+    sqlite3_bind_int64(st, 3, c->calibrated);
+    sqlite3_bind_text(st, 4, c->figures, -1, SQLITE_STATIC);
+    sqlite3_bind_blob64(st, 5, c->blob, c->len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, (int64_t)serial);
+    if (done(s, st) != STORE_OK)
+        return STORE_ERROR;
+    return sqlite3_changes(SQ(s)->db) == 1 ? STORE_OK : STORE_NOT_FOUND;
+}
+
+static store_rc sq_camera_get(store *s, uint64_t serial, store_camera *out,
+                              int with_blob)
+{
+    static const char q[] = "SELECT ref_x, ref_y, calibrated, figures, "
+                            "CASE WHEN ? THEN blob END FROM cameras WHERE "
+                            "serial = ?";
+    sqlite3_stmt *st = stmt(s, q);
+    store_rc rc = STORE_ERROR;
+    memset(out, 0, sizeof(*out));
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int(st, 1, with_blob != 0);
+    sqlite3_bind_int64(st, 2, (int64_t)serial);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_DONE)
+        rc = STORE_NOT_FOUND;
+    if (step != SQLITE_ROW)
+        goto out;
+    out->ref_x = sqlite3_column_int64(st, 0);
+    out->ref_y = sqlite3_column_int64(st, 1);
+    out->calibrated = sqlite3_column_int64(st, 2);
+    const char *fig = (const char *)sqlite3_column_text(st, 3);
+    snprintf(out->figures, sizeof(out->figures), "%s", fig ? fig : "{}");
+    rc = STORE_OK;
+    if (with_blob) {
+        int n = sqlite3_column_bytes(st, 4);
+        const void *b = sqlite3_column_blob(st, 4);
+        out->blob = n > 0 ? malloc((size_t)n) : NULL;
+        if (!out->blob) {
+            rc = STORE_ERROR;
+            goto out;
+        }
+        memcpy(out->blob, b, (size_t)n);
+        out->len = (size_t)n;
+    }
+out:
+    sqlite3_reset(st);
+    return rc;
 }
 
 static const store_ops sq_ops = {

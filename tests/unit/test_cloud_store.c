@@ -1,6 +1,7 @@
 /* test_cloud_store.c - the store, on either backend: machines, keys, the
  * action queue (settings first, FIFO), state changes, reconcile after a
- * restart, events and logs paging, files and images, that data survives
+ * restart, events and logs paging, files and images, the lid camera's
+ * calibration per machine, that data survives
  * reopening, that two stores on one database see each other's writes,
  * and the lifecycle's tables (head position, jobs, audit, materials). ctest
  * runs it as test_cloud_store (SQLite) and as test_cloud_store_pg (PostgreSQL,
@@ -735,6 +736,52 @@ static void dead_nodes_are_reaped_once(void **state)
     store_close(other);
 }
 
+/* A calibration blob survives byte for byte (every byte value, at the
+ * size a real one has), is replaced by a new one, is only read when
+ * asked for, needs its machine, and goes with it. */
+static void camera_calibration_per_machine(void **state)
+{
+    struct fx *f = *state;
+    uint8_t h[32];
+    memset(h, 3, sizeof(h));
+    assert_int_equal(store_machine_add(f->s, 42, h, 1), STORE_OK);
+    store_camera c = {.ref_x = 12939, .ref_y = -7403, .calibrated = 77};
+    snprintf(c.figures, sizeof(c.figures), "{\"px_per_mm\":21.9}");
+    c.len = 140000;
+    c.blob = malloc(c.len);
+    for (size_t i = 0; i < c.len; i++)
+        c.blob[i] = (uint8_t)(i * 7 + (i >> 8));
+    store_camera got;
+    assert_int_equal(store_camera_get(f->s, 42, &got, 1), STORE_NOT_FOUND);
+    assert_int_equal(store_camera_put(f->s, 43, &c), STORE_NOT_FOUND);
+    assert_int_equal(store_camera_put(f->s, 42, &c), STORE_OK);
+    reopen(f);
+    assert_int_equal(store_camera_get(f->s, 42, &got, 1), STORE_OK);
+    assert_int_equal(got.ref_x, 12939);
+    assert_int_equal(got.ref_y, -7403);
+    assert_int_equal(got.calibrated, 77);
+    assert_string_equal(got.figures, c.figures);
+    assert_int_equal(got.len, c.len);
+    assert_memory_equal(got.blob, c.blob, c.len);
+    store_camera_free(&got);
+    assert_null(got.blob);
+    c.blob[0] ^= 0xff;
+    c.len = 1000;
+    c.calibrated = 78;
+    assert_int_equal(store_camera_put(f->s, 42, &c), STORE_OK);
+    assert_int_equal(store_camera_get(f->s, 42, &got, 0), STORE_OK);
+    assert_null(got.blob);
+    assert_int_equal(got.calibrated, 78);
+    assert_int_equal(store_camera_get(f->s, 42, &got, 1), STORE_OK);
+    assert_int_equal(got.len, 1000);
+    assert_memory_equal(got.blob, c.blob, 1000);
+    store_camera_free(&got);
+    assert_int_equal(store_machine_remove(f->s, 42), STORE_OK);
+    assert_int_equal(store_machine_add(f->s, 42, h, 2), STORE_OK);
+    assert_int_equal(store_camera_get(f->s, 42, &got, 1), STORE_NOT_FOUND);
+    free(c.blob);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -759,6 +806,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(audit_materials_and_flags, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(dead_nodes_are_reaped_once, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(camera_calibration_per_machine, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
