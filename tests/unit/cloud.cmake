@@ -5,6 +5,13 @@ foreach(t config auth throttle store blobs files tokmap events webpath)
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_cloud_${t}.c
     LIBS gfcloud_core)
 endforeach()
+# The camera's homing and calibration runs (camrun.c) against gfmachine's
+# emulated lid camera (lidcam.c, in gfm): about 40 composed frames.
+gf_unit_test(test_cloud_camrun
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_cloud_camrun.c
+  LIBS gfcloud_core gfm)
+set_tests_properties(test_cloud_camrun PROPERTIES TIMEOUT 600)
+
 # The store tests again, on PostgreSQL (tests/unit/test_store_backend.h).
 add_test(NAME test_cloud_store_pg COMMAND test_cloud_store)
 set_tests_properties(test_cloud_store_pg PROPERTIES LABELS unit TIMEOUT 120)
