@@ -115,9 +115,10 @@ static const struct key keys[] = {
     {"fd-reserve", L(fd_reserve), "32",
      "file descriptors kept free of connections (database, uploads)"},
     /* the machine lifecycle (lifecycle.c) */
-    {"locator", S(locator), "manual",
-     "how homing finds the head after the hunt: manual (the operator "
-     "confirms)"},
+    {"locator", S(locator), "camera",
+     "how homing finds the head after the hunt: camera (the lid camera, "
+     "once the machine is calibrated; until then as manual) or manual "
+     "(the operator confirms)"},
     /* The dashboard (docs/dashboard.md). */
     {"web-root", S(web_root), "",
      "folder of the dashboard's files served at / (default: web/ next to "

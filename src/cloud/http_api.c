@@ -7,7 +7,8 @@
  *   GET  /api/v1/machines/{serial}/logs?since=&limit=
  *   GET  /api/v1/machines/{serial}/events?since=&limit=
  *   GET  /api/v1/machines/{serial}/images/{type}/latest
- *   POST /api/v1/machines/{serial}/home      {"method":"manual"}
+ *   POST /api/v1/machines/{serial}/home      {"method":"manual"|"camera"}
+ *   POST /api/v1/machines/{serial}/camera/calibrate
  *   PUT  /api/v1/machines/{serial}/home_offset {"x_mm":..., "y_mm":...}
  *   GET  /api/v1/actions/{id}
  *   POST /api/v1/actions/{id}/cancel
@@ -34,6 +35,7 @@
 #include "http.h"
 #include "joblock.h"
 #include "lifecycle.h"
+#include "locator_camera.h"
 #include "scheduler.h"
 
 #define LIST_MAX 1000
@@ -71,6 +73,7 @@ static int machine_state(cloud *c, struct lws *wsi, http_req *r,
                         json_pack("{s:f, s:f}", "x_mm",
                                   (double)dx * GF_PULS_MM_PER_STEP_XY, "y_mm",
                                   (double)dy * GF_PULS_MM_PER_STEP_XY));
+    locator_camera_json(c, serial, m);
     return http_reply_json(wsi, r, 200, m);
 }
 
@@ -235,7 +238,8 @@ static json_t *json_body(http_req *r)
     return NULL;
 }
 
-/* POST .../home {"method":"manual"}: the operator's part of homing. */
+/* POST .../home {"method":"manual"}: the operator's part of homing;
+ * {"method":"camera"}: home by the lid camera now. */
 static int home_done(cloud *c, struct lws *wsi, http_req *r)
 {
     json_t *o = json_body(r);
@@ -245,18 +249,37 @@ static int home_done(cloud *c, struct lws *wsi, http_req *r)
     const char *code = "internal";
     char err[256] = "";
     int status = lifecycle_home(c->life, r->serial, o, &code, err, sizeof(err));
-    json_decref(o);
-    if (status != 0)
+    if (status != 0) {
+        json_decref(o);
         return http_error(wsi, r, status, code, err);
+    }
     char target[32];
     snprintf(target, sizeof(target), "machine:S%" PRIu64, r->serial);
     audit_api(c, r, "machine.home", target,
-              json_pack("{s:s}", "method", "manual"));
+              json_pack("{s:s}", "method",
+                        json_string_value(json_object_get(o, "method"))));
+    json_decref(o);
+    return machine_state(c, wsi, r, r->serial);
+}
+
+/* POST .../camera/calibrate: measure the lid camera (docs/cloud.md
+ * "Homing by camera"); 202 with the machine, now locating, at once. */
+static int calibrate_done(cloud *c, struct lws *wsi, http_req *r)
+{
+    const char *code = "internal";
+    char err[256] = "", target[32];
+    int status =
+        lifecycle_calibrate(c->life, r->serial, &code, err, sizeof(err));
+    if (status != 0)
+        return http_error(wsi, r, status, code, err);
+    snprintf(target, sizeof(target), "machine:S%" PRIu64, r->serial);
+    audit_api(c, r, "machine.camera.calibrate", target, NULL);
     json_t *m = store_machine_get(c->store, r->serial);
     if (!m)
         return http_error(wsi, r, 500, "internal", "database error");
     live_state(c, m, r->serial);
-    return http_reply_json(wsi, r, 200, m);
+    locator_camera_json(c, r->serial, m);
+    return http_reply_json(wsi, r, 202, m);
 }
 
 /* PUT .../home_offset {"x_mm":X,"y_mm":Y}: where a manual home puts the
@@ -337,6 +360,14 @@ static int machine_route(cloud *c, struct lws *wsi, http_req *r, api_segs *g)
         r->serial = serial;
         return http_want_body(c, wsi, r, BODY_MEMORY, c->cfg.max_json_body,
                               home_done);
+    }
+    if (g->n == 6 && strcmp(g->s[4], "camera") == 0 &&
+        strcmp(g->s[5], "calibrate") == 0) {
+        if (r->method != LWSHUMETH_POST)
+            return http_error(wsi, r, 405, "method_not_allowed", "use POST");
+        r->serial = serial;
+        return http_want_body(c, wsi, r, BODY_MEMORY, c->cfg.max_json_body,
+                              calibrate_done);
     }
     if (g->n == 5 && strcmp(g->s[4], "home_offset") == 0) {
         if (r->method != LWSHUMETH_PUT)

@@ -34,13 +34,12 @@
 #include "gf/puls.h"
 #include "lifecycle.h"
 #include "log.h"
+#include "move_file.h"
 #include "scheduler.h"
 #include "work.h"
 
-#define BED_W_STEPS  ((int64_t)llround(GF_BED_W_MM / GF_PULS_MM_PER_STEP_XY))
-#define BED_H_STEPS  ((int64_t)llround(GF_BED_H_MM / GF_PULS_MM_PER_STEP_XY))
-#define TRAVEL_SPEED 8000.0   /* steps/s: 150 mm/s, as the compiler travels */
-#define TRAVEL_ACCEL 106667.0 /* steps/s^2: 2000 mm/s^2 */
+#define BED_W_STEPS ((int64_t)llround(GF_BED_W_MM / GF_PULS_MM_PER_STEP_XY))
+#define BED_H_STEPS ((int64_t)llround(GF_BED_H_MM / GF_PULS_MM_PER_STEP_XY))
 
 static int64_t steps(double mm)
 {
@@ -462,49 +461,12 @@ struct travel_job {
     files_result fres;
 };
 
-static int write_travel(const struct travel_job *t, const char *path)
-{
-    gf_puls_move m = {t->dx, t->dy, 0, TRAVEL_SPEED, TRAVEL_ACCEL, 10000, 0, 0};
-    int64_t bytes = gf_puls_move_bytes(&m);
-    if (bytes < 0)
-        return (int)bytes;
-    gf_puls_tag tags[69];
-    size_t n = gf_puls_default_tags(tags, 69, m.stfr, (uint32_t)t->serial);
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(tags[i].name, "PDct") == 0)
-            tags[i].value = (uint32_t)(bytes / m.stfr);
-    gf_puls_writer *w;
-    int rc = gf_puls_writer_open(&w, path, tags, n, 1);
-    if (rc != GF_OK)
-        return rc;
-    rc = gf_puls_gen_move(w, &m);
-    if (rc != GF_OK) {
-        gf_puls_writer_abort(w);
-        return rc;
-    }
-    return gf_puls_writer_close(w);
-}
-
+/* On a worker: the move's job file (move_file.c). */
 static void travel_work(void *ctx)
 {
     struct travel_job *t = ctx;
-    char path[4300];
-    int fd = blobs_scratch(t->c->blobs, path, sizeof(path));
-    if (fd < 0) {
-        t->rc = -1;
-        snprintf(t->msg, sizeof(t->msg), "no scratch file");
-        return;
-    }
-    close(fd);
-    t->rc = write_travel(t, path);
-    if (t->rc != GF_OK)
-        snprintf(t->msg, sizeof(t->msg), "%s", gf_strerror(t->rc));
-    else if (files_prepare(t->c->blobs, t->c->cfg.max_file_body,
-                           t->c->cfg.max_inflated, path, &t->fres) != 0) {
-        t->rc = -1;
-        snprintf(t->msg, sizeof(t->msg), "%s", t->fres.err);
-    }
-    unlink(path);
+    t->rc = move_file_prepare(t->c, t->serial, t->dx, t->dy, &t->fres);
+    snprintf(t->msg, sizeof(t->msg), "%s", t->fres.err);
 }
 
 static void travel_after(void *ctx, int dropped)

@@ -69,6 +69,7 @@ struct lm {
     char source[16];
     int64_t since;
     double confidence;
+    double residual_mm;  /* camera: how far off the last look was, or -1 */
     int64_t homing_hunt; /* the homing hunt's action id, 0 none */
     int64_t print_id;    /* the print in flight, and whether it parked */
     int parked;
@@ -76,7 +77,8 @@ struct lm {
     int loc_done; /* result() came: free after the locator's call */
     int64_t loc_image, loc_motion;
     locator_host host;
-    char note[200];     /* what homing waits for, or why it stopped */
+    char note[400];     /* what homing waits for, or why it stopped */
+    char camera[200];   /* what the camera's calibration last did */
     char published[96]; /* the state last put on the event bus */
 };
 
@@ -104,6 +106,8 @@ static void load_position(struct lm *m)
                      : "unknown");
         m->since = json_integer_value(json_object_get(o, "since"));
         m->confidence = json_number_value(json_object_get(o, "confidence"));
+        json_t *res = json_object_get(o, "residual_mm");
+        m->residual_mm = json_is_number(res) ? json_number_value(res) : -1;
     }
     json_decref(o);
 }
@@ -126,6 +130,7 @@ static struct lm *find(lifecycle *l, uint64_t serial)
     m->l = l;
     m->serial = serial;
     m->phase = PH_OFFLINE;
+    m->residual_mm = -1;
     host_init(m);
     load_position(m);
     m->next = *slot;
@@ -160,17 +165,30 @@ void lifecycle_free(lifecycle *l)
 
 static void save_position(struct lm *m)
 {
-    char text[256] = "unknown";
+    char text[256] = "unknown", residual[48] = "";
+    if (m->known && m->residual_mm >= 0)
+        snprintf(residual, sizeof(residual), ",\"residual_mm\":%.3f",
+                 m->residual_mm);
     if (m->known)
         snprintf(text, sizeof(text),
                  "{\"x_steps\":%" PRId64 ",\"y_steps\":%" PRId64
                  ",\"source\":\"%s\",\"since\":%" PRId64
-                 ",\"confidence\":%.3f}",
-                 m->x, m->y, m->source, m->since, m->confidence);
+                 ",\"confidence\":%.3f%s}",
+                 m->x, m->y, m->source, m->since, m->confidence, residual);
     store_machine_set_head(m->l->c->store, m->serial, text);
 }
 
 static void start_homing(struct lm *m);
+
+/* A locator at work moves the head itself: nothing else may move it and
+ * the position is not known until the locator answers. */
+static void locator_owns_head(struct lm *m)
+{
+    m->phase = PH_LOCATING;
+    m->note[0] = '\0';
+    m->known = 0;
+    save_position(m);
+}
 
 /* The head may have moved without our knowing where to: forget the
  * position, and home again if the machine is here to do it. */
@@ -201,7 +219,12 @@ static void move_by(struct lm *m, const char *file)
 
 /* ---- actions the lifecycle queues --------------------------------------- */
 
-static int64_t queue(struct lm *m, const char *type, const char *file)
+/* Queue one of the lifecycle's own actions. `slot` (may be NULL) gets its
+ * id before the scheduler hears of it: sched_kick() may ask
+ * lifecycle_may_send() about it at once, and a locator's move is only
+ * allowed once it is known as the locator's. */
+static int64_t queue_as(struct lm *m, const char *type, const char *file,
+                        int64_t *slot)
 {
     cloud *c = m->l->c;
     store_action a;
@@ -216,8 +239,15 @@ static int64_t queue(struct lm *m, const char *type, const char *file)
         log_msg(LOG_WARN, "S%" PRIu64 ": cannot queue a %s", m->serial, type);
         return -1;
     }
+    if (slot)
+        *slot = a.id;
     sched_kick(c->sched, m->serial);
     return a.id;
+}
+
+static int64_t queue(struct lm *m, const char *type, const char *file)
+{
+    return queue_as(m, type, file, NULL);
 }
 
 static void settle_locator(struct lm *m)
@@ -284,14 +314,14 @@ static struct lm *host_lm(locator_host *h)
 static int64_t host_lid_image(locator_host *h)
 {
     struct lm *m = host_lm(h);
-    m->loc_image = queue(m, "lid_image", NULL);
+    m->loc_image = queue_as(m, "lid_image", NULL, &m->loc_image);
     return m->loc_image;
 }
 
 static int64_t host_motion(locator_host *h, const char *file)
 {
     struct lm *m = host_lm(h);
-    m->loc_motion = queue(m, "motion", file);
+    m->loc_motion = queue_as(m, "motion", file, &m->loc_motion);
     return m->loc_motion;
 }
 
@@ -313,6 +343,15 @@ static void host_waiting(locator_host *h, const char *what)
     snprintf(m->note, sizeof(m->note), "%s", what);
 }
 
+static void host_note(locator_host *h, const char *what)
+{
+    struct lm *m = host_lm(h);
+    snprintf(m->camera, sizeof(m->camera), "%s", what);
+}
+
+/* May come from within a lifecycle call or on its own (a camera locator
+ * answers from the worker pool's completion): it tells the event bus
+ * itself, and the locator is freed by the next settle_locator(). */
 static void host_result(locator_host *h, const locator_result *r)
 {
     struct lm *m = host_lm(h);
@@ -321,6 +360,7 @@ static void host_result(locator_host *h, const locator_result *r)
     if (!r->found) {
         m->phase = PH_WAITING_HOME;
         snprintf(m->note, sizeof(m->note), "%s", r->reason);
+        notify(m);
         return;
     }
     store_machine_get_home_offset(m->l->c->store, m->serial, &dx, &dy);
@@ -330,6 +370,7 @@ static void host_result(locator_host *h, const locator_result *r)
     snprintf(m->source, sizeof(m->source), "%s", r->source);
     m->since = cloud_now();
     m->confidence = r->confidence;
+    m->residual_mm = strcmp(r->source, "camera") == 0 ? r->residual_mm : -1;
     m->phase = PH_IDLE;
     m->note[0] = '\0';
     save_position(m);
@@ -345,6 +386,8 @@ static void host_init(struct lm *m)
 {
     m->host.ctx = m;
     m->host.serial = m->serial;
+    m->host.cloud = m->l->c;
+    m->host.note = host_note;
     m->host.lid_image = host_lid_image;
     m->host.motion = host_motion;
     m->host.image_path = host_image_path;
@@ -555,9 +598,10 @@ static int do_home(lifecycle *l, uint64_t serial, const json_t *body,
     }
     if (!ops) {
         *code = "unknown_method";
-        snprintf(err, errlen, "method must be one of: manual");
+        snprintf(err, errlen, "method must be one of: manual, camera");
         return 400;
     }
+    settle_locator(m); /* one that answered on its own is done */
     int busy = m->phase == PH_IDLE && sched_inflight(l->c->sched, serial);
     if (m->phase == PH_OFFLINE || m->phase < PH_LOCATING || busy) {
         *code = m->phase == PH_OFFLINE ? "offline" : "busy";
@@ -577,11 +621,51 @@ static int do_home(lifecycle *l, uint64_t serial, const json_t *body,
         }
     }
     int rc = m->loc->ops->confirm(m->loc, body, err, errlen);
+    if (rc == 0 && !m->loc_done)
+        locator_owns_head(m); /* the camera moves the head to look */
     settle_locator(m);
     if (rc != 0) {
         *code = "refused";
         return 400;
     }
+    return 0;
+}
+
+static int do_calibrate(lifecycle *l, uint64_t serial, const char **code,
+                        char *err, size_t errlen)
+{
+    struct lm *m = find(l, serial);
+    if (!m) {
+        *code = "internal";
+        snprintf(err, errlen, "out of memory");
+        return 500;
+    }
+    settle_locator(m);
+    if (m->phase != PH_IDLE || !m->known ||
+        sched_inflight(l->c->sched, serial)) {
+        *code = m->phase == PH_OFFLINE ? "offline"
+                : m->known             ? "busy"
+                                       : "position_unknown";
+        snprintf(err, errlen,
+                 "the machine is %s: calibrate the camera once it is online, "
+                 "homed (e.g. POST .../home {\"method\":\"manual\"}) and idle",
+                 m->phase == PH_IDLE && m->known ? "busy"
+                                                 : phase_names[m->phase]);
+        return 409;
+    }
+    locator_free(m->loc);
+    m->loc_image = m->loc_motion = 0;
+    m->loc = locator_new(&locator_camera_calibration, &m->host);
+    if (!m->loc || m->loc->ops->start(m->loc) != 0) {
+        locator_free(m->loc);
+        m->loc = NULL;
+        *code = "internal";
+        snprintf(err, errlen, "cannot start the calibration");
+        return 500;
+    }
+    if (!m->loc_done)
+        locator_owns_head(m);
+    settle_locator(m);
     return 0;
 }
 
@@ -607,12 +691,15 @@ static json_t *position_json(const struct lm *m)
     /* (also used by notify(), above) */
     if (!m || !m->known)
         return json_string("unknown");
-    return json_pack("{s:f, s:f, s:I, s:I, s:s, s:I, s:f}", "x_mm",
-                     (double)m->x * GF_PULS_MM_PER_STEP_XY, "y_mm",
-                     (double)m->y * GF_PULS_MM_PER_STEP_XY, "x_steps",
-                     (json_int_t)m->x, "y_steps", (json_int_t)m->y, "source",
-                     m->source, "since", (json_int_t)m->since, "confidence",
-                     m->confidence);
+    json_t *o = json_pack("{s:f, s:f, s:I, s:I, s:s, s:I, s:f}", "x_mm",
+                          (double)m->x * GF_PULS_MM_PER_STEP_XY, "y_mm",
+                          (double)m->y * GF_PULS_MM_PER_STEP_XY, "x_steps",
+                          (json_int_t)m->x, "y_steps", (json_int_t)m->y,
+                          "source", m->source, "since", (json_int_t)m->since,
+                          "confidence", m->confidence);
+    if (o && m->residual_mm >= 0)
+        json_object_set_new(o, "residual_mm", json_real(m->residual_mm));
+    return o;
 }
 
 static json_t *position_json(const struct lm *m);
@@ -656,6 +743,8 @@ json_t *lifecycle_state(lifecycle *l, uint64_t serial)
                           position_json(m));
     if (m && m->note[0])
         json_object_set_new(o, "homing", json_string(m->note));
+    if (m && m->camera[0])
+        json_object_set_new(o, "camera_calibration", json_string(m->camera));
     return o;
 }
 
@@ -702,6 +791,14 @@ int lifecycle_home(lifecycle *l, uint64_t serial, const json_t *body,
                    const char **code, char *err, size_t errlen)
 {
     int rc = do_home(l, serial, body, code, err, errlen);
+    notify(find(l, serial));
+    return rc;
+}
+
+int lifecycle_calibrate(lifecycle *l, uint64_t serial, const char **code,
+                        char *err, size_t errlen)
+{
+    int rc = do_calibrate(l, serial, code, err, errlen);
     notify(find(l, serial));
     return rc;
 }

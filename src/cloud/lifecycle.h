@@ -44,6 +44,11 @@ void lifecycle_event(lifecycle *l, uint64_t serial, const gf_msg *m);
  * HTTP status with `code` and `err` filled. */
 int lifecycle_home(lifecycle *l, uint64_t serial, const json_t *body,
                    const char **code, char *err, size_t errlen);
+/* POST .../camera/calibrate: with the position known and nothing in
+ * flight, measure the lid camera (locator_camera_calibration). 0 started;
+ * otherwise an HTTP status with `code` and `err` filled. */
+int lifecycle_calibrate(lifecycle *l, uint64_t serial, const char **code,
+                        char *err, size_t errlen);
 /* Whether a job may start: online, homed, nothing in flight. */
 int lifecycle_ready(lifecycle *l, uint64_t serial);
 /* The head position in steps: 0 known, 1 unknown. */

@@ -1,12 +1,12 @@
 /* locator.c - the locators gfcloud knows, found by the API's "method", and
- * the common part of making and freeing one (locator.h). A new kind (the
- * camera locator) joins the registry here. */
+ * the common part of making and freeing one (locator.h). A new kind joins
+ * the registry here. */
 #include "locator.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static const locator_ops *const registry[] = {&locator_manual};
+static const locator_ops *const registry[] = {&locator_manual, &locator_camera};
 
 const locator_ops *locator_find(const char *method)
 {

@@ -10,9 +10,11 @@
  *
  *  - manual (locator_manual.c): the operator pushed the head into the
  *    rear-left corner and says so (POST .../home {"method":"manual"});
- *  - camera (a later module): a visual servo on lid images, built on the
- *    libgf locate library (gf/locate.h): lid_image, motion toward the bed
- *    centre, lid_image, corrections, motion back to home, lid_image.
+ *  - camera (locator_camera.c): a visual servo on lid images, built on the
+ *    libgf locate library (gf/locate.h): motion toward the bed centre,
+ *    lid_image, corrections, motion back to home. It needs the machine's
+ *    camera calibration, which locator_camera_calibration measures (POST
+ *    .../camera/calibrate, lifecycle_calibrate()).
  *
  * Positions are machine steps (X/Y 0.01875 mm) from the rear-left corner. */
 #ifndef CLOUD_LOCATOR_H
@@ -23,11 +25,12 @@
 #include <stdint.h>
 
 typedef struct locator_result {
-    int found;         /* 1: x/y hold the position; 0: gave up (reason) */
-    int64_t x, y;      /* steps from the rear-left corner */
-    double confidence; /* 0..1; a manual home is 1 */
+    int found;          /* 1: x/y hold the position; 0: gave up (reason) */
+    int64_t x, y;       /* steps from the rear-left corner */
+    double confidence;  /* 0..1; a manual home is 1 */
+    double residual_mm; /* camera: distance from the goal at the last look */
     const char *source;
-    char reason[160];
+    char reason[400];
 } locator_result;
 
 /* What the lifecycle lends a locator. Every call is on the event loop. */
@@ -35,6 +38,7 @@ typedef struct locator_host locator_host;
 struct locator_host {
     void *ctx;
     uint64_t serial;
+    struct cloud *cloud; /* the service: store, blobs, worker pool */
     /* Queue a lid image; its action id, or -1. on_image() follows. */
     int64_t (*lid_image)(locator_host *h);
     /* Queue a head move with job file `file` (a stored pulse file, see
@@ -48,6 +52,9 @@ struct locator_host {
     /* Tell the operator what the locator waits for (state
      * waiting_for_home, shown by the API). */
     void (*waiting)(locator_host *h, const char *what);
+    /* What the camera's calibration last did ("calibrating", "calibrated"
+     * or why it failed), shown by the API. */
+    void (*note)(locator_host *h, const char *what);
     /* The answer; the locator is freed after this returns. */
     void (*result)(locator_host *h, const locator_result *r);
 };
@@ -72,12 +79,16 @@ struct locator {
     void *state; /* the implementation's */
 };
 
-/* The locator of `method` ("manual"), or NULL for an unknown method. */
+/* The locator of `method` ("manual", "camera"), or NULL for an unknown
+ * method. */
 const locator_ops *locator_find(const char *method);
 /* A new locator of `ops` working for `host`; NULL on no memory. */
 locator *locator_new(const locator_ops *ops, locator_host *host);
 void locator_free(locator *l);
 
 extern const locator_ops locator_manual;
+extern const locator_ops locator_camera;
+/* Not a method: lifecycle_calibrate() starts it, with the position known. */
+extern const locator_ops locator_camera_calibration;
 
 #endif

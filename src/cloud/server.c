@@ -295,7 +295,7 @@ static int start(cloud *c)
         return 2;
     }
     if (!locator_find(c->cfg.locator)) {
-        log_msg(LOG_ERR, "locator: unknown method %s (known: manual)",
+        log_msg(LOG_ERR, "locator: unknown method %s (known: manual, camera)",
                 c->cfg.locator);
         return 2;
     }
