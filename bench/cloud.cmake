@@ -63,3 +63,15 @@ if(TARGET gfcloud)
     DEPENDS gfcloud
     USES_TERMINAL)
 endif()
+
+# Homing by the lid camera through the service: the error distribution of
+# the service's position against the emulator's truth over 50 random
+# starts (issue 13). Prints figures.
+if(TARGET gfcloud AND TARGET gfmachine)
+  add_custom_target(bench_cloud_camera
+    COMMAND ${CMAKE_COMMAND} -E env GF_BUILD_DIR=${PROJECT_BINARY_DIR}
+            GF_SOURCE_DIR=${PROJECT_SOURCE_DIR}
+            ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/cloud_camera.py
+    DEPENDS gfcloud gfmachine
+    USES_TERMINAL)
+endif()
