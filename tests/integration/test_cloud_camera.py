@@ -11,7 +11,9 @@ homing (hunt, then the camera) must end either with a position within
 with a wrong position. 50 offsets (fixed seed) run on four machines at
 once to keep the test short. Also: a hidden head, a dark lid and an
 uncalibrated machine all fall back to a manual home, with the reason in
-the API; the calibration survives a restart of gfcloud. cloud_camera_pg
+the API; a calibration in the dark fails but keeps the position; a machine
+lost mid-homing is homed again; the calibration survives a restart of
+gfcloud. cloud_camera_pg
 runs the same cases on PostgreSQL, but for the 50 offsets."""
 
 import math
@@ -257,6 +259,44 @@ class Camera(unittest.TestCase):
             status, body = self.post(serial, "home", {"method": "manual"})
             self.assertEqual(status, 200, body)
             self.assertEqual(body["head_position"]["source"], "manual")
+        finally:
+            self.stop(serial, m)
+
+    def test_a_machine_lost_while_the_camera_works_homes_again(self):
+        """gfmachine goes away mid-homing (its work on the pool may be out)
+        and comes back: the service homes it again, from scratch."""
+        serial = BASE + 40
+        self.stop(serial, self.calibrate(serial))
+        for head in ((9.0, -14.0), (-3.0, 6.0)):
+            m = self.start(serial, head)
+            self.cloud.wait_lifecycle(serial, "locating",
+                                      timeout=HOMING_TIMEOUT)
+            self.stop(serial, m)
+        st, truth = self.home_from(serial, (-3.0, 6.0))
+        self.assertEqual(st["lifecycle"], "ready", st)
+        pos = st["head_position"]
+        self.assertLess(math.hypot(pos["x_mm"] - truth[0],
+                                   pos["y_mm"] - truth[1]), 0.5)
+        self.assertTrue(self.cloud.alive())
+
+    def test_a_dark_calibration_fails_and_keeps_the_position(self):
+        serial = BASE + 50
+        m = self.start(serial, lid_dark=0.02)
+        try:
+            self.homed(serial)
+            status, body = self.post(serial, "home", {"method": "manual"})
+            self.assertEqual(status, 200, body)
+            status, body = self.post(serial, "camera/calibrate")
+            self.assertEqual(status, 202, body)
+            st = self.cloud.wait_lifecycle(serial, "ready",
+                                           timeout=HOMING_TIMEOUT)
+            self.assertFalse(st["calibrated"], st)
+            self.assertIn("reference picture", st["camera_calibration"])
+            self.assertIn("camera_dark", st["camera_calibration"])
+            pos = st["head_position"]
+            self.assertEqual((pos["x_steps"], pos["y_steps"], pos["source"]),
+                             (0, 0, "manual"), pos)
+            self.assertEqual(self.where(m), (0.0, 0.0))
         finally:
             self.stop(serial, m)
 
