@@ -10,7 +10,7 @@ function secretBox(label, value) {
 }
 
 async function users(box) {
-  const { users } = await api("GET", "/api/v1/users");
+  const list = (await api("GET", "/api/v1/users")).users;
   const name = el("input", { id: "new-user", required: true,
     pattern: "[A-Za-z0-9._-]+", maxlength: "63" });
   const role = el("select", { id: "new-user-role" },
@@ -32,7 +32,7 @@ async function users(box) {
   box.replaceChildren(el("table", { "aria-label": "Users" },
     el("thead", {}, el("tr", {}, ["Name", "Role", "Created", ""].map((t) =>
       el("th", {}, t)))),
-    el("tbody", {}, users.map((u) => el("tr", {},
+    el("tbody", {}, list.map((u) => el("tr", {},
       el("td", {}, u.name), el("td", {}, u.role),
       el("td", {}, when(u.created)),
       el("td", {}, u.name === session.user ? "(you)" : el("button", {
@@ -48,9 +48,9 @@ async function users(box) {
 }
 
 async function keys(box) {
-  const { keys } = await api("GET", "/api/v1/keys");
-  const { users } = await api("GET", "/api/v1/users");
-  const owner = el("select", { id: "key-user" }, users.map((u) =>
+  const list = (await api("GET", "/api/v1/keys")).keys;
+  const owners = (await api("GET", "/api/v1/users")).users;
+  const owner = el("select", { id: "key-user" }, owners.map((u) =>
     el("option", { value: u.name, selected: u.name === session.user },
       `${u.name} (${u.role})`)));
   const role = el("select", { id: "key-role" },
@@ -73,9 +73,10 @@ async function keys(box) {
   box.replaceChildren(el("table", { "aria-label": "API keys" },
     el("thead", {}, el("tr", {}, ["Id", "Owner", "Role", "Created", "State",
       ""].map((t) => el("th", {}, t)))),
-    el("tbody", {}, keys.map((k) => el("tr", {},
+    el("tbody", {}, list.map((k) => el("tr", {},
       el("td", {}, String(k.id)), el("td", {}, k.user || "—"),
-      el("td", {}, k.role || "—"), el("td", {}, when(k.created)),
+      el("td", {}, k.role || (k.user ? "the owner's" : "—")),
+      el("td", {}, when(k.created)),
       el("td", {}, k.revoked ? "revoked" : "active"),
       el("td", {}, k.revoked ? "" : el("button", { type: "button",
         class: "danger", "aria-label": `Revoke API key ${k.id}`,
@@ -89,7 +90,7 @@ async function keys(box) {
 }
 
 async function machines(box) {
-  const { machines } = await api("GET", "/api/v1/machines");
+  const list = (await api("GET", "/api/v1/machines")).machines;
   const serial = el("input", { id: "new-serial", required: true,
     pattern: "[Ss]?[0-9]{1,18}", placeholder: "10000042" });
   const form = el("form", { class: "row", "aria-label": "Add a machine" },
@@ -107,7 +108,7 @@ async function machines(box) {
   box.replaceChildren(el("table", { "aria-label": "Machines" },
     el("thead", {}, el("tr", {}, ["Serial", "Online", "Last seen", "Added",
       ""].map((t) => el("th", {}, t)))),
-    el("tbody", {}, machines.map((m) => el("tr", {},
+    el("tbody", {}, list.map((m) => el("tr", {},
       el("td", {}, el("a", { href: `#/machine/${m.serial}` }, m.serial)),
       el("td", {}, m.online ? "online" : "offline"),
       el("td", {}, when(m.last_seen)), el("td", {}, when(m.created)),

@@ -16,7 +16,7 @@ function jobLine(job) {
   if (!job) return el("p", { class: "muted" }, "No job");
   const p = job.progress || {};
   const parts = [el("p", {},
-    el("a", { href: `#/history?job=${job.id}` }, job.name || `Job ${job.id}`),
+    el("a", { href: `#/machine/${job.machine}` }, job.name || `Job ${job.id}`),
     " ", stateBadge(job.state))];
   if (job.state === "running" || job.state === "completed") {
     const pct = job.state === "completed" ? 100 : (p.percent || 0);
