@@ -106,6 +106,10 @@ int http_upload_post(cloud *c, struct lws *wsi, http_req *r);
 int http_download_job(cloud *c, struct lws *wsi, http_req *r);
 int http_api(cloud *c, struct lws *wsi, http_req *r);
 int http_api_files(cloud *c, struct lws *wsi, http_req *r);
+/* POST /api/v1/machines, DELETE /api/v1/machines/{serial}. */
+int http_api_machine_add(cloud *c, struct lws *wsi, http_req *r);
+int http_api_machine_remove(cloud *c, struct lws *wsi, http_req *r,
+                            const char *serial_text);
 /* The dashboard: a file under the web root (GET, HEAD), else 404. */
 int http_static(cloud *c, struct lws *wsi, http_req *r);
 /* Commit validated action `a` (freeing its params), kick the scheduler,

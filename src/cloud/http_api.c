@@ -1,6 +1,8 @@
 /* http_api.c - the operator REST API under /api/v1 (docs/api.md).
  *
  *   GET  /api/v1/machines
+ *   POST /api/v1/machines, DELETE /api/v1/machines/{serial}
+ *        (http_api_machines.c)
  *   GET  /api/v1/machines/{serial}
  *   GET  /api/v1/machines/{serial}/actions?limit=
  *   POST /api/v1/machines/{serial}/actions   {"action_type":..., "file":...}
@@ -420,10 +422,17 @@ int http_api(cloud *c, struct lws *wsi, http_req *r)
     if (http_api_auth(c, wsi, r) != 0)
         return 0;
     api_split(r->path, &g); /* "api" "v1" ... */
-    if (g.n == 3 && strcmp(g.s[2], "machines") == 0)
+    if (g.n == 3 && strcmp(g.s[2], "machines") == 0) {
+        if (r->method == LWSHUMETH_POST)
+            return http_api_machine_add(c, wsi, r); /* http_api_machines.c */
         return r->method == LWSHUMETH_GET
                    ? machines_list(c, wsi, r)
-                   : http_error(wsi, r, 405, "method_not_allowed", "use GET");
+                   : http_error(wsi, r, 405, "method_not_allowed",
+                                "use GET or POST");
+    }
+    if (g.n == 4 && strcmp(g.s[2], "machines") == 0 &&
+        r->method == LWSHUMETH_DELETE)
+        return http_api_machine_remove(c, wsi, r, g.s[3]);
     if (g.n >= 4 && strcmp(g.s[2], "machines") == 0)
         return machine_route(c, wsi, r, &g);
     if (g.n >= 4 && strcmp(g.s[2], "actions") == 0)

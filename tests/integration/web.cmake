@@ -3,3 +3,5 @@
 # headless, over the DevTools protocol).
 gf_py_test(web_static SCRIPT ${CMAKE_CURRENT_LIST_DIR}/test_web_static.py
   TIMEOUT 120)
+gf_py_test(web_machines_api
+  SCRIPT ${CMAKE_CURRENT_LIST_DIR}/test_web_machines_api.py TIMEOUT 120)
