@@ -23,6 +23,7 @@ export function bedDiagram(opts = {}) {
     const img = svg("image", { href: opts.image, x: 0, y: 0, width: BED.w,
       height: BED.h, preserveAspectRatio: "none", class: "lid" });
     img.addEventListener("error", () => img.remove());
+    img.addEventListener("load", () => { root.dataset.lid = "shown"; });
     root.append(img);
   }
   for (let x = 50; x < BED.w; x += 50)
