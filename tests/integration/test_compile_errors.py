@@ -6,9 +6,10 @@ message saying what is wrong, and leave no output file behind."""
 import os
 import struct
 import time
+import unittest
 import zlib
 
-from test_compile_util import Checks, TempDir, png_chunks, png_write, run
+from test_compile_util import CompileCase, png_chunks, png_write, run
 
 SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="%s" height="100mm" ' \
       'viewBox="0 0 100 100">%s</svg>'
@@ -32,8 +33,7 @@ def huge_png():
     return ihdr, zlib.compress(b"\0" * 1024)
 
 
-def main(tmp):
-    c = Checks()
+def checks(c, tmp):
     refused(c, tmp, "malformed.svg", '<svg><rect x="1"></svg>',
             "malformed XML at line 1")
     refused(c, tmp, "unit.svg", SVG % ("10furlong", ""),
@@ -116,9 +116,12 @@ def main(tmp):
     rc, out_text, _ = run("compile", "--help")
     c.check(rc == 0 and "--ops" in out_text and "--origin" in out_text,
             "--help lists the options")
-    c.done()
+
+
+class Errors(CompileCase):
+    def test_bad_designs_are_refused_clearly(self):
+        checks(self, self.tmp)
 
 
 if __name__ == "__main__":
-    with TempDir() as tmp:
-        main(tmp)
+    unittest.main(verbosity=2)

@@ -13,8 +13,9 @@ code), and checks:
     gzip by default."""
 import math
 import os
+import unittest
 
-from test_compile_util import (STEP, STFR, Checks, TempDir, Trace,
+from test_compile_util import (CompileCase, STEP, STFR, Trace,
                                compile_ok, read_puls, run, source, stats_json)
 
 SPEED = 20.0
@@ -50,7 +51,7 @@ def group_expectation():
 
 
 def check_case(c, name, path, bbox, length, origin=(0.0, 0.0), extra=()):
-    out = os.path.join(tmp, name + ".puls")
+    out = os.path.join(c.tmp, name + ".puls")
     summary = compile_ok(path, "-o", out, "--speed", str(SPEED),
                          "--origin", "%g,%g" % origin, *extra)
     tags, payload = read_puls(out)
@@ -97,8 +98,7 @@ def check_case(c, name, path, bbox, length, origin=(0.0, 0.0), extra=()):
     return tags
 
 
-def main():
-    c = Checks()
+def checks(c):
     d = source("tests", "fixtures", "designs")
     check_case(c, "square", os.path.join(d, "square.svg"), (10, 10, 60, 60),
                200.0)
@@ -110,7 +110,7 @@ def main():
     tags = check_case(c, "group", os.path.join(d, "group.svg"), box, length,
                       extra=("--serial", "1234567890"))
     c.check(tags.get("MCsn") == 1234567890, "group: MCsn = --serial")
-    job = os.path.join(tmp, "group.puls")
+    job = os.path.join(c.tmp, "group.puls")
     rc, _, err = run("validate", job, "--serial", "1234567890")
     c.check(rc == 0, "group: gfpuls validate accepts it for its machine (%s)"
             % err.strip())
@@ -118,7 +118,7 @@ def main():
     c.check(rc != 0 and "MCsn" in err, "group: and refuses it for another")
     # a circle around the design origin (the canvas corner), placed with
     # --origin: the head starts at its centre and the steps go negative
-    centred = os.path.join(tmp, "centred.svg")
+    centred = os.path.join(c.tmp, "centred.svg")
     with open(centred, "w") as f:
         f.write('<svg xmlns="http://www.w3.org/2000/svg" width="20mm" '
                 'height="20mm" viewBox="0 0 20 20"><circle r="10" '
@@ -127,7 +127,6 @@ def main():
                origin=(100.0, 100.0))
     check_ops(c)
     check_order(c)
-    c.done()
 
 
 def check_order(c):
@@ -135,14 +134,14 @@ def check_order(c):
     far line, then a hole inside the outline gets the hole cut first;
     --keep-order cuts them as listed. A zigzag of squares far apart is
     regrouped, with less travel."""
-    design = os.path.join(tmp, "order.svg")
+    design = os.path.join(c.tmp, "order.svg")
     with open(design, "w") as f:
         f.write('<svg xmlns="http://www.w3.org/2000/svg" width="400mm" '
                 'height="200mm" viewBox="0 0 400 200" stroke="black" '
                 'fill="none"><rect x="10" y="10" width="100" height="100"/>'
                 '<line x1="390" y1="150" x2="200" y2="150"/>'
                 '<rect x="50" y="50" width="10" height="10"/></svg>')
-    zigzag = os.path.join(tmp, "zigzag.svg")
+    zigzag = os.path.join(c.tmp, "zigzag.svg")
     with open(zigzag, "w") as f:
         f.write('<svg xmlns="http://www.w3.org/2000/svg" width="400mm" '
                 'height="200mm" viewBox="0 0 400 200" stroke="black" '
@@ -151,7 +150,7 @@ def check_order(c):
                     for x in (10, 300, 20, 310, 30, 320)) + '</svg>')
     firsts, travel = {}, {}
     for mode, extra in (("planned", ()), ("kept", ("--keep-order",))):
-        out = os.path.join(tmp, "order-%s.puls" % mode)
+        out = os.path.join(c.tmp, "order-%s.puls" % mode)
         s = compile_ok(design, "-o", out, *extra)
         _, payload = read_puls(out)
         t = Trace(payload)
@@ -175,19 +174,19 @@ def check_ops(c):
     """Two colours through an operations file: the red square is scored
     first (80 mm/s, 30 %), the black one cut after it (10 mm/s, 100 %,
     two passes)."""
-    design = os.path.join(tmp, "two.svg")
+    design = os.path.join(c.tmp, "two.svg")
     with open(design, "w") as f:
         f.write('<svg xmlns="http://www.w3.org/2000/svg" width="200mm" '
                 'height="100mm" viewBox="0 0 200 100">'
                 '<rect x="100" y="10" width="50" height="50" stroke="black" '
                 'fill="none"/><rect x="10" y="10" width="50" height="50" '
                 'stroke="#f00" fill="none"/></svg>')
-    ops = os.path.join(tmp, "ops.txt")
+    ops = os.path.join(c.tmp, "ops.txt")
     with open(ops, "w") as f:
         f.write("# colour mode speed power passes\n"
                 "  red   score 80 30\n"
                 "#000000 cut   10 100 2  # through\n")
-    out = os.path.join(tmp, "two.puls")
+    out = os.path.join(c.tmp, "two.puls")
     compile_ok(design, "-o", out, "--ops", ops)
     _, payload = read_puls(out)
     t = Trace(payload)
@@ -204,6 +203,10 @@ def check_ops(c):
             "ops: back at the start, power bytes apart")
 
 
+class Geometry(CompileCase):
+    def test_geometry_through_the_real_codec(self):
+        checks(self)
+
+
 if __name__ == "__main__":
-    with TempDir() as tmp:
-        main()
+    unittest.main(verbosity=2)

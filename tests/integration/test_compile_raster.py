@@ -7,8 +7,9 @@ X steps around each fire tick are exactly `period` ticks apart and Y does
 not move. Also compiles a real camera JPEG (fixture) to exercise the JPEG
 path with dithering."""
 import os
+import unittest
 
-from test_compile_util import (STEP, Checks, TempDir, Trace, compile_ok,
+from test_compile_util import (CompileCase, STEP, Trace, compile_ok,
                                png_write, read_puls, source)
 
 PITCH = 10          # --line-spacing 0.1875 mm = 10 steps
@@ -43,8 +44,7 @@ def constant_speed(payload):
     return True, len(fires)
 
 
-def main(tmp):
-    c = Checks()
+def checks(c, tmp):
     img = os.path.join(tmp, "pattern.png")
     rows = bitmap()
     png_write(img, rows)
@@ -98,9 +98,12 @@ def main(tmp):
     c.check(open(out, "rb").read(4) == b"\x80GF1", "--no-gzip writes plain")
     c.check(t.laser > 0 and t.power_pairs == 0 and (t.x, t.y) == (0, 0),
             "a camera JPEG engraves (%d laser-on ticks)" % t.laser)
-    c.done()
+
+
+class Raster(CompileCase):
+    def test_engraving_at_constant_speed(self):
+        checks(self, self.tmp)
 
 
 if __name__ == "__main__":
-    with TempDir() as tmp:
-        main(tmp)
+    unittest.main(verbosity=2)

@@ -2,8 +2,9 @@
 travel in light blue, the laser path in red, the work area outlined; and
 both captured fixture files render."""
 import os
+import unittest
 
-from test_compile_util import (Checks, TempDir, compile_ok, pixel,
+from test_compile_util import (CompileCase, compile_ok, pixel,
                                png_read_rgb, run, source)
 
 TRAVEL = (170, 200, 245)
@@ -15,8 +16,7 @@ def is_laser(p):
     return p[0] >= 120 and p[1] < 100 and p[2] < 100
 
 
-def main(tmp):
-    c = Checks()
+def checks(c, tmp):
     job = os.path.join(tmp, "square.puls")
     compile_ok(source("tests", "fixtures", "designs", "square.svg"), "-o", job)
     png = os.path.join(tmp, "square.png")
@@ -69,9 +69,12 @@ def main(tmp):
     c.check(rc == 1 and "scale" in err, "an absurd scale is refused")
     rc, out, err = run("render", "--help")
     c.check(rc == 0 and "--scale" in out, "--help")
-    c.done()
+
+
+class Render(CompileCase):
+    def test_render_draws_travel_laser_and_work_area(self):
+        checks(self, self.tmp)
 
 
 if __name__ == "__main__":
-    with TempDir() as tmp:
-        main(tmp)
+    unittest.main(verbosity=2)

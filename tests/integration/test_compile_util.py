@@ -10,6 +10,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import unittest
 import zlib
 
 STEP = 0.01875  # mm per X/Y step
@@ -42,15 +43,6 @@ def compile_ok(*args):
     if rc != 0:
         raise AssertionError("compile %s failed (%d): %s" % (args, rc, err))
     return json.loads(out)
-
-
-class TempDir:
-    def __enter__(self):
-        self.path = tempfile.mkdtemp(prefix="gf-compile-test-")
-        return self.path
-
-    def __exit__(self, *exc):
-        shutil.rmtree(self.path, ignore_errors=True)
 
 
 def read_puls(path):
@@ -179,19 +171,15 @@ def stats_json(path):
         return None
 
 
-class Checks:
-    """Collects failures so one run reports all of them."""
+class CompileCase(unittest.TestCase):
+    """A test of the real gfpuls: `self.tmp` is a fresh folder for what it
+    writes, and `self.check(cond, what)` records a failed expectation as a
+    subtest and goes on, so one run reports every check that failed."""
 
-    def __init__(self):
-        self.failed = []
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="gf-compile-test-")
+        self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
 
     def check(self, cond, what):
-        print(("ok   " if cond else "FAIL ") + what)
-        if not cond:
-            self.failed.append(what)
-
-    def done(self):
-        if self.failed:
-            print("%d check(s) failed" % len(self.failed))
-            sys.exit(1)
-        print("all checks passed")
+        with self.subTest(what):
+            self.assertTrue(cond, what)
