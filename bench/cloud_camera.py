@@ -20,13 +20,8 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
+from benchlib import pct  # noqa: E402
 import test_cloud_camera as tc  # noqa: E402
-
-
-def pct(values, p):
-    s = sorted(values)
-    return s[min(len(s) - 1, int(round(p / 100.0 * (len(s) - 1))))]
-
 
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 50

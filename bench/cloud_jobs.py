@@ -25,15 +25,10 @@ import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
+from benchlib import pct  # noqa: E402
 from gfharness import Cloud, FakeMachine  # noqa: E402
 
 BASE = 40000000
-
-
-def pct(values, p):
-    s = sorted(values)
-    return s[min(len(s) - 1, int(round(p / 100.0 * (len(s) - 1))))]
-
 
 def svg(segments):
     """One polyline of `segments` straight segments, zig-zagging across a

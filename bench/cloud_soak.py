@@ -30,30 +30,16 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
+from benchlib import pct, rss_kib  # noqa: E402
+
+NAN = float("nan")  # a percentile of no samples
 from gfharness import Cloud, FakeMachine  # noqa: E402
 
 BASE = 31000000
 PW = "cd" * 32
 
-
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
 def fds(pid):
     return len(os.listdir("/proc/%d/fd" % pid))
-
-
-def pct(values, p):
-    s = sorted(values)
-    if not s:
-        return float("nan")
-    return s[min(len(s) - 1, int(round(p / 100.0 * (len(s) - 1))))]
-
 
 def raw(port, data, wait=2.0):
     """Send bytes, read what comes back until close or `wait` seconds."""
@@ -200,8 +186,8 @@ def measure(cloud, machines, seconds=None, rounds=None):
 def report(name, rt, api):
     print("%-7s round trip p50 %7.1f ms  p99 %7.1f ms   API p50 %6.1f ms  "
           "p99 %6.1f ms   (%d rounds)"
-          % (name, pct(rt, 50) * 1e3, pct(rt, 99) * 1e3,
-             pct(api, 50) * 1e3, pct(api, 99) * 1e3, len(rt)))
+          % (name, pct(rt, 50, NAN) * 1e3, pct(rt, 99, NAN) * 1e3,
+             pct(api, 50, NAN) * 1e3, pct(api, 99, NAN) * 1e3, len(rt)))
 
 
 def main():

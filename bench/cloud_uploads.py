@@ -22,15 +22,10 @@ import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
+from benchlib import pct  # noqa: E402
 from gfharness import Cloud, FakeMachine, fixture  # noqa: E402
 
 BASE = 31000000
-
-
-def pct(values, p):
-    s = sorted(values)
-    return s[min(len(s) - 1, int(round(p / 100.0 * (len(s) - 1))))]
-
 
 def api_latencies(cloud, stop, out):
     while not stop():

@@ -44,6 +44,8 @@ import tempfile
 import threading
 import time
 
+from benchlib import pct, rss_kib
+
 BASE = 40000000
 PW = "ab" * 32
 PER_PROCESS = 9000
@@ -67,15 +69,6 @@ def uptime():
     with open("/proc/loadavg") as f:
         return " ".join(f.read().split()[:3])
 
-
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
 def cpu_s(pid):
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -88,14 +81,6 @@ def free_port():
     port = s.getsockname()[1]
     s.close()
     return port
-
-
-def pct(values, p):
-    if not values:
-        return None
-    s = sorted(values)
-    return s[min(len(s) - 1, int(round(p / 100.0 * (len(s) - 1))))]
-
 
 class Cloud:
     """gfcloud serve on a fixed port (the storm restarts it there)."""

@@ -15,18 +15,10 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
 import fakecloud as fc  # noqa: E402
+from benchlib import rss_kib  # noqa: E402
 
 SERIAL = 10000099
 TICK_HZ = os.sysconf("SC_CLK_TCK")
-
-
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
 
 def rollup_kib(pid):
     """Pss and private (Private_Clean + Private_Dirty) from smaps_rollup:

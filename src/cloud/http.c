@@ -219,23 +219,21 @@ int http_machine_auth(cloud *c, struct lws *wsi, http_req *r)
 {
     char tok[AUTH_TOKEN_MAX];
     uint64_t claimed = 0, reg = 0;
-    if (bearer(wsi, tok, sizeof(tok)) != 0) {
-        http_error(wsi, r, 401, "unauthorized", "bearer token required");
-        return -1;
-    }
+    if (bearer(wsi, tok, sizeof(tok)) != 0)
+        return http_reject(wsi, r, 401, "unauthorized",
+                           "bearer token required");
     /* Checked against the registration the machine has now: a machine
      * removed (and perhaps added again) since has none or another. */
     int rc = -1;
     if (auth_token_serial(tok, &claimed) == 0 &&
         store_machine_get_reg(c->store, claimed, &reg) == STORE_OK)
         rc = auth_token_check(c->auth, tok, reg, cloud_now(), &r->serial);
-    if (rc != 0) {
-        http_error(wsi, r, 401, rc == -2 ? "token_expired" : "unauthorized",
-                   rc == -2 ? "auth_token expired; sign in again"
-                            : "unknown auth_token");
-        return -1;
-    }
-    return 0;
+    if (rc != 0)
+        return http_reject(wsi, r, 401,
+                           rc == -2 ? "token_expired" : "unauthorized",
+                           rc == -2 ? "auth_token expired; sign in again"
+                                    : "unknown auth_token");
+    return HTTP_GO;
 }
 
 int http_api_auth(cloud *c, struct lws *wsi, http_req *r)

@@ -74,7 +74,8 @@ int http_reject(struct lws *wsi, http_req *r, int status, const char *code,
 int http_serve_file(struct lws *wsi, http_req *r, const char *path,
                     const char *ctype, int gzip);
 
-/* Bearer token of a machine: 0 and r->serial, or replies 401 and -1. */
+/* Bearer token of a machine: HTTP_GO and r->serial, or a 401 reply and what
+ * http_reject() says of it (HTTP_ANSWERED, or HTTP_CLOSE if unwritable). */
 int http_machine_auth(cloud *c, struct lws *wsi, http_req *r);
 /* API key: 0, or replies 401 and -1. */
 int http_api_auth(cloud *c, struct lws *wsi, http_req *r);

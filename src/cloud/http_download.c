@@ -25,8 +25,9 @@ int http_download_job(cloud *c, struct lws *wsi, http_req *r)
     long long id = strtoll(r->path + 6, &end, 10);
     if (end == r->path + 6 || strcmp(end, ".puls") != 0 || id <= 0)
         return http_error(wsi, r, 404, "not_found", "no such job");
-    if (http_machine_auth(c, wsi, r) != 0)
-        return 0;
+    int rc = http_machine_auth(c, wsi, r);
+    if (rc != HTTP_GO)
+        return rc == HTTP_CLOSE ? -1 : 0;
     if (store_action_get(c->store, id, &a) != 0)
         return http_error(wsi, r, 404, "not_found", "no such job");
     const gf_action_spec *spec = gf_action_lookup(a.type);

@@ -8,8 +8,9 @@ int http_update_current(cloud *c, struct lws *wsi, http_req *r)
 {
     if (r->method != LWSHUMETH_GET)
         return http_error(wsi, r, 405, "method_not_allowed", "use GET");
-    if (http_machine_auth(c, wsi, r) != 0)
-        return 0;
+    int rc = http_machine_auth(c, wsi, r);
+    if (rc != HTTP_GO)
+        return rc == HTTP_CLOSE ? -1 : 0;
     json_t *o = json_object();
     json_object_set_new(o, "version",
                         c->cfg.firmware_version[0]

@@ -116,25 +116,22 @@ static int image_done(cloud *c, struct lws *wsi, http_req *r)
     return rc == HTTP_CLOSE ? -1 : 0;
 }
 
-/* The action must exist, be an image action, and not be uploaded yet. */
+/* The action must exist, be an image action, and not be uploaded yet:
+ * HTTP_GO, or a 404 reply and what http_reject() says of it. */
 static int check_action(cloud *c, struct lws *wsi, http_req *r, uint64_t serial,
                         const char *type)
 {
     store_action a;
-    if (store_action_get(c->store, r->action_id, &a) != 0) {
-        http_error(wsi, r, 404, "not_found", "no such action");
-        return -1;
-    }
+    if (store_action_get(c->store, r->action_id, &a) != 0)
+        return http_reject(wsi, r, 404, "not_found", "no such action");
     const gf_action_spec *spec = gf_action_lookup(a.type);
     int ok = spec && spec->kind == GF_KIND_IMAGE &&
              (!serial || a.serial == serial) &&
              (!type || strcmp(type, a.type) == 0);
     store_action_free(&a);
-    if (!ok) {
-        http_error(wsi, r, 404, "not_found", "no such image action");
-        return -1;
-    }
-    return 0;
+    if (!ok)
+        return http_reject(wsi, r, 404, "not_found", "no such image action");
+    return HTTP_GO;
 }
 
 int http_upload_put(cloud *c, struct lws *wsi, http_req *r)
@@ -157,8 +154,8 @@ int http_upload_put(cloud *c, struct lws *wsi, http_req *r)
     if (!is_jpeg_type(wsi))
         return http_error(wsi, r, 415, "unsupported_media_type",
                           "Content-Type must be image/jpeg");
-    if (check_action(c, wsi, r, 0, NULL) != 0)
-        return 0;
+    if ((rc = check_action(c, wsi, r, 0, NULL)) != HTTP_GO)
+        return rc == HTTP_CLOSE ? -1 : 0;
     return http_want_body(c, wsi, r, BODY_FILE, c->cfg.max_image_body,
                           image_done);
 }
@@ -175,13 +172,14 @@ int http_upload_post(cloud *c, struct lws *wsi, http_req *r)
         return http_error(wsi, r, 404, "not_found", "no such resource");
     memcpy(type, rest, (size_t)(slash - rest));
     type[slash - rest] = '\0';
-    if (http_machine_auth(c, wsi, r) != 0)
-        return 0;
+    int rc = http_machine_auth(c, wsi, r);
+    if (rc != HTTP_GO)
+        return rc == HTTP_CLOSE ? -1 : 0;
     if (!is_jpeg_type(wsi))
         return http_error(wsi, r, 415, "unsupported_media_type",
                           "Content-Type must be image/jpeg");
-    if (check_action(c, wsi, r, r->serial, type) != 0)
-        return 0;
+    if ((rc = check_action(c, wsi, r, r->serial, type)) != HTTP_GO)
+        return rc == HTTP_CLOSE ? -1 : 0;
     return http_want_body(c, wsi, r, BODY_FILE, c->cfg.max_image_body,
                           image_done);
 }

@@ -506,23 +506,15 @@ static void advance(struct mstate *m, const char *event)
 
 /* Machine text for our own log line: control bytes and quotes become '?'
  * so a line cannot be forged or broken, and it is cut to fit. */
-static void printable(const char *in, char *out, size_t outlen)
-{
-    size_t n = 0;
-    for (; in && *in && n + 1 < outlen && n < 200; in++, n++) {
-        unsigned char ch = (unsigned char)*in;
-        out[n] = ch < 0x20 || ch == 0x7f || ch == '"' ? '?' : (char)ch;
-    }
-    out[n] = '\0';
-}
-
+/* The reason came from the machine: log_msg() escapes it like every line,
+ * and the precision keeps one chatty machine from filling the log. */
 static void log_outcome(struct mstate *m, gf_outcome o, const char *reason)
 {
-    char text[256];
-    printable(reason, text, sizeof(text));
+    int has = reason && *reason;
     log_msg(o == GF_OUTCOME_COMPLETED ? LOG_INFO : LOG_WARN,
-            "S%" PRIu64 ": %s %" PRId64 " %s%s%s", m->serial, m->type,
-            m->inflight, gf_outcome_name(o), text[0] ? ": " : "", text);
+            "S%" PRIu64 ": %s %" PRId64 " %s%s%.200s", m->serial, m->type,
+            m->inflight, gf_outcome_name(o), has ? ": " : "",
+            has ? reason : "");
 }
 
 static int is_problem_level(const char *level)

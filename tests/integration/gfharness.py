@@ -535,6 +535,27 @@ def free_port():
     return port
 
 
+def raw_exchange(port, data, timeout=5, done=None):
+    """Send ``data`` on a fresh connection to 127.0.0.1:``port``; return
+    every byte answered until the service closes, resets, is silent for
+    ``timeout`` seconds, or ``done(answer_so_far)`` is true."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    out = b""
+    try:
+        s.sendall(data)
+        while not (done and done(out)):
+            try:
+                chunk = s.recv(65536)
+            except (ConnectionResetError, socket.timeout):
+                break
+            if not chunk:
+                break
+            out += chunk
+    finally:
+        s.close()
+    return out
+
+
 def fixture(*parts):
     return os.path.join(source_dir(), "tests", "fixtures", *parts)
 

@@ -8,14 +8,14 @@ malformed bodies, bad bearer tokens."""
 
 import json
 import os
-import socket
 import sys
 import unittest
 
 import websocket
 
 sys.path.insert(0, os.path.dirname(__file__))
-from gfharness import Cloud, FakeMachine, wait_for  # noqa: E402
+from gfharness import (Cloud, FakeMachine, raw_exchange,  # noqa: E402
+                       wait_for)
 
 PW = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 SERIAL = 10000042
@@ -38,25 +38,10 @@ class Hostile(unittest.TestCase):
         self.assertTrue(self.cloud.alive())
 
     def raw(self, data, timeout=10):
-        """Send raw bytes; return everything the service answers."""
-        s = socket.create_connection(("127.0.0.1", self.cloud.port),
-                                     timeout=timeout)
-        try:
-            s.sendall(data)
-            out = b""
-            while True:
-                try:
-                    chunk = s.recv(65536)
-                except (ConnectionResetError, socket.timeout):
-                    break
-                if not chunk:
-                    break
-                out += chunk
-                if b"\r\n\r\n" in out and b"}" in out:
-                    break
-            return out
-        finally:
-            s.close()
+        """Send raw bytes; return the service's first JSON answer (or all
+        it sent before closing)."""
+        return raw_exchange(self.cloud.port, data, timeout, done=lambda out:
+                            b"\r\n\r\n" in out and b"}" in out)
 
     def status_of(self, response):
         if not response.startswith(b"HTTP/1.1 "):

@@ -19,7 +19,8 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 import websocket  # noqa: E402
 
-from gfharness import Cloud, FakeMachine, fixture, wait_for  # noqa: E402
+from gfharness import (Cloud, FakeMachine, fixture,  # noqa: E402
+                       raw_exchange, wait_for)
 
 PW = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 SERIAL = 10000042
@@ -45,22 +46,7 @@ class Wire(unittest.TestCase):
 
     def raw(self, data, timeout=5):
         """Send bytes on one connection; everything until it closes."""
-        s = socket.create_connection(("127.0.0.1", self.cloud.port),
-                                     timeout=timeout)
-        out = b""
-        try:
-            s.sendall(data)
-            while True:
-                try:
-                    chunk = s.recv(65536)
-                except (ConnectionResetError, socket.timeout):
-                    break
-                if not chunk:
-                    break
-                out += chunk
-        finally:
-            s.close()
-        return out
+        return raw_exchange(self.cloud.port, data, timeout)
 
     def responses(self, data):
         """Split what came back into (status, JSON body) answers."""
