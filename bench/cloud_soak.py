@@ -12,12 +12,13 @@ and holds N machine sessions (default 200), then:
      second, oversize headers and bodies, malformed HTTP framing, and a
      signed-in session sending bad frames (malformed JSON, binary junk,
      oversize messages);
-  3. prints p50/p99 of both, before and during, and the service's resident
+  3. repeats 2. ROUNDS times (default 3), with a quiet spell after each,
+     and prints p50/p99 of both, before and during, and the service's resident
      memory and open descriptors at the start, at the end and after the
      hostile clients are gone.
 
 Not a pass/fail test. Usage:
-  GF_BUILD_DIR=build /usr/bin/python3 bench/cloud_soak.py [N] [SECONDS]
+  GF_BUILD_DIR=build /usr/bin/python3 bench/cloud_soak.py [N] [SECONDS] [ROUNDS]
 or `cmake --build build --target bench_cloud_soak`.
 """
 
@@ -193,6 +194,7 @@ def report(name, rt, api):
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 60.0
+    rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 3
     with Cloud(extra_args=["--log-level", "warn",
                            "--throttle-address-max", "100000",
                            "--header-timeout", "5"]) as cloud:
@@ -211,19 +213,30 @@ def main():
               "clients" % (n, seconds))
         report("before", *measure(cloud, machines, rounds=100))
 
-        hostile = Hostile(cloud, bad)
-        hostile.start()
-        report("during", *measure(cloud, machines, seconds=seconds))
-        rss1, fd1 = rss_kib(pid), fds(pid)
-        hostile.stop()
-        time.sleep(7)  # past header-timeout: trickled connections are gone
-        report("after", *measure(cloud, machines, rounds=100))
-        rss2, fd2 = rss_kib(pid), fds(pid)
-        print("hostile requests sent: %s" % json.dumps(hostile.sent))
-        print("RSS  start %6d KiB  end of soak %6d KiB  after %6d KiB  "
-              "(after/start %.2f)" % (rss0, rss1, rss2, rss2 / rss0))
-        print("fds  start %6d      end of soak %6d      after %6d"
-              % (fd0, fd1, fd2))
+        # Rounds of hostile clients, each followed by a quiet spell: memory
+        # that grows in the first round only is caches and allocator
+        # arenas filling up; memory that grows every round is a leak.
+        after = []
+        for r in range(rounds):
+            hostile = Hostile(cloud, bad)
+            hostile.start()
+            report("during", *measure(cloud, machines, seconds=seconds))
+            rss1, fd1 = rss_kib(pid), fds(pid)
+            hostile.stop()
+            time.sleep(7)  # past header-timeout: trickled connections gone
+            report("after", *measure(cloud, machines, rounds=100))
+            after.append((rss_kib(pid), fds(pid)))
+            print("round %d: hostile requests sent: %s"
+                  % (r + 1, json.dumps(hostile.sent)))
+            print("round %d: RSS end of soak %6d KiB  after %6d KiB;  fds "
+                  "end of soak %d  after %d"
+                  % (r + 1, rss1, after[-1][0], fd1, after[-1][1]))
+        rss2, fd2 = after[-1]
+        print("RSS  start %6d KiB  after round 1 %6d KiB  after round %d "
+              "%6d KiB  (after/start %.2f; last round added %+d KiB)"
+              % (rss0, after[0][0], rounds, rss2, rss2 / rss0,
+                 rss2 - (after[-2][0] if rounds > 1 else rss0)))
+        print("fds  start %6d      after %6d" % (fd0, fd2))
         st = cloud.api("GET", "/api/v1/machines/S%d" % (BASE + n))[1]
         print("bad-frame machine: %d malformed messages counted"
               % st["malformed_messages"])
