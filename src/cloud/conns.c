@@ -23,7 +23,11 @@
  * purpose, so lws's next accept() succeeds, and refuse everything until a
  * sweep finds room again, so the backlog drains at the speed clients
  * reconnect instead of spinning. Machine sessions already open are never
- * touched, and the caps keep room for new machine sign-ins and the API. */
+ * touched, and the caps keep room for new machine sign-ins and the API.
+ *
+ * Unknown connections are on one list and machine sessions on another, so
+ * an accept, a bind and the sweep walk only the unknown ones (at most
+ * max-unknown-connections), never the fleet's sessions. */
 #include "conns.h"
 
 #include <arpa/inet.h>
@@ -38,8 +42,8 @@
 #include "throttle.h"
 
 struct entry {
-    struct entry *prev, *next;
-    struct lws *wsi; /* NULL until conns_bind() */
+    struct entry *prev, *next; /* on conns.unknown or conns.sessions */
+    struct lws *wsi;           /* NULL until conns_bind() */
     int fd;
     int unknown; /* counted against the caps */
     int killed;
@@ -50,7 +54,8 @@ struct entry {
 
 struct conns {
     const cfg *cfg;
-    struct entry *head;
+    struct entry *unknown_head;  /* unknown connections, newest first */
+    struct entry *sessions_head; /* machine sessions */
     long open, unknown;
     long fd_base;  /* descriptors in use before any connection */
     long fd_limit; /* RLIMIT_NOFILE */
@@ -81,10 +86,13 @@ void conns_free(conns *g)
         return;
     if (g->ctx)
         lws_sul_cancel(&g->sweep);
-    while (g->head) {
-        struct entry *e = g->head;
-        g->head = e->next;
-        free(e);
+    struct entry **lists[] = {&g->unknown_head, &g->sessions_head};
+    for (size_t i = 0; i < 2; i++) {
+        while (*lists[i]) {
+            struct entry *e = *lists[i];
+            *lists[i] = e->next;
+            free(e);
+        }
     }
     if (g->spare >= 0)
         close(g->spare);
@@ -122,19 +130,41 @@ static int refuse(conns *g, const char *why)
 static long from_address(const conns *g, const char *key)
 {
     long n = 0;
-    for (const struct entry *e = g->head; e; e = e->next)
-        n += e->unknown && strcmp(e->key, key) == 0;
+    for (const struct entry *e = g->unknown_head; e; e = e->next)
+        n += strcmp(e->key, key) == 0;
     return n;
 }
 
-static void unlink_entry(conns *g, struct entry *e)
+static struct entry **list_of(conns *g, const struct entry *e)
+{
+    return e->unknown ? &g->unknown_head : &g->sessions_head;
+}
+
+static void push_entry(struct entry **head, struct entry *e)
+{
+    e->prev = NULL;
+    e->next = *head;
+    if (*head)
+        (*head)->prev = e;
+    *head = e;
+}
+
+/* Off its list; the counts are the caller's. */
+static void take_entry(conns *g, struct entry *e)
 {
     if (e->prev)
         e->prev->next = e->next;
     else
-        g->head = e->next;
+        *list_of(g, e) = e->next;
     if (e->next)
         e->next->prev = e->prev;
+    e->prev = e->next = NULL;
+}
+
+/* The connection is gone: off its list and out of the counts. */
+static void unlink_entry(conns *g, struct entry *e)
+{
+    take_entry(g, e);
     g->open--;
     if (e->unknown)
         g->unknown--;
@@ -168,10 +198,7 @@ int conns_admit(conns *g, int fd, const struct sockaddr *addr)
     e->unknown = 1;
     e->admitted_us = cloud_now_us();
     e->deadline_us = e->admitted_us + g->cfg->header_timeout * 1000000LL;
-    e->next = g->head;
-    if (g->head)
-        g->head->prev = e;
-    g->head = e;
+    push_entry(&g->unknown_head, e);
     g->open++;
     g->unknown++;
     return 0;
@@ -180,7 +207,8 @@ int conns_admit(conns *g, int fd, const struct sockaddr *addr)
 void conns_bind(conns *g, struct lws *wsi)
 {
     int fd = lws_get_socket_fd(wsi);
-    for (struct entry *e = g->head; e; e = e->next) {
+    /* Bound right after its admission: at the head, as a rule. */
+    for (struct entry *e = g->unknown_head; e; e = e->next) {
         if (!e->wsi && e->fd == fd) {
             e->wsi = wsi;
             lws_set_opaque_user_data(wsi, e);
@@ -209,9 +237,11 @@ void conns_trusted(conns *g, struct lws *wsi)
     struct entry *e = lws_get_opaque_user_data(wsi);
     if (!e || !e->unknown)
         return;
+    take_entry(g, e);
     e->unknown = 0;
     e->deadline_us = 0;
     g->unknown--;
+    push_entry(&g->sessions_head, e);
 }
 
 void conns_closed(conns *g, struct lws *wsi)
@@ -264,7 +294,7 @@ static void on_sweep(lws_sorted_usec_list_t *sul)
     conns *g = lws_container_of(sul, conns, sweep);
     int64_t now = cloud_now_us();
     read_limit(g); /* an operator may raise it on the running process */
-    struct entry *e = g->head;
+    struct entry *e = g->unknown_head; /* sessions have no deadline */
     while (e) {
         struct entry *next = e->next;
         if (!e->wsi && now - e->admitted_us > 5 * 1000000LL) {
