@@ -2,8 +2,9 @@
  *
  * The queue lives in the store (actions in state `queued`, settings first);
  * this module keeps only what a live session needs: which action is in
- * flight (at most one per machine), its stage, and its deadline timer (an
- * lws_sul on the event loop). The rules, from PROTOCOL.md §8-§12 and §17:
+ * flight (at most one per machine), its stage, and its deadline timer (on
+ * the service's timer wheel, tick.h: a tick of resolution, O(1) to arm).
+ * The rules, from PROTOCOL.md §8-§12 and §17:
  *
  *  - On connect: send `cancelled` for anything interrupted earlier (the
  *    machine may still be running it), then a `settings` action before the
@@ -45,6 +46,7 @@
 #include "jobs.h"
 #include "lifecycle.h"
 #include "log.h"
+#include "tick.h"
 
 #define BUCKETS 1024
 
@@ -59,7 +61,10 @@ struct mstate {
     int cancelling;
     double runtime; /* seconds of the job in flight, for plus_runtime */
     char why[256];  /* last warning/error logged during it, "" if none */
-    lws_sorted_usec_list_t sul;
+    /* The deadline, on the service's timer wheel (tick.h): one per machine
+     * with an action in flight, so not an lws_sul, whose sorted list costs
+     * a walk over every earlier deadline to arm one in a fleet's ramp. */
+    gfnet_timer deadline;
 };
 
 struct sched {
@@ -69,6 +74,14 @@ struct sched {
     lws_sorted_usec_list_t recheck; /* see on_recheck() */
     struct mstate *b[BUCKETS];
 };
+
+/* Harmless on a timer not armed, also once the wheel is gone (it leaves
+ * its timers disarmed). */
+static void disarm(struct mstate *m)
+{
+    if (gfnet_timer_armed(&m->deadline))
+        gfnet_timer_cancel(m->s->c->wheel, &m->deadline);
+}
 
 sched *sched_new(cloud *c)
 {
@@ -86,7 +99,7 @@ void sched_free(sched *s)
         while (s->b[i]) {
             struct mstate *m = s->b[i];
             s->b[i] = m->next;
-            lws_sul_cancel(&m->sul);
+            disarm(m);
             free(m);
         }
     }
@@ -99,7 +112,7 @@ void sched_stop(sched *s)
     lws_sul_cancel(&s->recheck);
     for (int i = 0; i < BUCKETS; i++) {
         for (struct mstate *m = s->b[i]; m; m = m->next)
-            lws_sul_cancel(&m->sul);
+            disarm(m);
     }
 }
 
@@ -134,7 +147,7 @@ static void send_cancel(struct mstate *m, int64_t id, const char *type)
 
 static void clear_inflight(struct mstate *m)
 {
-    lws_sul_cancel(&m->sul);
+    disarm(m);
     m->inflight = 0;
     m->type[0] = '\0';
     m->stage = -1;
@@ -142,16 +155,16 @@ static void clear_inflight(struct mstate *m)
     m->why[0] = '\0';
 }
 
-static void on_deadline(lws_sorted_usec_list_t *sul);
+static void on_deadline(gfnet_timer *t);
 static void on_recheck(lws_sorted_usec_list_t *sul);
 
 static void arm(struct mstate *m, double secs)
 {
-    lws_sul_cancel(&m->sul);
-    if (secs < 0 || m->s->stopping)
+    disarm(m);
+    if (secs < 0 || m->s->stopping || !m->s->c->wheel)
         return;
-    lws_sul_schedule(m->s->c->lws, 0, &m->sul, on_deadline,
-                     (lws_usec_t)(secs * 1000000.0));
+    gfnet_timer_arm(m->s->c->wheel, &m->deadline,
+                    tick_now_ms() + (int64_t)(secs * 1000.0), on_deadline);
 }
 
 /* Seconds a deadline gives, or -1 for none, after the config's scaling. */
@@ -187,9 +200,9 @@ static void finished(struct mstate *m, int64_t id, const char *type,
     jobs_kick(c, m->serial);
 }
 
-static void on_deadline(lws_sorted_usec_list_t *sul)
+static void on_deadline(gfnet_timer *t)
 {
-    struct mstate *m = lws_container_of(sul, struct mstate, sul);
+    struct mstate *m = lws_container_of(t, struct mstate, deadline);
     store *st = m->s->c->store;
     if (!m->inflight)
         return;
