@@ -123,6 +123,10 @@ static const struct key keys[] = {
     {"web-root", S(web_root), "",
      "folder of the dashboard's files served at / (default: web/ next to "
      "the binary or in ../share/gfcloud)"},
+    /* GET /metrics and the webhooks (docs/cloud.md "Metrics"). */
+    {"metrics-public", S(metrics_public), "no",
+     "yes: GET /metrics is served without an API key (to anyone who can "
+     "reach the port); no: it needs one like the API"},
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -166,6 +170,15 @@ static int check_store(const char *v, char *err, size_t errlen)
     return -1;
 }
 
+static int check_yes_no(const char *v, char *err, size_t errlen)
+{
+    static const char *const names[] = {"yes", "no"};
+    if (one_of(v, names, 2))
+        return 0;
+    snprintf(err, errlen, "metrics-public: expected yes or no");
+    return -1;
+}
+
 static int check_listen(const char *v, char *err, size_t errlen)
 {
     char host[256];
@@ -190,6 +203,7 @@ static const struct {
     {"sync", check_sync},
     {"store", check_store},
     {"public-url", check_public_url},
+    {"metrics-public", check_yes_no},
 };
 
 static int check_value(const struct key *k, const char *value, char *err,

@@ -51,6 +51,8 @@ typedef struct cfg {
     char locator[16]; /* lifecycle.c: the homing locator */
     /* the dashboard (issue 12) */
     char web_root[PATH_MAX]; /* "" = web/ beside the binary or in share */
+    /* metrics and webhooks (issue 12) */
+    char metrics_public[8]; /* yes: GET /metrics needs no API key */
 } cfg;
 
 /* Defaults that work on loopback with ./gfcloud-data. */

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "api_path.h"
@@ -23,6 +24,7 @@
 #include "http_form.h"
 #include "ingest.h"
 #include "log.h"
+#include "metrics.h"
 #include "work.h"
 #include "ws.h"
 
@@ -121,9 +123,11 @@ int http_reply(struct lws *wsi, http_req *r, int status, const char *ctype,
                                     end) ||
         lws_finalize_write_http_header(wsi, start, &p, end))
         goto out;
+    metrics_bytes(METRICS_HTTP, 0, (size_t)(p - start));
     if (len &&
         lws_write(wsi, out + LWS_PRE, len, LWS_WRITE_HTTP_FINAL) != (int)len)
         goto out;
+    metrics_bytes(METRICS_HTTP, 0, len);
     rc = 0;
 out:
     free(out);
@@ -185,6 +189,9 @@ int http_serve_file(struct lws *wsi, http_req *r, const char *path,
         return -1;
     r->responded = 1;
     r->serving_file = 1;
+    struct stat st;
+    if (stat(path, &st) == 0)
+        metrics_bytes(METRICS_HTTP, 0, (size_t)st.st_size);
     int n = lws_serve_http_file(wsi, path, ctype, (const char *)extra,
                                 (int)(p - extra));
     /* >0: already sent whole and the transaction completed by lws. */
@@ -339,6 +346,7 @@ static int body_store_error(struct lws *wsi, http_req *r, int e)
 
 static int body_append(struct lws *wsi, http_req *r, const void *in, size_t len)
 {
+    metrics_bytes(METRICS_HTTP, 1, len);
     if (r->responded || r->handled)
         return 0; /* discarding after an early answer */
     if (r->body_len + len > (size_t)r->body_cap)
@@ -401,6 +409,8 @@ static int route(cloud *c, struct lws *wsi, http_req *r)
         return http_download_job(c, wsi, r);
     if (strncmp(p, "/api/v1/", 8) == 0)
         return http_api(c, wsi, r);
+    if (strcmp(p, "/metrics") == 0)
+        return http_metrics(c, wsi, r); /* http_metrics.c */
     /* The service's own prefixes never fall through to a file. */
     if (strncmp(p, "/api/", 5) == 0 || strncmp(p, "/machines/", 10) == 0)
         return http_error(wsi, r, 404, "not_found", "no such resource");
@@ -460,7 +470,9 @@ static int on_http(cloud *c, struct lws *wsi, http_req *r)
     int framing = check_framing(wsi, r);
     if (framing != HTTP_GO)
         return framing == HTTP_CLOSE ? -1 : 0;
-    if (header_bytes(wsi) > c->cfg.max_header)
+    long hbytes = header_bytes(wsi);
+    metrics_bytes(METRICS_HTTP, 1, (size_t)hbytes);
+    if (hbytes > c->cfg.max_header)
         return http_error(wsi, r, 431, "headers_too_large",
                           "request headers too large");
     if (r->method < 0 || !uri || ulen <= 0 || (size_t)ulen >= sizeof(r->path))
@@ -507,6 +519,7 @@ static int refuse_upgrade(struct lws *wsi, int status, const char *code,
     memcpy(start, body, (size_t)n);
     if (lws_write(wsi, start, (size_t)n, LWS_WRITE_HTTP_FINAL) != n)
         return -1;
+    metrics_bytes(METRICS_HTTP, 0, (size_t)n);
     return 1;
 }
 

@@ -111,6 +111,8 @@ int http_api_files(cloud *c, struct lws *wsi, http_req *r);
 int http_api_machine_add(cloud *c, struct lws *wsi, http_req *r);
 int http_api_machine_remove(cloud *c, struct lws *wsi, http_req *r,
                             const char *serial_text);
+/* GET /metrics: the service's figures for Prometheus (metrics.h). */
+int http_metrics(cloud *c, struct lws *wsi, http_req *r);
 /* The dashboard: a file under the web root (GET, HEAD), else 404. */
 int http_static(cloud *c, struct lws *wsi, http_req *r);
 /* Commit validated action `a` (freeing its params), kick the scheduler,

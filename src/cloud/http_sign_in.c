@@ -13,6 +13,7 @@
 #include "api_path.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "signin_body.h"
 #include "throttle.h"
 
@@ -42,8 +43,11 @@ static int issue(cloud *c, struct lws *wsi, http_req *r, uint64_t serial)
     char ws[65], at[AUTH_TOKEN_MAX];
     uint64_t reg = 0;
     int64_t now = cloud_now();
-    if (store_machine_get_reg(c->store, serial, &reg) != STORE_OK)
+    if (store_machine_get_reg(c->store, serial, &reg) != STORE_OK) {
+        metrics_signin_count(METRICS_SIGNIN_ERROR);
         return http_error(wsi, r, 500, "internal", "database error");
+    }
+    metrics_signin_count(METRICS_SIGNIN_OK);
     auth_ws_token_issue(c->auth, serial, reg, now, c->cfg.ws_token_ttl, ws);
     auth_token_make(c->auth, serial, reg, now + c->cfg.auth_token_ttl, at);
     log_msg(LOG_INFO, "S%llu: signed in", (unsigned long long)serial);
@@ -58,23 +62,28 @@ int http_sign_in(cloud *c, struct lws *wsi, http_req *r)
     char skey[48], akey[72];
     int bad =
         signin_parse_body(r->body, r->body_len, is_json(wsi, r->body), &cr);
-    if (bad)
-        return http_error(wsi, r, 400, "bad_request", "unreadable body");
-    if (!cr.serial[0] || !cr.password[0])
-        return http_error(wsi, r, 400, "missing_field",
-                          "serial and password are required");
-    if (cloud_parse_serial(cr.serial, &serial) != 0)
+    if (bad || !cr.serial[0] || !cr.password[0]) {
+        metrics_signin_count(METRICS_SIGNIN_BAD_REQUEST);
+        return bad ? http_error(wsi, r, 400, "bad_request", "unreadable body")
+                   : http_error(wsi, r, 400, "missing_field",
+                                "serial and password are required");
+    }
+    if (cloud_parse_serial(cr.serial, &serial) != 0) {
+        metrics_signin_count(METRICS_SIGNIN_UNKNOWN);
         return http_error(wsi, r, 401, "invalid_credentials",
                           "invalid_credentials");
+    }
     snprintf(skey, sizeof(skey), "S%llu", (unsigned long long)serial);
     throttle_address_key(r->peer, akey, sizeof(akey));
     int64_t now = cloud_now();
     /* An address over its limit is refused before its password is looked
      * at. A serial over its limit is not: the right password still gets
      * in (throttle.c), a wrong one gets 429 rather than 401. */
-    if (throttle_blocked(c->throttle_addr, akey, now))
+    if (throttle_blocked(c->throttle_addr, akey, now)) {
+        metrics_signin_count(METRICS_SIGNIN_THROTTLED);
         return http_error(wsi, r, 429, "throttled",
                           "too many failed sign-ins; try later");
+    }
     int known = 0;
     if (!check(c, &cr, serial, &known)) {
         /* Only registered serials are counted: guesses at serials that do
@@ -84,6 +93,9 @@ int http_sign_in(cloud *c, struct lws *wsi, http_req *r)
             throttle_fail(c->throttle, skey, now);
         throttle_fail(c->throttle_addr, akey, now);
         log_msg(LOG_WARN, "%s: failed sign-in", skey);
+        metrics_signin_count(serial_blocked ? METRICS_SIGNIN_THROTTLED
+                             : known        ? METRICS_SIGNIN_BAD_PASSWORD
+                                            : METRICS_SIGNIN_UNKNOWN);
         if (serial_blocked)
             return http_error(wsi, r, 429, "throttled",
                               "too many failed sign-ins; try later");

@@ -14,6 +14,7 @@
 #include "events.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 
 static void wake(void *ctx)
 {
@@ -77,6 +78,7 @@ int http_sse_write(cloud *c, struct lws *wsi, http_req *r)
     free(buf);
     if (n < (int)len)
         return -1;
+    metrics_bytes(METRICS_HTTP, 0, len);
     events_advance(r->sse);
     if (events_peek(c->events, r->sse, &text, &len) != 0)
         lws_callback_on_writable(wsi);

@@ -25,6 +25,7 @@
 
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "webpath.h"
 
 #define WEB_FILE_MAX (8L * 1024 * 1024)
@@ -61,6 +62,7 @@ static int send_file(struct lws *wsi, http_req *r, int status,
         add_header(wsi, "connection:", "close", &p, end) ||
         lws_finalize_write_http_header(wsi, start, &p, end))
         return -1;
+    metrics_bytes(METRICS_HTTP, 0, (size_t)(p - start));
     if (status != 200 || r->method == LWSHUMETH_HEAD || !len)
         return 0;
     unsigned char *out = malloc(LWS_PRE + len);
@@ -69,6 +71,7 @@ static int send_file(struct lws *wsi, http_req *r, int status,
     memcpy(out + LWS_PRE, body, len);
     int n = lws_write(wsi, out + LWS_PRE, len, LWS_WRITE_HTTP_FINAL);
     free(out);
+    metrics_bytes(METRICS_HTTP, 0, n > 0 ? (size_t)n : 0);
     return n == (int)len ? 0 : -1;
 }
 

@@ -46,6 +46,7 @@
 #include "jobs.h"
 #include "lifecycle.h"
 #include "log.h"
+#include "metrics.h"
 #include "tick.h"
 
 #define BUCKETS 1024
@@ -195,6 +196,7 @@ static void finished(struct mstate *m, int64_t id, const char *type,
                      const char *outcome)
 {
     cloud *c = m->s->c;
+    metrics_action(type, outcome);
     lifecycle_finished(c->life, m->serial, id, type, outcome);
     jobs_action_finished(c, m->serial, id, type, outcome);
     jobs_kick(c, m->serial);
@@ -209,6 +211,7 @@ static void on_deadline(gfnet_timer *t)
     int64_t id = m->inflight;
     char type[32];
     snprintf(type, sizeof(type), "%s", m->type);
+    metrics_deadline_missed();
     store_begin(st);
     if (m->cancelling) {
         store_action_finish(st, id, "cancelled",

@@ -277,4 +277,8 @@ store_rc store_camera_put(store *s, uint64_t serial, const store_camera *c);
 store_rc store_camera_get(store *s, uint64_t serial, store_camera *out,
                           int with_blob);
 
+/* metrics (GET /metrics): how many jobs are in each state, {"state": n},
+ * by one grouped query over an index on the state. */
+json_t *store_job_counts(store *s);
+
 #endif

@@ -84,4 +84,6 @@ STORE_OP(json_t *, audit_list, (store *s, int64_t since, int limit), (s, since, 
 
 STORE_OP(store_rc, camera_put, (store *s, uint64_t serial, const store_camera *c), (s, serial, c))
 STORE_OP(store_rc, camera_get, (store *s, uint64_t serial, store_camera *out, int with_blob), (s, serial, out, with_blob))
+
+STORE_OP(json_t *, job_counts, (store *s), (s))
 /* clang-format on */

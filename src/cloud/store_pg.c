@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "store.h"
 #include "store_impl.h"
 
@@ -178,7 +179,10 @@ static PGresult *run(store *s, const char *sql, const struct params *pa,
 {
     PGresult *bad = NULL;
     reconnect_if_broken(s);
+    int64_t t0 = metrics_clock_us();
     PGresult *r = try_run(s, sql, pa, &bad);
+    if (write)
+        metrics_store_write(t0);
     if (!r && !write && !PG(s)->in_tx &&
         PQstatus(PG(s)->conn) == CONNECTION_BAD) {
         PQclear(bad);
@@ -414,6 +418,15 @@ static const char schema[] =
     " calibrated BIGINT, figures TEXT, blob BYTEA NOT NULL);"
     "COMMIT;";
 
+/* Tables and indexes of GET /metrics and the webhooks (webhook.c), made
+ * when the last of them is missing (hooks_ready), under the same lock as
+ * the main schema. */
+static const char hooks_schema[] =
+    "BEGIN;"
+    "SELECT pg_advisory_xact_lock(7710001);"
+    "CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state);"
+    "COMMIT;";
+
 /* The server's notices (such as "relation already exists, skipping") go
  * to the debug log, not to stderr as libpq would print them. */
 static void on_notice(void *ud, const char *msg)
@@ -430,6 +443,17 @@ static const store_ops pg_ops;
 static int schema_ready(struct pg_store *p)
 {
     PGresult *r = PQexec(p->conn, "SELECT to_regclass('cameras') IS "
+                                  "NOT NULL");
+    int rc = -1;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+        rc = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    PQclear(r);
+    return rc;
+}
+
+static int hooks_ready(struct pg_store *p)
+{
+    PGresult *r = PQexec(p->conn, "SELECT to_regclass('jobs_state') IS "
                                   "NOT NULL");
     int rc = -1;
     if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
@@ -479,7 +503,9 @@ store_rc store_open_pg(store **out, const char *conninfo, char *err,
     }
     PQsetNoticeProcessor(p->conn, on_notice, NULL);
     int ready = schema_ready(p);
-    if (ready < 0 || (!ready && exec(&p->base, schema) != STORE_OK)) {
+    if (ready < 0 || (!ready && exec(&p->base, schema) != STORE_OK) ||
+        (ready = hooks_ready(p)) < 0 ||
+        (!ready && exec(&p->base, hooks_schema) != STORE_OK)) {
         snprintf(err, errlen, "PostgreSQL: cannot set up the database: %.*s",
                  (int)strcspn(PQerrorMessage(p->conn), "\n"),
                  PQerrorMessage(p->conn));
@@ -527,7 +553,9 @@ static store_rc pg_commit(store *s)
     if (p->in_tx == 0 || --p->in_tx > 0)
         return STORE_OK;
     if (!p->tx_failed) {
+        int64_t t0 = metrics_clock_us();
         PGresult *r = PQexec(p->conn, "COMMIT");
+        metrics_store_write(t0);
         /* COMMIT of an aborted transaction "succeeds" as ROLLBACK. */
         int ok = PQresultStatus(r) == PGRES_COMMAND_OK &&
                  strcmp(PQcmdStatus(r), "COMMIT") == 0;
@@ -1753,6 +1781,23 @@ static store_rc pg_camera_get(store *s, uint64_t serial, store_camera *out,
     }
     PQclear(r);
     return rc;
+}
+
+/* ---- metrics and webhooks --------------------------------------------- */
+
+static json_t *pg_job_counts(store *s)
+{
+    static const char q[] = "SELECT state, count(*) FROM jobs GROUP BY state";
+    struct params pa = {0};
+    PGresult *r = run(s, q, &pa, 0);
+    if (!r)
+        return NULL;
+    json_t *o = json_object();
+    for (int i = 0; i < PQntuples(r); i++)
+        json_object_set_new(o, PQgetvalue(r, i, 0),
+                            json_integer(val_int(r, i, 1)));
+    PQclear(r);
+    return o;
 }
 
 static const store_ops pg_ops = {

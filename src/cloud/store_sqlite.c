@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "store_impl.h"
 
 #define MAX_STMTS      64
@@ -117,6 +118,10 @@ static const char schema[] =
     " serial INTEGER PRIMARY KEY, ref_x INTEGER, ref_y INTEGER,"
     " calibrated INTEGER, figures TEXT, blob BLOB NOT NULL);";
 
+/* Tables and indexes of GET /metrics and the webhooks (webhook.c). */
+static const char hooks_schema[] =
+    "CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state);";
+
 /* Columns added after the first release: a database made before them
  * gets them here ("duplicate column" means it has them already). */
 static const char *const added_columns[] = {
@@ -172,8 +177,10 @@ static sqlite3_stmt *stmt(store *s, const char *sql)
 /* Run a statement that returns no rows; STORE_OK or STORE_ERROR. */
 static store_rc done(store *s, sqlite3_stmt *st)
 {
+    int64_t t0 = metrics_clock_us();
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
+    metrics_store_write(t0);
     if (rc != SQLITE_DONE) {
         write_failed(s, rc, sqlite3_errmsg(SQ(s)->db));
         return STORE_ERROR;
@@ -289,8 +296,9 @@ store_rc store_open_sqlite(store **out, const char *path, int sync_full,
         exec(s, sync_full ? "PRAGMA synchronous=FULL"
                           : "PRAGMA synchronous=NORMAL") != 0 ||
         exec(s, "BEGIN IMMEDIATE") != 0 || exec(s, schema) != 0 ||
-        add_reg_column(s) != 0 || add_columns(s) != 0 ||
-        seed_action_ids(s) != 0 || exec(s, "COMMIT") != 0) {
+        exec(s, hooks_schema) != 0 || add_reg_column(s) != 0 ||
+        add_columns(s) != 0 || seed_action_ids(s) != 0 ||
+        exec(s, "COMMIT") != 0) {
         snprintf(err, errlen, "%s: cannot set up the database: %s", path,
                  sqlite3_errmsg(SQ(s)->db));
         goto fail;
@@ -323,7 +331,10 @@ static store_rc sq_commit(store *s)
 {
     if (SQ(s)->in_tx == 0 || --SQ(s)->in_tx > 0)
         return STORE_OK;
-    if (exec(s, "COMMIT") == STORE_OK)
+    int64_t t0 = metrics_clock_us();
+    store_rc committed = exec(s, "COMMIT");
+    metrics_store_write(t0);
+    if (committed == STORE_OK)
         return STORE_OK;
     /* SQLite may leave the transaction open after a failed COMMIT (a full
      * disk): end it, or every later BEGIN fails and nothing recovers. */
@@ -1575,6 +1586,30 @@ static store_rc sq_camera_get(store *s, uint64_t serial, store_camera *out,
 out:
     sqlite3_reset(st);
     return rc;
+}
+
+/* ---- metrics and webhooks --------------------------------------------- */
+
+static json_t *sq_job_counts(store *s)
+{
+    static const char q[] = "SELECT state, count(*) FROM jobs GROUP BY state";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return NULL;
+    json_t *o = json_object();
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *state = (const char *)sqlite3_column_text(st, 0);
+        if (state)
+            json_object_set_new(o, state,
+                                json_integer(sqlite3_column_int64(st, 1)));
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
 }
 
 static const store_ops sq_ops = {

@@ -139,6 +139,16 @@ int work_queue(work_pool *p, work_fn work, after_work_fn after, void *ctx)
     return full ? -1 : 0;
 }
 
+int work_depth(work_pool *p)
+{
+    if (!p)
+        return 0;
+    pthread_mutex_lock(&p->mu);
+    int n = p->pending;
+    pthread_mutex_unlock(&p->mu);
+    return n;
+}
+
 void work_poll(work_pool *p)
 {
     pthread_mutex_lock(&p->mu);

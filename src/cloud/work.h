@@ -21,6 +21,8 @@ work_pool *work_new(int threads, int max_pending, void (*wake)(void *),
                     void *wake_ctx);
 /* Queue an item. 0 queued; -1 the pool is full (nothing was called). */
 int work_queue(work_pool *p, work_fn work, after_work_fn after, void *ctx);
+/* Items queued or running now (GET /metrics' worker queue depth). */
+int work_depth(work_pool *p);
 /* On the loop: run the after step of every item done since the last call. */
 void work_poll(work_pool *p);
 /* Wait for queued and running items (before the event loop goes away). */

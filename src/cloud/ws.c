@@ -26,6 +26,7 @@
 #include "gf/message.h"
 #include "handle.h"
 #include "log.h"
+#include "metrics.h"
 #include "scheduler.h"
 #include "tick.h"
 
@@ -201,6 +202,7 @@ static void process_frame(ws_session *s)
 static int on_receive(ws_session *s, const void *in, size_t len)
 {
     s->last_rx_ms = tick_now_ms();
+    metrics_bytes(METRICS_WS, 1, len);
     int whole =
         lws_is_final_fragment(s->wsi) && !lws_remaining_packet_payload(s->wsi);
     size_t cap = (size_t)s->c->cfg.max_frame;
@@ -241,6 +243,7 @@ static int on_writeable(ws_session *s)
         memcpy(ping + LWS_PRE, "gf", 2);
         if (lws_write(s->wsi, ping + LWS_PRE, 2, LWS_WRITE_PING) < 2)
             return -1;
+        metrics_bytes(METRICS_WS, 0, 2);
         if (s->head)
             lws_callback_on_writable(s->wsi);
         return 0;
@@ -251,6 +254,7 @@ static int on_writeable(ws_session *s)
     if (lws_write(s->wsi, m->data + LWS_PRE, m->len, LWS_WRITE_TEXT) <
         (int)m->len)
         return -1;
+    metrics_bytes(METRICS_WS, 0, m->len);
     s->head = m->next;
     if (!s->head)
         s->tail = NULL;
@@ -294,6 +298,7 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
         gfnet_timer_arm(c->wheel, &s->keepalive, s->last_rx_ms + ping_ms(c),
                         on_keepalive);
         conns_trusted(c->conns, wsi);
+        metrics_session(1);
         log_msg(LOG_INFO, "S%llu: session opened",
                 (unsigned long long)s->serial);
         sched_connected(c->sched, s->serial, s);
@@ -309,6 +314,7 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
         if (s->established) {
             log_msg(LOG_INFO, "S%llu: session closed",
                     (unsigned long long)s->serial);
+            metrics_session(-1);
             sched_disconnected(c->sched, s->serial, s);
         }
         session_free(s);

@@ -2,14 +2,15 @@
 # 127.0.0.1 (port 0) with a temporary data directory and talks to it over
 # real HTTP and WebSocket (tests/integration/gfharness.py).
 foreach(t signin actions deadline files durability hostile wire limits tls
-    workers operator logfile remove slow keepalive lifecycle jobs events)
+    workers operator logfile remove slow keepalive lifecycle jobs events
+    metrics)
   gf_py_test(cloud_${t} SCRIPT ${CMAKE_CURRENT_LIST_DIR}/test_cloud_${t}.py
     TIMEOUT 120)
 endforeach()
 
 # The tests whose outcome rests on the store, again on PostgreSQL (one
 # throwaway server for the whole run: cmake/GfTesting.cmake).
-foreach(t actions deadline files durability remove lifecycle jobs)
+foreach(t actions deadline files durability remove lifecycle jobs metrics)
   gf_py_test(cloud_${t}_pg SCRIPT ${CMAKE_CURRENT_LIST_DIR}/test_cloud_${t}.py
     TIMEOUT 120)
   gf_on_postgresql(cloud_${t}_pg)

@@ -782,6 +782,33 @@ static void camera_calibration_per_machine(void **state)
     free(c.blob);
 }
 
+/* GET /metrics' jobs by state: one count per state the store holds. */
+static void job_counts_by_state(void **state)
+{
+    struct fx *f = *state;
+    json_t *o = store_job_counts(f->s);
+    assert_non_null(o);
+    assert_int_equal(json_object_size(o), 0);
+    json_decref(o);
+    store_job a = job_of(5, "queued", 100), b = job_of(5, "queued", 101),
+              c = job_of(6, "completed", 102);
+    assert_int_equal(store_job_add(f->s, &a), STORE_OK);
+    assert_int_equal(store_job_add(f->s, &b), STORE_OK);
+    assert_int_equal(store_job_add(f->s, &c), STORE_OK);
+    snprintf(b.state, sizeof(b.state), "running");
+    assert_int_equal(store_job_put(f->s, &b), STORE_OK);
+    o = store_job_counts(f->s);
+    assert_non_null(o);
+    assert_int_equal(json_object_size(o), 3);
+    assert_int_equal(json_integer_value(json_object_get(o, "queued")), 1);
+    assert_int_equal(json_integer_value(json_object_get(o, "running")), 1);
+    assert_int_equal(json_integer_value(json_object_get(o, "completed")), 1);
+    json_decref(o);
+    store_job_free(&a);
+    store_job_free(&b);
+    store_job_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -809,6 +836,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(camera_calibration_per_machine, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(job_counts_by_state, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
