@@ -340,7 +340,7 @@ static store_rc one_blob(store *s, const char *sql, const struct params *pa,
 /* Several nodes may start at once on an empty database: the advisory lock
  * makes them create the schema one after the other (CREATE ... IF NOT
  * EXISTS alone races on the catalog). On a database that has it already
- * the DDL is not run at all (schema_ready): CREATE INDEX IF NOT EXISTS
+ * the DDL is not run at all (has_relation): CREATE INDEX IF NOT EXISTS
  * still locks its table, and next to a running node's transactions that
  * deadlocks (`gfcloud apikey create` while the service writes). */
 static const char schema[] =
@@ -419,7 +419,7 @@ static const char schema[] =
     "COMMIT;";
 
 /* Tables and indexes of GET /metrics and the webhooks (webhook.c), made
- * when the last of them is missing (hooks_ready), under the same lock as
+ * when the last of them is missing (has_relation), under the same lock as
  * the main schema. */
 static const char hooks_schema[] =
     "BEGIN;"
@@ -437,24 +437,15 @@ static void on_notice(void *ud, const char *msg)
 
 static const store_ops pg_ops;
 
-/* Whether the schema's last object exists: 1, 0, or -1 on an error. A
- * database made by an older gfcloud lacks it and gets the whole schema
- * again, which adds what it lacks (IF NOT EXISTS throughout). */
-static int schema_ready(struct pg_store *p)
+/* Whether relation `name` (a table or an index) exists: 1, 0, or -1 on an
+ * error. A database made by an older gfcloud lacks a schema's last object
+ * and gets that schema again, which adds what it lacks (IF NOT EXISTS
+ * throughout). */
+static int has_relation(struct pg_store *p, const char *name)
 {
-    PGresult *r = PQexec(p->conn, "SELECT to_regclass('cameras') IS "
-                                  "NOT NULL");
-    int rc = -1;
-    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
-        rc = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
-    PQclear(r);
-    return rc;
-}
-
-static int hooks_ready(struct pg_store *p)
-{
-    PGresult *r = PQexec(p->conn, "SELECT to_regclass('jobs_state') IS "
-                                  "NOT NULL");
+    const char *v[1] = {name};
+    PGresult *r = PQexecParams(p->conn, "SELECT to_regclass($1) IS NOT NULL", 1,
+                               NULL, v, NULL, NULL, 0);
     int rc = -1;
     if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
         rc = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
@@ -502,9 +493,9 @@ store_rc store_open_pg(store **out, const char *conninfo, char *err,
         goto fail;
     }
     PQsetNoticeProcessor(p->conn, on_notice, NULL);
-    int ready = schema_ready(p);
+    int ready = has_relation(p, "cameras");
     if (ready < 0 || (!ready && exec(&p->base, schema) != STORE_OK) ||
-        (ready = hooks_ready(p)) < 0 ||
+        (ready = has_relation(p, "jobs_state")) < 0 ||
         (!ready && exec(&p->base, hooks_schema) != STORE_OK)) {
         snprintf(err, errlen, "PostgreSQL: cannot set up the database: %.*s",
                  (int)strcspn(PQerrorMessage(p->conn), "\n"),
