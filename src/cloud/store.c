@@ -70,6 +70,12 @@ void store_action_free(store_action *a)
     a->params = NULL;
 }
 
+void store_delivery_free(store_delivery *d)
+{
+    free(d->body);
+    d->body = NULL;
+}
+
 void store_camera_free(store_camera *c)
 {
     free(c->blob);

@@ -281,4 +281,51 @@ store_rc store_camera_get(store *s, uint64_t serial, store_camera *out,
  * by one grouped query over an index on the state. */
 json_t *store_job_counts(store *s);
 
+/* webhooks (webhook.c): where to POST which events, and the delivery log,
+ * every delivery with each of its attempts. A delivery's times (next_try,
+ * an attempt's at) are Unix milliseconds; the retry schedule needs more
+ * than seconds. */
+typedef struct store_delivery {
+    int64_t id;
+    int64_t webhook_id;
+    char url[1024];
+    char secret[65];
+    char event[32];
+    char *body;   /* the JSON text signed and sent (malloc'd) */
+    int attempts; /* made so far */
+} store_delivery;
+
+void store_delivery_free(store_delivery *d); /* frees the body only */
+/* `events` is the names, comma-separated. */
+store_rc store_webhook_add(store *s, const char *url, const char *events,
+                           const char *secret, int64_t now, int64_t *id);
+/* Oldest first: [{"id", "url", "events" (text), "created"}], with
+ * "secret" when `with_secret`. */
+json_t *store_webhook_list(store *s, int with_secret);
+/* NOT_FOUND. Its deliveries still pending are given up (state
+ * "dropped"); the log of what was sent stays. */
+store_rc store_webhook_remove(store *s, int64_t id);
+/* A delivery to make, pending from `now_ms`. */
+store_rc store_delivery_add(store *s, int64_t webhook_id, const char *event,
+                            const char *body, int64_t now_ms, int64_t *id);
+/* The pending delivery due first by `now_ms` of a webhook that has none
+ * being sent, taken until `lease_ms` (its next try moves there, so no one
+ * takes it again meanwhile and it comes back if its attempt is never
+ * recorded): OK and *out, or NOT_FOUND. One at a time per webhook: a slow
+ * receiver holds up only its own deliveries, in order. Either
+ * way *next_ms is the earliest next try still pending afterwards (0:
+ * none). */
+store_rc store_delivery_take(store *s, int64_t now_ms, int64_t lease_ms,
+                             store_delivery *out, int64_t *next_ms);
+/* Record an attempt (when, the HTTP status or 0, an error or "", how
+ * long it took) and make the delivery's state `state` ("pending" with its
+ * next try at `next_ms`, "delivered", "failed"). */
+store_rc store_delivery_attempt(store *s, int64_t id, int64_t at_ms, int status,
+                                const char *error, int64_t took_ms,
+                                const char *state, int64_t next_ms);
+/* Newest first, of webhook `webhook_id` (0: every one), at most `limit`:
+ * [{"id", "webhook", "event", "state", "created", "next_try",
+ *   "attempts": [{"at", "status", "error", "took_ms"}, ...]}]. */
+json_t *store_delivery_list(store *s, int64_t webhook_id, int limit);
+
 #endif

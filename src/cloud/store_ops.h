@@ -86,4 +86,11 @@ STORE_OP(store_rc, camera_put, (store *s, uint64_t serial, const store_camera *c
 STORE_OP(store_rc, camera_get, (store *s, uint64_t serial, store_camera *out, int with_blob), (s, serial, out, with_blob))
 
 STORE_OP(json_t *, job_counts, (store *s), (s))
+STORE_OP(store_rc, webhook_add, (store *s, const char *url, const char *events, const char *secret, int64_t now, int64_t *id), (s, url, events, secret, now, id))
+STORE_OP(json_t *, webhook_list, (store *s, int with_secret), (s, with_secret))
+STORE_OP(store_rc, webhook_remove, (store *s, int64_t id), (s, id))
+STORE_OP(store_rc, delivery_add, (store *s, int64_t webhook_id, const char *event, const char *body, int64_t now_ms, int64_t *id), (s, webhook_id, event, body, now_ms, id))
+STORE_OP(store_rc, delivery_take, (store *s, int64_t now_ms, int64_t lease_ms, store_delivery *out, int64_t *next_ms), (s, now_ms, lease_ms, out, next_ms))
+STORE_OP(store_rc, delivery_attempt, (store *s, int64_t id, int64_t at_ms, int status, const char *error, int64_t took_ms, const char *state, int64_t next_ms), (s, id, at_ms, status, error, took_ms, state, next_ms))
+STORE_OP(json_t *, delivery_list, (store *s, int64_t webhook_id, int limit), (s, webhook_id, limit))
 /* clang-format on */

@@ -120,7 +120,24 @@ static const char schema[] =
 
 /* Tables and indexes of GET /metrics and the webhooks (webhook.c). */
 static const char hooks_schema[] =
-    "CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state);";
+    "CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state);"
+    "CREATE TABLE IF NOT EXISTS webhooks("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT, url TEXT NOT NULL,"
+    " events TEXT NOT NULL, secret TEXT NOT NULL, created INTEGER);"
+    "CREATE TABLE IF NOT EXISTS webhook_deliveries("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT, webhook_id INTEGER NOT NULL,"
+    " event TEXT NOT NULL, body TEXT NOT NULL, state TEXT NOT NULL,"
+    " attempts INTEGER NOT NULL DEFAULT 0, created INTEGER, next_try "
+    "INTEGER, sending INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX IF NOT EXISTS webhook_due ON webhook_deliveries(state, "
+    "next_try);"
+    "CREATE INDEX IF NOT EXISTS webhook_log ON webhook_deliveries(webhook_id, "
+    "id);"
+    "CREATE TABLE IF NOT EXISTS webhook_attempts("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT, delivery_id INTEGER NOT NULL,"
+    " at INTEGER, status INTEGER, error TEXT, took_ms INTEGER);"
+    "CREATE INDEX IF NOT EXISTS webhook_attempts_of ON "
+    "webhook_attempts(delivery_id, id);";
 
 /* Columns added after the first release: a database made before them
  * gets them here ("duplicate column" means it has them already). */
@@ -1610,6 +1627,194 @@ static json_t *sq_job_counts(store *s)
         return NULL;
     }
     return o;
+}
+
+static store_rc sq_webhook_add(store *s, const char *url, const char *events,
+                               const char *secret, int64_t now, int64_t *id)
+{
+    static const char q[] = "INSERT INTO webhooks(url, events, secret, "
+                            "created) VALUES(?, ?, ?, ?)";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, events, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, secret, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, now);
+    if (done(s, st) != STORE_OK)
+        return STORE_ERROR;
+    *id = sqlite3_last_insert_rowid(SQ(s)->db);
+    return STORE_OK;
+}
+
+static json_t *sq_webhook_list(store *s, int with_secret)
+{
+    static const char q[] = "SELECT id, url, events, created, secret FROM "
+                            "webhooks ORDER BY id";
+    static const char *const names[] = {"id",      "url",    "events",
+                                        "created", "secret", NULL};
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return NULL;
+    json_t *arr = rows_json(st, names);
+    size_t i;
+    json_t *w;
+    json_array_foreach(arr, i, w)
+    {
+        if (!with_secret)
+            json_object_del(w, "secret");
+    }
+    return arr;
+}
+
+static store_rc sq_webhook_remove(store *s, int64_t id)
+{
+    static const char q[] = "DELETE FROM webhooks WHERE id = ?";
+    static const char drop[] = "UPDATE webhook_deliveries SET state = "
+                               "'dropped' WHERE webhook_id = ? AND state = "
+                               "'pending'";
+    store_rc rc = change_one(s, q, id, STORE_NOT_FOUND);
+    if (rc != STORE_OK)
+        return rc;
+    sqlite3_stmt *st = stmt(s, drop);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, id);
+    return done(s, st);
+}
+
+static store_rc sq_delivery_add(store *s, int64_t webhook_id, const char *event,
+                                const char *body, int64_t now_ms, int64_t *id)
+{
+    static const char q[] = "INSERT INTO webhook_deliveries(webhook_id, event, "
+                            "body, state, created, next_try) VALUES(?, ?, ?, "
+                            "'pending', ?, ?)";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, webhook_id);
+    sqlite3_bind_text(st, 2, event, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, body, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, now_ms);
+    sqlite3_bind_int64(st, 5, now_ms);
+    if (done(s, st) != STORE_OK)
+        return STORE_ERROR;
+    *id = sqlite3_last_insert_rowid(SQ(s)->db);
+    return STORE_OK;
+}
+
+static store_rc sq_delivery_take(store *s, int64_t now_ms, int64_t lease_ms,
+                                 store_delivery *out, int64_t *next_ms)
+{
+    static const char q[] =
+        "SELECT d.id, d.webhook_id, w.url, w.secret, d.event, d.body, "
+        "d.attempts FROM webhook_deliveries d JOIN webhooks w ON w.id = "
+        "d.webhook_id WHERE d.state = 'pending' AND d.next_try <= ?1 AND NOT "
+        "EXISTS (SELECT 1 FROM webhook_deliveries x WHERE x.webhook_id = "
+        "d.webhook_id AND x.state = 'pending' AND x.sending = 1 AND "
+        "x.next_try > ?1) ORDER BY d.next_try, d.id LIMIT 1";
+    static const char lease[] = "UPDATE webhook_deliveries SET next_try = ?, "
+                                "sending = 1 WHERE id = ?";
+    static const char next[] = "SELECT min(next_try) FROM webhook_deliveries "
+                               "WHERE state = 'pending'";
+    memset(out, 0, sizeof(*out));
+    *next_ms = 0;
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, now_ms);
+    store_rc rc = STORE_NOT_FOUND;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const char *t;
+        out->id = sqlite3_column_int64(st, 0);
+        out->webhook_id = sqlite3_column_int64(st, 1);
+        t = (const char *)sqlite3_column_text(st, 2);
+        snprintf(out->url, sizeof(out->url), "%s", t ? t : "");
+        t = (const char *)sqlite3_column_text(st, 3);
+        snprintf(out->secret, sizeof(out->secret), "%s", t ? t : "");
+        t = (const char *)sqlite3_column_text(st, 4);
+        snprintf(out->event, sizeof(out->event), "%s", t ? t : "");
+        t = (const char *)sqlite3_column_text(st, 5);
+        out->body = strdup(t ? t : "");
+        out->attempts = sqlite3_column_int(st, 6);
+        rc = out->body ? STORE_OK : STORE_ERROR;
+    }
+    sqlite3_reset(st);
+    if (rc == STORE_OK && set_int(s, lease, out->id, lease_ms) != STORE_OK)
+        rc = STORE_ERROR;
+    if (rc == STORE_ERROR)
+        store_delivery_free(out);
+    st = stmt(s, next);
+    if (st && sqlite3_step(st) == SQLITE_ROW)
+        *next_ms = sqlite3_column_int64(st, 0);
+    if (st)
+        sqlite3_reset(st);
+    return rc;
+}
+
+static store_rc sq_delivery_attempt(store *s, int64_t id, int64_t at_ms,
+                                    int status, const char *error,
+                                    int64_t took_ms, const char *state,
+                                    int64_t next_ms)
+{
+    static const char upd[] = "UPDATE webhook_deliveries SET attempts = "
+                              "attempts + 1, state = ?, next_try = ?, "
+                              "sending = 0 WHERE id = ?";
+    static const char q[] = "INSERT INTO webhook_attempts(delivery_id, at, "
+                            "status, error, took_ms) VALUES(?, ?, ?, ?, ?)";
+    sqlite3_stmt *st = stmt(s, upd);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, next_ms);
+    sqlite3_bind_int64(st, 3, id);
+    if (done(s, st) != STORE_OK)
+        return STORE_ERROR;
+    if (sqlite3_changes(SQ(s)->db) != 1)
+        return STORE_NOT_FOUND;
+    st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, at_ms);
+    sqlite3_bind_int(st, 3, status);
+    sqlite3_bind_text(st, 4, error, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, took_ms);
+    return done(s, st);
+}
+
+static json_t *sq_delivery_list(store *s, int64_t webhook_id, int limit)
+{
+    static const char q[] =
+        "SELECT id, webhook_id, event, state, created, next_try FROM "
+        "webhook_deliveries WHERE (?1 = 0 OR webhook_id = ?1) ORDER BY id "
+        "DESC LIMIT ?2";
+    static const char tries[] = "SELECT at, status, error, took_ms FROM "
+                                "webhook_attempts WHERE delivery_id = ? "
+                                "ORDER BY id";
+    static const char *const names[] = {"id",      "webhook",  "event", "state",
+                                        "created", "next_try", NULL};
+    static const char *const tnames[] = {"at", "status", "error", "took_ms",
+                                         NULL};
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return NULL;
+    sqlite3_bind_int64(st, 1, webhook_id);
+    sqlite3_bind_int(st, 2, limit);
+    json_t *arr = rows_json(st, names);
+    size_t i;
+    json_t *d;
+    json_array_foreach(arr, i, d)
+    {
+        st = stmt(s, tries);
+        if (!st) {
+            json_decref(arr);
+            return NULL;
+        }
+        sqlite3_bind_int64(st, 1, json_integer_value(json_object_get(d, "id")));
+        json_object_set_new(d, "attempts", rows_json(st, tnames));
+    }
+    return arr;
 }
 
 static const store_ops sq_ops = {

@@ -809,6 +809,143 @@ static void job_counts_by_state(void **state)
     store_job_free(&c);
 }
 
+/* Webhooks and their delivery log: add, list (the secret only when asked
+ * for), a delivery taken once under its lease and again after it, attempts
+ * recorded in order, the next try, removal dropping what is pending, and
+ * that it all survives reopening. */
+static void webhooks_and_deliveries(void **state)
+{
+    struct fx *f = *state;
+    int64_t w1 = 0, w2 = 0, d1 = 0, d2 = 0, next = -1;
+    store_delivery d;
+    assert_int_equal(
+        store_webhook_add(f->s, "http://a/", "job.failed", "s1", 10, &w1),
+        STORE_OK);
+    assert_int_equal(store_webhook_add(f->s, "http://b/",
+                                       "machine.online,machine.offline", "s2",
+                                       11, &w2),
+                     STORE_OK);
+    assert_true(w2 > w1);
+    json_t *l = store_webhook_list(f->s, 0);
+    assert_int_equal(json_array_size(l), 2);
+    json_t *e = json_array_get(l, 1);
+    assert_string_equal(json_string_value(json_object_get(e, "url")),
+                        "http://b/");
+    assert_string_equal(json_string_value(json_object_get(e, "events")),
+                        "machine.online,machine.offline");
+    assert_int_equal(json_integer_value(json_object_get(e, "created")), 11);
+    assert_null(json_object_get(e, "secret"));
+    json_decref(l);
+    l = store_webhook_list(f->s, 1);
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(l, 0), "secret")),
+        "s1");
+    json_decref(l);
+
+    /* Nothing due yet; then two, the older first. */
+    assert_int_equal(store_delivery_take(f->s, 1000, 2000, &d, &next),
+                     STORE_NOT_FOUND);
+    assert_int_equal(next, 0);
+    assert_int_equal(
+        store_delivery_add(f->s, w1, "job.failed", "{\"a\":1}", 5000, &d1),
+        STORE_OK);
+    assert_int_equal(
+        store_delivery_add(f->s, w2, "machine.online", "{}", 5001, &d2),
+        STORE_OK);
+    assert_int_equal(store_delivery_take(f->s, 4999, 9000, &d, &next),
+                     STORE_NOT_FOUND);
+    assert_int_equal(next, 5000);
+    assert_int_equal(store_delivery_take(f->s, 6000, 9000, &d, &next),
+                     STORE_OK);
+    assert_int_equal(d.id, d1);
+    assert_int_equal(d.webhook_id, w1);
+    assert_string_equal(d.url, "http://a/");
+    assert_string_equal(d.secret, "s1");
+    assert_string_equal(d.event, "job.failed");
+    assert_string_equal(d.body, "{\"a\":1}");
+    assert_int_equal(d.attempts, 0);
+    store_delivery_free(&d);
+    assert_int_equal(next, 5001); /* d2; d1 is leased until 9000 */
+    assert_int_equal(store_delivery_take(f->s, 6000, 9000, &d, &next),
+                     STORE_OK);
+    assert_int_equal(d.id, d2);
+    store_delivery_free(&d);
+    /* One at a time per webhook: w1's next waits while d1 is out. */
+    int64_t d3 = 0;
+    assert_int_equal(
+        store_delivery_add(f->s, w1, "job.failed", "{}", 5002, &d3), STORE_OK);
+    assert_int_equal(store_delivery_take(f->s, 6000, 9000, &d, &next),
+                     STORE_NOT_FOUND);
+    assert_int_equal(next, 5002);
+    /* A failed attempt, a later try; the lease ran out for d2. */
+    assert_int_equal(store_delivery_attempt(f->s, d1, 6100, 500, "HTTP 500", 12,
+                                            "pending", 7000),
+                     STORE_OK);
+    reopen(f);
+    assert_int_equal(store_delivery_take(f->s, 7000, 20000, &d, &next),
+                     STORE_OK);
+    assert_int_equal(d.id, d3); /* due first, now that w1 has none out */
+    store_delivery_free(&d);
+    assert_int_equal(
+        store_delivery_attempt(f->s, d3, 7010, 204, "", 1, "delivered", 0),
+        STORE_OK);
+    assert_int_equal(store_delivery_take(f->s, 7000, 20000, &d, &next),
+                     STORE_OK);
+    assert_int_equal(d.id, d1);
+    assert_int_equal(d.attempts, 1);
+    store_delivery_free(&d);
+    assert_int_equal(
+        store_delivery_attempt(f->s, d1, 7050, 200, "", 3, "delivered", 0),
+        STORE_OK);
+    assert_int_equal(store_delivery_take(f->s, 9000, 20000, &d, &next),
+                     STORE_OK);
+    assert_int_equal(d.id, d2);
+    store_delivery_free(&d);
+    assert_int_equal(
+        store_delivery_attempt(f->s, 424242, 1, 0, "x", 0, "failed", 0),
+        STORE_NOT_FOUND);
+
+    /* The log: newest first, each with its attempts in order. */
+    l = store_delivery_list(f->s, 0, 10);
+    assert_int_equal(json_array_size(l), 3);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_array_get(l, 0), "id")), d3);
+    json_decref(l);
+    l = store_delivery_list(f->s, w1, 10);
+    assert_int_equal(json_array_size(l), 2);
+    e = json_array_get(l, 1);
+    assert_string_equal(json_string_value(json_object_get(e, "state")),
+                        "delivered");
+    assert_string_equal(json_string_value(json_object_get(e, "event")),
+                        "job.failed");
+    assert_int_equal(json_integer_value(json_object_get(e, "webhook")), w1);
+    json_t *tries = json_object_get(e, "attempts");
+    assert_int_equal(json_array_size(tries), 2);
+    json_t *t0 = json_array_get(tries, 0), *t1 = json_array_get(tries, 1);
+    assert_int_equal(json_integer_value(json_object_get(t0, "at")), 6100);
+    assert_int_equal(json_integer_value(json_object_get(t0, "status")), 500);
+    assert_string_equal(json_string_value(json_object_get(t0, "error")),
+                        "HTTP 500");
+    assert_int_equal(json_integer_value(json_object_get(t0, "took_ms")), 12);
+    assert_int_equal(json_integer_value(json_object_get(t1, "status")), 200);
+    json_decref(l);
+
+    /* Removing a webhook drops what it still had pending. */
+    assert_int_equal(store_webhook_remove(f->s, w2), STORE_OK);
+    assert_int_equal(store_webhook_remove(f->s, w2), STORE_NOT_FOUND);
+    assert_int_equal(store_delivery_take(f->s, 99999, 100000, &d, &next),
+                     STORE_NOT_FOUND);
+    assert_int_equal(next, 0);
+    l = store_delivery_list(f->s, w2, 10);
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(l, 0), "state")),
+        "dropped");
+    json_decref(l);
+    l = store_webhook_list(f->s, 0);
+    assert_int_equal(json_array_size(l), 1);
+    json_decref(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -837,6 +974,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(camera_calibration_per_machine, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(job_counts_by_state, setup, teardown),
+        cmocka_unit_test_setup_teardown(webhooks_and_deliveries, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
