@@ -8,6 +8,8 @@ pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 pkg_check_modules(INIH REQUIRED IMPORTED_TARGET inih)
 pkg_check_modules(LWS REQUIRED IMPORTED_TARGET libwebsockets)
+# gfcloud's webhooks POST from their own threads with libcurl.
+pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
 pkg_check_modules(XML2 REQUIRED IMPORTED_TARGET libxml-2.0)
 pkg_check_modules(PNG REQUIRED IMPORTED_TARGET libpng)
 find_package(JPEG REQUIRED)

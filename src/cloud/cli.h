@@ -7,5 +7,6 @@
 /* argv: what follows `machine` / `apikey` (config flags already taken). */
 int cli_machine(cloud *c, int argc, char **argv);
 int cli_apikey(cloud *c, int argc, char **argv);
+int cli_webhook(cloud *c, int argc, char **argv);
 
 #endif

@@ -20,6 +20,7 @@ struct gfnet_wheel;
 struct conns;
 struct events;
 struct jobs_backlog;
+struct webhooks;
 
 typedef struct cloud {
     cfg cfg;
@@ -33,8 +34,9 @@ typedef struct cloud {
     struct work_pool *work;         /* the worker pool (work.h) */
     struct events *events;          /* the event bus (events.h) */
     struct jobs_backlog *compiles;  /* jobs waiting for a compile (jobs.c) */
-    struct conns *conns; /* caps and time limits of connections (conns.c) */
-    struct nodes *nodes; /* hearing the other nodes (nodes.c), or NULL */
+    struct conns *conns;    /* caps and time limits of connections (conns.c) */
+    struct nodes *nodes;    /* hearing the other nodes (nodes.c), or NULL */
+    struct webhooks *hooks; /* the webhooks' sender (webhook.c) */
     struct lws_context *lws;
     struct lws_vhost *vhost;
     struct gfnet_wheel *wheel; /* per-session timers (tick.c) */

@@ -127,6 +127,13 @@ static const struct key keys[] = {
     {"metrics-public", S(metrics_public), "no",
      "yes: GET /metrics is served without an API key (to anyone who can "
      "reach the port); no: it needs one like the API"},
+    {"webhook-tries", L(webhook_tries), "8",
+     "attempts at a webhook delivery before it is failed"},
+    {"webhook-retry-base", D(webhook_retry_base), "1",
+     "seconds before a webhook delivery's first retry; each next waits "
+     "twice as long (at most an hour)"},
+    {"webhook-timeout", L(webhook_timeout), "10",
+     "seconds a webhook delivery attempt may take (connect and answer)"},
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))

@@ -52,7 +52,10 @@ typedef struct cfg {
     /* the dashboard (issue 12) */
     char web_root[PATH_MAX]; /* "" = web/ beside the binary or in share */
     /* metrics and webhooks (issue 12) */
-    char metrics_public[8]; /* yes: GET /metrics needs no API key */
+    char metrics_public[8];    /* yes: GET /metrics needs no API key */
+    long webhook_tries;        /* attempts per delivery */
+    double webhook_retry_base; /* seconds before the first retry */
+    long webhook_timeout;      /* seconds an attempt may take */
 } cfg;
 
 /* Defaults that work on loopback with ./gfcloud-data. */

@@ -25,6 +25,7 @@
 #include "ingest.h"
 #include "log.h"
 #include "metrics.h"
+#include "webhook.h"
 #include "work.h"
 #include "ws.h"
 
@@ -600,6 +601,8 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
         if (c && c->work)
             work_poll(c->work);
+        if (c && c->hooks)
+            webhooks_poll(c->hooks);
         break;
     default:
         break;

@@ -128,6 +128,9 @@ int http_api_jobs(cloud *c, struct lws *wsi, http_req *r,
                   const struct api_segs *g);
 int http_api_materials(cloud *c, struct lws *wsi, http_req *r,
                        const struct api_segs *g);
+/* /api/v1/webhooks... (http_api_webhooks.c). */
+int http_api_webhooks(cloud *c, struct lws *wsi, http_req *r,
+                      const struct api_segs *g);
 /* The event stream: start it, write what is pending (WRITEABLE), end it
  * (the connection closed). */
 int http_sse_start(cloud *c, struct lws *wsi, http_req *r);

@@ -19,6 +19,7 @@
  *   GET  /api/v1/audit?since=&limit=
  *   GET  /api/v1/events/stream               (http_sse.c)
  *   .../api/v1/materials...                   (http_api_materials.c)
+ *   .../api/v1/webhooks...                    (http_api_webhooks.c)
  *
  * API key as `Authorization: Bearer KEY`. JSON in and out; errors are
  * {"error": "...", "code": "..."} with stable codes. An accepted action is
@@ -443,6 +444,8 @@ int http_api(cloud *c, struct lws *wsi, http_req *r)
         return http_api_jobs(c, wsi, r, &g);
     if (g.n >= 3 && strcmp(g.s[2], "materials") == 0)
         return http_api_materials(c, wsi, r, &g);
+    if (g.n >= 3 && strcmp(g.s[2], "webhooks") == 0)
+        return http_api_webhooks(c, wsi, r, &g); /* http_api_webhooks.c */
     if (g.n == 4 && strcmp(g.s[2], "events") == 0 &&
         strcmp(g.s[3], "stream") == 0)
         return http_sse_start(c, wsi, r);

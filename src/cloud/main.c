@@ -26,6 +26,8 @@ static const char usage_lines[] =
     "[--data DIR]\n"
     "       gfcloud machine list | remove --serial N [--data DIR]\n"
     "       gfcloud apikey create | list | revoke ID [--data DIR]\n"
+    "       gfcloud webhook add URL --events a,b | list | remove ID | "
+    "deliveries [ID] [--data DIR]\n"
     "       gfcloud COMMAND --help | --help | --version\n";
 
 static void usage(FILE *out)
@@ -68,6 +70,25 @@ static const char apikey_help[] =
     "exist\n"
     "--config FILE   read --data from an INI file\n";
 
+static const char webhook_help[] =
+    "usage: gfcloud webhook add URL --events EVENT,... [--data DIR]\n"
+    "       gfcloud webhook list [--data DIR]\n"
+    "       gfcloud webhook remove ID [--data DIR]\n"
+    "       gfcloud webhook deliveries [ID] [--data DIR]\n\n"
+    "add         POST these events to URL (http:// or https://); prints the "
+    "id and\n            the signing secret, once\n"
+    "list        id, URL, events and creation time of every webhook\n"
+    "remove      stop sending to it (deliveries still pending are dropped)\n"
+    "deliveries  the delivery log, newest first: each delivery and its "
+    "attempts\n\n"
+    "events: job.completed, job.failed, job.cancelled, machine.online, "
+    "machine.offline\n"
+    "Each POST carries X-Gfcloud-Signature: sha256=HMAC-SHA256(secret, "
+    "body).\n"
+    "--data DIR      the data directory (default ./gfcloud-data); it must "
+    "exist\n"
+    "--config FILE   read --data from an INI file\n";
+
 /* `gfcloud [COMMAND] ... --help`: the help of the command named, if any. */
 static void help(int argc, char **argv)
 {
@@ -82,6 +103,10 @@ static void help(int argc, char **argv)
         }
         if (strcmp(argv[i], "apikey") == 0) {
             fputs(apikey_help, stdout);
+            return;
+        }
+        if (strcmp(argv[i], "webhook") == 0) {
+            fputs(webhook_help, stdout);
             return;
         }
         if (strcmp(argv[i], "serve") == 0)
@@ -121,7 +146,8 @@ static int run(cloud *c, int nrest, char **rest)
             return rc;
         return strcmp(cmd, "serve") == 0 ? server_run(c) : init(c);
     }
-    if (strcmp(cmd, "machine") != 0 && strcmp(cmd, "apikey") != 0) {
+    if (strcmp(cmd, "machine") != 0 && strcmp(cmd, "apikey") != 0 &&
+        strcmp(cmd, "webhook") != 0) {
         fprintf(stderr, "gfcloud: unknown command '%s' (try --help)\n", cmd);
         return 2;
     }
@@ -129,8 +155,9 @@ static int run(cloud *c, int nrest, char **rest)
         fprintf(stderr, "gfcloud: %s\n", err);
         return 1;
     }
-    int rc = strcmp(cmd, "machine") == 0 ? cli_machine(c, nrest - 1, rest + 1)
-                                         : cli_apikey(c, nrest - 1, rest + 1);
+    int rc = strcmp(cmd, "machine") == 0   ? cli_machine(c, nrest - 1, rest + 1)
+             : strcmp(cmd, "webhook") == 0 ? cli_webhook(c, nrest - 1, rest + 1)
+                                           : cli_apikey(c, nrest - 1, rest + 1);
     cloud_close_data(c);
     return rc;
 }

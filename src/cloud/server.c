@@ -36,6 +36,7 @@
 #include "scheduler.h"
 #include "throttle.h"
 #include "tick.h"
+#include "webhook.h"
 #include "work.h"
 #include "ws.h"
 
@@ -340,6 +341,11 @@ static int start(cloud *c)
     conns_start(c->conns, c->lws);
     if (nodes_start(c) != 0)
         return 1;
+    c->hooks = webhooks_start(c);
+    if (!c->hooks) {
+        log_msg(LOG_ERR, "cannot start the webhooks' sender");
+        return 1;
+    }
     set_public_url(c, &plan, port);
     if (write_port_file(c, port) != 0)
         log_msg(LOG_WARN, "cannot write %s", c->cfg.port_file);
@@ -381,6 +387,8 @@ int server_run(cloud *c)
     if (c->sched)
         sched_stop(c->sched);
     nodes_stop(c);
+    webhooks_free(c->hooks); /* aborts what it is sending */
+    c->hooks = NULL;
     work_drain(c->work);
     tick_stop(c);
     if (c->lws)
