@@ -1810,6 +1810,20 @@ static json_t *pg_job_counts(store *s)
     return o;
 }
 
+/* An INSERT ... RETURNING id: STORE_OK with *id, or STORE_ERROR. */
+static store_rc insert_id(store *s, const char *sql, const struct params *pa,
+                          int64_t *id)
+{
+    PGresult *r = run(s, sql, pa, 1);
+    if (!r)
+        return STORE_ERROR;
+    store_rc rc = PQntuples(r) == 1 ? STORE_OK : STORE_ERROR;
+    if (rc == STORE_OK)
+        *id = val_int(r, 0, 0);
+    PQclear(r);
+    return rc;
+}
+
 static store_rc pg_webhook_add(store *s, const char *url, const char *events,
                                const char *secret, int64_t now, int64_t *id)
 {
@@ -1820,14 +1834,7 @@ static store_rc pg_webhook_add(store *s, const char *url, const char *events,
     p_text(&pa, events);
     p_text(&pa, secret);
     p_int(&pa, now);
-    PGresult *r = run(s, q, &pa, 1);
-    if (!r)
-        return STORE_ERROR;
-    store_rc rc = PQntuples(r) == 1 ? STORE_OK : STORE_ERROR;
-    if (rc == STORE_OK)
-        *id = val_int(r, 0, 0);
-    PQclear(r);
-    return rc;
+    return insert_id(s, q, &pa, id);
 }
 
 static json_t *pg_webhook_list(store *s, int with_secret)
@@ -1867,14 +1874,7 @@ static store_rc pg_delivery_add(store *s, int64_t webhook_id, const char *event,
     p_text(&pa, event);
     p_text(&pa, body);
     p_int(&pa, now_ms);
-    PGresult *r = run(s, q, &pa, 1);
-    if (!r)
-        return STORE_ERROR;
-    store_rc rc = PQntuples(r) == 1 ? STORE_OK : STORE_ERROR;
-    if (rc == STORE_OK)
-        *id = val_int(r, 0, 0);
-    PQclear(r);
-    return rc;
+    return insert_id(s, q, &pa, id);
 }
 
 /* One statement takes the delivery, so that two nodes never take the same

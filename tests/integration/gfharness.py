@@ -12,6 +12,7 @@ Standard library plus python3-websocket (module ``websocket``) only.
         tokens = cloud.sign_in(10000042, password) # {"ws_token","auth_token"}
         ws = cloud.connect(tokens["ws_token"])     # subprotocol glowforge
         status, body = cloud.api("GET", "/api/v1/machines")
+        job = cloud.post_job_file(10000042, path)  # a job's id (asserts 201)
         status, headers, raw = cloud.http("GET", "/update/current",
                                           token=tokens["auth_token"])
         m = FakeMachine(cloud, 10000042, password) # a scripted machine
@@ -317,6 +318,17 @@ class Cloud:
                 data = f.read()
         return self.api("POST", "/api/v1/files", body=data,
                         headers={"Content-Type": "application/octet-stream"})
+
+    def post_job_file(self, serial, path):
+        """A job from the pulse file at ``path`` for machine ``serial``
+        (POST /api/v1/jobs); returns its id (asserts 201)."""
+        with open(path, "rb") as f:
+            data = f.read()
+        status, resp = self.api(
+            "POST", "/api/v1/jobs?machine=S%s" % str(serial).lstrip("S"),
+            body=data, headers={"Content-Type": "application/octet-stream"})
+        assert status == 201, (status, resp)
+        return resp["id"]
 
     def send_action(self, serial, action_type, **fields):
         """Queue an action via the API; returns its id (asserts 201)."""

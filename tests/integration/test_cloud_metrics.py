@@ -59,11 +59,6 @@ def scrape(cloud, token=True):
     return fams
 
 
-def pulse_file():
-    with open(PULSE, "rb") as f:
-        return f.read()
-
-
 def v(fams, name, **labels):
     return promtext.value(fams, name, **labels)
 
@@ -150,12 +145,7 @@ class Metrics(unittest.TestCase):
             self.assertEqual(v(f2, "gfcloud_actions_total", type="hunt",
                                outcome="completed"), 1)
             # A job through to completed: jobs by state and the print.
-            st, resp = cloud.api(
-                "POST", "/api/v1/jobs?machine=S%d" % SERIAL,
-                body=pulse_file(),
-                headers={"Content-Type": "application/octet-stream"})
-            self.assertEqual(st, 201, resp)
-            jid = resp["id"]
+            jid = cloud.post_job_file(SERIAL, PULSE)
             a = m.expect_action("print")
             for ev in ("print:starting", "print:download:completed",
                        "print:warmup:starting", "print:running"):

@@ -27,11 +27,6 @@ SERIAL = 10000042
 PULSE = fixture("puls", "1234567890-nooptions-xxxxx.puls")
 
 
-def pulse_file():
-    with open(PULSE, "rb") as f:
-        return f.read()
-
-
 class Receiver:
     """An HTTP server on loopback that records every POST and answers with
     the next status of ``script`` (then 200)."""
@@ -119,12 +114,7 @@ class Webhooks(unittest.TestCase):
             self.assertNotIn(secret, json.dumps(body))
             m = FakeMachine(cloud, SERIAL, PW)
             m.handshake(full=True, hunt=True, home=True)
-            st, resp = cloud.api(
-                "POST", "/api/v1/jobs?machine=S%d" % SERIAL,
-                body=pulse_file(),
-                headers={"Content-Type": "application/octet-stream"})
-            self.assertEqual(st, 201, resp)
-            jid = resp["id"]
+            jid = cloud.post_job_file(SERIAL, PULSE)
             a = m.expect_action("print")
             for ev in ("print:starting", "print:download:completed",
                        "print:warmup:starting", "print:running",
