@@ -333,7 +333,9 @@ static void pump(webhooks *h)
         if (!t)
             break;
         t->h = h;
-        t->timeout_ms = c->cfg.webhook_timeout * 1000L;
+        /* 0 would be no limit at all to libcurl: a second at least. */
+        t->timeout_ms =
+            c->cfg.webhook_timeout > 0 ? c->cfg.webhook_timeout * 1000L : 1000L;
         int64_t now = wall_ms();
         store_rc rc = store_delivery_take(
             c->store, now, now + t->timeout_ms + LEASE_SLACK_MS, &t->d, &next);

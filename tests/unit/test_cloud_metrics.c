@@ -1,0 +1,123 @@
+/* test_cloud_metrics.c - the counters' text (metrics.h): families and
+ * their samples as counted, label values escaped, the histogram's buckets
+ * cumulative up to +Inf, and the action table holding more kinds than it
+ * has room for without losing a count. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* cmocka needs the headers above first. */
+#include <cmocka.h>
+
+#include "metrics.h"
+
+static char *render(const json_t *jobs)
+{
+    size_t len = 0;
+    char *t = metrics_render(jobs, 3, &len);
+    assert_non_null(t);
+    assert_int_equal(strlen(t), len);
+    assert_true(len > 0 && t[len - 1] == '\n');
+    return t;
+}
+
+static void counts_what_happened(void **state)
+{
+    (void)state;
+    metrics_reset();
+    metrics_signin_count(METRICS_SIGNIN_OK);
+    metrics_signin_count(METRICS_SIGNIN_OK);
+    metrics_signin_count(METRICS_SIGNIN_THROTTLED);
+    metrics_session(1);
+    metrics_session(1);
+    metrics_session(-1);
+    metrics_action("print", "completed");
+    metrics_action("print", "completed");
+    metrics_action("we\"ird\\", "a\nb");
+    metrics_deadline_missed();
+    metrics_bytes(METRICS_WS, 1, 100);
+    metrics_bytes(METRICS_HTTP, 0, 7);
+    metrics_webhook_attempt(0);
+    json_t *jobs = json_pack("{s:i, s:i}", "running", 2, "odd", 1);
+    char *t = render(jobs);
+    json_decref(jobs);
+    static const char *const want[] = {
+        "# TYPE gfcloud_sessions gauge\ngfcloud_sessions 1\n",
+        "gfcloud_sign_ins_total{outcome=\"ok\"} 2\n",
+        "gfcloud_sign_ins_total{outcome=\"throttled\"} 1\n",
+        "gfcloud_sign_ins_total{outcome=\"bad_password\"} 0\n",
+        "gfcloud_actions_total{type=\"print\",outcome=\"completed\"} 2\n",
+        "gfcloud_actions_total{type=\"we\\\"ird\\\\\",outcome=\"a\\nb\"} 1\n",
+        "gfcloud_deadlines_missed_total 1\n",
+        "gfcloud_jobs{state=\"running\"} 2\n",
+        "gfcloud_jobs{state=\"queued\"} 0\n",
+        "gfcloud_jobs{state=\"odd\"} 1\n",
+        "gfcloud_received_bytes_total{transport=\"ws\"} 100\n",
+        "gfcloud_sent_bytes_total{transport=\"http\"} 7\n",
+        "gfcloud_worker_queue_depth 3\n",
+        "gfcloud_webhook_attempts_total{outcome=\"failed\"} 1\n",
+    };
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        if (!strstr(t, want[i]))
+            fail_msg("missing: %s\nin:\n%s", want[i], t);
+    }
+    free(t);
+    /* Without the jobs' counts the family is left out, not made up. */
+    t = render(NULL);
+    assert_null(strstr(t, "gfcloud_jobs"));
+    free(t);
+}
+
+static void histogram_is_cumulative(void **state)
+{
+    (void)state;
+    metrics_reset();
+    int64_t now = metrics_clock_us();
+    metrics_store_write(now);            /* about 0 µs */
+    metrics_store_write(now - 3000);     /* about 3 ms */
+    metrics_store_write(now - 10000000); /* 10 s: only in +Inf */
+    char *t = render(NULL);
+    assert_non_null(
+        strstr(t, "gfcloud_store_write_seconds_bucket{le=\"0.0001\"} 1\n"));
+    assert_non_null(
+        strstr(t, "gfcloud_store_write_seconds_bucket{le=\"0.005\"} 2\n"));
+    assert_non_null(
+        strstr(t, "gfcloud_store_write_seconds_bucket{le=\"2.5\"} 2\n"));
+    assert_non_null(
+        strstr(t, "gfcloud_store_write_seconds_bucket{le=\"+Inf\"} 3\n"));
+    assert_non_null(strstr(t, "gfcloud_store_write_seconds_count 3\n"));
+    assert_non_null(strstr(t, "gfcloud_store_write_seconds_sum 10.00"));
+    free(t);
+}
+
+static void action_table_overflows_into_other(void **state)
+{
+    (void)state;
+    char type[32];
+    metrics_reset();
+    for (int i = 0; i < 300; i++) {
+        snprintf(type, sizeof(type), "t%d", i);
+        metrics_action(type, "completed");
+    }
+    metrics_action("t0", "completed");
+    char *t = render(NULL);
+    assert_non_null(strstr(
+        t, "gfcloud_actions_total{type=\"t0\",outcome=\"completed\"} 2\n"));
+    /* 127 kinds kept by name, the other 173 counted together. */
+    assert_non_null(strstr(
+        t, "gfcloud_actions_total{type=\"other\",outcome=\"other\"} 173\n"));
+    free(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(counts_what_happened),
+        cmocka_unit_test(histogram_is_cumulative),
+        cmocka_unit_test(action_table_overflows_into_other),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
