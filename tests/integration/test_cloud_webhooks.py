@@ -1,6 +1,7 @@
 """Webhooks (docs/cloud.md "Webhooks") from the real gfcloud to a receiver
-on loopback: a completed job and a machine going offline arrive as signed
-JSON POSTs that Python's own hmac verifies; a receiver that answers 500
+on loopback: a completed job and a machine going offline (a scripted one
+closing, a real gfmachine killed) arrive as signed JSON POSTs that Python's
+own hmac verifies; a receiver that answers 500
 twice and then 200 gets three attempts at growing gaps, all in the
 delivery log; a receiver that never answers or is not there does not slow
 the API, and the service still stops at once; a delivery left pending is
@@ -19,6 +20,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
+import fakecloud  # noqa: E402
 from gfharness import (Cloud, FakeMachine, fixture, free_port,  # noqa: E402
                        wait_for)
 
@@ -147,6 +149,30 @@ class Webhooks(unittest.TestCase):
             out = cloud.cli("webhook", "deliveries", str(hook)).stdout
             self.assertIn("job.completed\tdelivered\tattempts=1", out)
             self.assertIn("status=200", out)
+        rx.close()
+
+    def test_a_killed_gfmachine_goes_offline(self):
+        """The real gfmachine comes online; killed, it goes offline."""
+        rx = Receiver()
+        with Cloud() as cloud:
+            pw = cloud.add_machine(SERIAL)
+            hook, secret = add_hook(cloud, rx.url,
+                                    "machine.online,machine.offline")
+            m = fakecloud.Machine(cloud.base_url, cloud.status_url, SERIAL,
+                                  password=pw)
+            try:
+                _, hdr, body = rx.wait(1, timeout=30)[0]
+                self.assertEqual(verify(self, secret, hdr, body)["event"],
+                                 "machine.online")
+                m.proc.kill()
+                m.proc.wait()
+                _, hdr, body = rx.wait(2, timeout=30)[1]
+                doc = verify(self, secret, hdr, body)
+                self.assertEqual(doc, {"event": "machine.offline",
+                                       "at": doc["at"],
+                                       "data": {"machine": "S%d" % SERIAL}})
+            finally:
+                m.cleanup()
         rx.close()
 
     def test_retries_with_growing_gaps_all_logged(self):
