@@ -328,4 +328,53 @@ store_rc store_delivery_attempt(store *s, int64_t id, int64_t at_ms, int status,
  *   "attempts": [{"at", "status", "error", "took_ms"}, ...]}]. */
 json_t *store_delivery_list(store *s, int64_t webhook_id, int limit);
 
+/* users (users.c): a name (1 to 32 of A-Z a-z 0-9 . _ -), a role
+ * ("viewer", "operator", "admin"), libsodium's argon2id hash string and
+ * when it was made. Removing a user revokes its API keys and ends its
+ * sessions. */
+store_rc store_user_add(store *s, const char *name, const char *role,
+                        const char *pwhash, int64_t now); /* ALREADY */
+store_rc store_user_get(store *s, const char *name, char role[16],
+                        char pwhash[128]); /* NOT_FOUND */
+store_rc store_user_set_password(store *s, const char *name,
+                                 const char *pwhash);   /* NOT_FOUND */
+store_rc store_user_remove(store *s, const char *name); /* NOT_FOUND */
+/* [{"name", "role", "created"}] by name. */
+json_t *store_user_list(store *s);
+
+/* Who a request is: an API key (key_id, its owner and roles) or a
+ * session (its user, the user's role, its CSRF token, its last use). */
+typedef struct store_principal {
+    int64_t key_id;     /* the API key's id; 0 for a session */
+    char user[64];      /* the owner; "" for a key made without one */
+    char role[16];      /* the key's own role; "" for a key without owner */
+    char user_role[16]; /* the owner's role now */
+    char csrf[65];      /* session_get: the session's CSRF token */
+    int64_t used;       /* session_get: when it was last used */
+} store_principal;
+
+/* An API key owned by `user` with `role` (the caller checks it is not
+ * wider than the owner's). The key list gains "user" (null for a key
+ * without one) and "role" ("admin" for those). */
+store_rc store_apikey_add_owned(store *s, const uint8_t hash[32],
+                                const char *user, const char *role, int64_t now,
+                                int64_t *id);
+/* The key with this hash, if not revoked and its owner (if any) exists.
+ * NOT_FOUND otherwise. */
+store_rc store_apikey_principal(store *s, const uint8_t hash[32],
+                                store_principal *out);
+
+/* Sessions of signed-in users (http_session.c), by the keyed hash of the
+ * cookie's token, so the store never holds a usable token. */
+store_rc store_session_add(store *s, const uint8_t hash[32], const char *user,
+                           const char *csrf, int64_t now);
+/* A session last used at or after `used_since` whose user exists; fills
+ * user, user_role (also as role), csrf and used. NOT_FOUND otherwise. */
+store_rc store_session_get(store *s, const uint8_t hash[32], int64_t used_since,
+                           store_principal *out);
+store_rc store_session_touch(store *s, const uint8_t hash[32], int64_t now);
+store_rc store_session_remove(store *s, const uint8_t hash[32]); /* NOT_FOUND */
+/* Forget sessions last used before `used_before`; their count. */
+int store_session_prune(store *s, int64_t used_before);
+
 #endif

@@ -93,4 +93,17 @@ STORE_OP(store_rc, delivery_add, (store *s, int64_t webhook_id, const char *even
 STORE_OP(store_rc, delivery_take, (store *s, int64_t now_ms, int64_t lease_ms, store_delivery *out, int64_t *next_ms), (s, now_ms, lease_ms, out, next_ms))
 STORE_OP(store_rc, delivery_attempt, (store *s, int64_t id, int64_t at_ms, int status, const char *error, int64_t took_ms, const char *state, int64_t next_ms), (s, id, at_ms, status, error, took_ms, state, next_ms))
 STORE_OP(json_t *, delivery_list, (store *s, int64_t webhook_id, int limit), (s, webhook_id, limit))
+/* users, the owners of API keys, sign-in sessions (users.c, http_session.c) */
+STORE_OP(store_rc, user_add, (store *s, const char *name, const char *role, const char *pwhash, int64_t now), (s, name, role, pwhash, now))
+STORE_OP(store_rc, user_get, (store *s, const char *name, char role[16], char pwhash[128]), (s, name, role, pwhash))
+STORE_OP(store_rc, user_set_password, (store *s, const char *name, const char *pwhash), (s, name, pwhash))
+STORE_OP(store_rc, user_remove, (store *s, const char *name), (s, name))
+STORE_OP(json_t *, user_list, (store *s), (s))
+STORE_OP(store_rc, apikey_add_owned, (store *s, const uint8_t hash[32], const char *user, const char *role, int64_t now, int64_t *id), (s, hash, user, role, now, id))
+STORE_OP(store_rc, apikey_principal, (store *s, const uint8_t hash[32], store_principal *out), (s, hash, out))
+STORE_OP(store_rc, session_add, (store *s, const uint8_t hash[32], const char *user, const char *csrf, int64_t now), (s, hash, user, csrf, now))
+STORE_OP(store_rc, session_get, (store *s, const uint8_t hash[32], int64_t used_since, store_principal *out), (s, hash, used_since, out))
+STORE_OP(store_rc, session_touch, (store *s, const uint8_t hash[32], int64_t now), (s, hash, now))
+STORE_OP(store_rc, session_remove, (store *s, const uint8_t hash[32]), (s, hash))
+STORE_OP(int, session_prune, (store *s, int64_t used_before), (s, used_before))
 /* clang-format on */

@@ -446,6 +446,23 @@ static const char hooks_schema[] =
     "webhook_attempts(delivery_id, id);"
     "COMMIT;";
 
+/* Users, the owners of API keys and sign-in sessions: set up on its own
+ * (has_relation), so a database made before them gets them. A key made
+ * before users existed has no owner and no role: an admin's. */
+static const char users_schema[] =
+    "BEGIN;"
+    "SELECT pg_advisory_xact_lock(7710001);"
+    "CREATE TABLE IF NOT EXISTS users("
+    " name TEXT PRIMARY KEY, role TEXT NOT NULL, pw_hash TEXT NOT NULL,"
+    " created BIGINT);"
+    "ALTER TABLE apikeys ADD COLUMN IF NOT EXISTS owner TEXT;"
+    "ALTER TABLE apikeys ADD COLUMN IF NOT EXISTS role TEXT;"
+    "CREATE TABLE IF NOT EXISTS sessions("
+    " hash BYTEA PRIMARY KEY, owner TEXT NOT NULL, csrf TEXT NOT NULL,"
+    " created BIGINT, used BIGINT);"
+    "CREATE INDEX IF NOT EXISTS sessions_owner ON sessions(owner);"
+    "COMMIT;";
+
 /* The server's notices (such as "relation already exists, skipping") go
  * to the debug log, not to stderr as libpq would print them. */
 static void on_notice(void *ud, const char *msg)
@@ -515,7 +532,9 @@ store_rc store_open_pg(store **out, const char *conninfo, char *err,
     int ready = has_relation(p, "cameras");
     if (ready < 0 || (!ready && exec(&p->base, schema) != STORE_OK) ||
         (ready = has_relation(p, "webhook_attempts_of")) < 0 ||
-        (!ready && exec(&p->base, hooks_schema) != STORE_OK)) {
+        (!ready && exec(&p->base, hooks_schema) != STORE_OK) ||
+        (ready = has_relation(p, "sessions")) < 0 ||
+        (!ready && exec(&p->base, users_schema) != STORE_OK)) {
         snprintf(err, errlen, "PostgreSQL: cannot set up the database: %.*s",
                  (int)strcspn(PQerrorMessage(p->conn), "\n"),
                  PQerrorMessage(p->conn));
@@ -868,19 +887,20 @@ static store_rc pg_apikey_check(store *s, const uint8_t hash[32])
 
 static json_t *pg_apikey_list(store *s)
 {
-    static const char q[] = "SELECT id, created, revoked FROM apikeys ORDER "
-                            "BY id";
+    static const char q[] = "SELECT id, created, revoked, owner, "
+                            "COALESCE(role, 'admin') FROM apikeys ORDER BY id";
     struct params pa = {0};
     PGresult *r = run(s, q, &pa, 0);
     if (!r)
         return NULL;
     json_t *arr = json_array();
     for (int i = 0; i < PQntuples(r); i++) {
-        json_array_append_new(arr,
-                              json_pack("{s:I, s:I, s:b}", "id",
-                                        (json_int_t)val_int(r, i, 0), "created",
-                                        (json_int_t)val_int(r, i, 1), "revoked",
-                                        (int)val_int(r, i, 2)));
+        json_array_append_new(
+            arr, json_pack("{s:I, s:I, s:b, s:o, s:o}", "id",
+                           (json_int_t)val_int(r, i, 0), "created",
+                           (json_int_t)val_int(r, i, 1), "revoked",
+                           (int)val_int(r, i, 2), "user", col_text(r, i, 3),
+                           "role", col_text(r, i, 4)));
     }
     PQclear(r);
     return arr;
@@ -1979,6 +1999,200 @@ static json_t *pg_delivery_list(store *s, int64_t webhook_id, int limit)
         json_object_set_new(d, "attempts", rows_json(r, tnames));
     }
     return arr;
+}
+
+/* ---- users, key owners, sessions ------------------------------------- */
+
+static void copy_val(const PGresult *r, int row, int col, char *out,
+                     size_t outlen)
+{
+    snprintf(out, outlen, "%s",
+             PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col));
+}
+
+static store_rc pg_user_add(store *s, const char *name, const char *role,
+                            const char *pwhash, int64_t now)
+{
+    static const char q[] = "INSERT INTO users(name, role, pw_hash, created) "
+                            "VALUES($1, $2, $3, $4) ON CONFLICT DO NOTHING";
+    struct params pa = {0};
+    p_text(&pa, name);
+    p_text(&pa, role);
+    p_text(&pa, pwhash);
+    p_int(&pa, now);
+    return change_one(s, q, &pa, STORE_ALREADY);
+}
+
+static store_rc pg_user_get(store *s, const char *name, char role[16],
+                            char pwhash[128])
+{
+    static const char q[] = "SELECT role, pw_hash FROM users WHERE name = $1";
+    struct params pa = {0};
+    p_text(&pa, name);
+    PGresult *r = run(s, q, &pa, 0);
+    if (!r)
+        return STORE_ERROR;
+    store_rc rc = STORE_NOT_FOUND;
+    if (PQntuples(r) > 0) {
+        copy_val(r, 0, 0, role, 16);
+        copy_val(r, 0, 1, pwhash, 128);
+        rc = STORE_OK;
+    }
+    PQclear(r);
+    return rc;
+}
+
+static store_rc pg_user_set_password(store *s, const char *name,
+                                     const char *pwhash)
+{
+    static const char q[] = "UPDATE users SET pw_hash = $1 WHERE name = $2";
+    struct params pa = {0};
+    p_text(&pa, pwhash);
+    p_text(&pa, name);
+    return change_one(s, q, &pa, STORE_NOT_FOUND);
+}
+
+static store_rc pg_user_remove(store *s, const char *name)
+{
+    static const char keys[] = "UPDATE apikeys SET revoked = 1 WHERE owner "
+                               "= $1";
+    static const char sess[] = "DELETE FROM sessions WHERE owner = $1";
+    static const char user[] = "DELETE FROM users WHERE name = $1";
+    struct params pa = {0};
+    p_text(&pa, name);
+    /* Committed (or rolled back) even when BEGIN failed: it counts
+     * itself. */
+    store_rc rc = pg_begin(s);
+    if (rc == STORE_OK)
+        rc = write_rows(s, keys, &pa, NULL);
+    if (rc == STORE_OK)
+        rc = write_rows(s, sess, &pa, NULL);
+    if (rc == STORE_OK)
+        rc = change_one(s, user, &pa, STORE_NOT_FOUND);
+    if (pg_commit(s) != STORE_OK)
+        return STORE_ERROR;
+    return rc;
+}
+
+static json_t *pg_user_list(store *s)
+{
+    static const char q[] = "SELECT name, role, created FROM users ORDER BY "
+                            "name";
+    static const char *const names[] = {"name", "role", "created", NULL};
+    struct params pa = {0};
+    PGresult *r = run(s, q, &pa, 0);
+    return r ? rows_json(r, names) : NULL;
+}
+
+static store_rc pg_apikey_add_owned(store *s, const uint8_t hash[32],
+                                    const char *user, const char *role,
+                                    int64_t now, int64_t *id)
+{
+    static const char q[] = "INSERT INTO apikeys(hash, created, owner, role) "
+                            "VALUES($1, $2, $3, $4) RETURNING id";
+    struct params pa = {0};
+    p_hash(&pa, hash);
+    p_int(&pa, now);
+    p_text(&pa, user);
+    p_text(&pa, role);
+    PGresult *r = run(s, q, &pa, 1);
+    if (!r)
+        return STORE_ERROR;
+    *id = val_int(r, 0, 0);
+    PQclear(r);
+    return STORE_OK;
+}
+
+static store_rc pg_apikey_principal(store *s, const uint8_t hash[32],
+                                    store_principal *out)
+{
+    static const char q[] =
+        "SELECT k.id, k.owner, k.role, u.role FROM apikeys k LEFT JOIN users "
+        "u ON u.name = k.owner WHERE k.hash = $1 AND k.revoked = 0 AND "
+        "(k.owner IS NULL OR u.name IS NOT NULL)";
+    struct params pa = {0};
+    memset(out, 0, sizeof(*out));
+    p_hash(&pa, hash);
+    PGresult *r = run(s, q, &pa, 0);
+    if (!r)
+        return STORE_ERROR;
+    store_rc rc = STORE_NOT_FOUND;
+    if (PQntuples(r) > 0) {
+        out->key_id = val_int(r, 0, 0);
+        copy_val(r, 0, 1, out->user, sizeof(out->user));
+        copy_val(r, 0, 2, out->role, sizeof(out->role));
+        copy_val(r, 0, 3, out->user_role, sizeof(out->user_role));
+        rc = STORE_OK;
+    }
+    PQclear(r);
+    return rc;
+}
+
+static store_rc pg_session_add(store *s, const uint8_t hash[32],
+                               const char *user, const char *csrf, int64_t now)
+{
+    static const char q[] = "INSERT INTO sessions(hash, owner, csrf, "
+                            "created, used) VALUES($1, $2, $3, $4, $4)";
+    struct params pa = {0};
+    p_hash(&pa, hash);
+    p_text(&pa, user);
+    p_text(&pa, csrf);
+    p_int(&pa, now);
+    return write_rows(s, q, &pa, NULL);
+}
+
+static store_rc pg_session_get(store *s, const uint8_t hash[32],
+                               int64_t used_since, store_principal *out)
+{
+    static const char q[] =
+        "SELECT s.owner, u.role, s.csrf, s.used FROM sessions s JOIN users u "
+        "ON u.name = s.owner WHERE s.hash = $1 AND s.used >= $2";
+    struct params pa = {0};
+    memset(out, 0, sizeof(*out));
+    p_hash(&pa, hash);
+    p_int(&pa, used_since);
+    PGresult *r = run(s, q, &pa, 0);
+    if (!r)
+        return STORE_ERROR;
+    store_rc rc = STORE_NOT_FOUND;
+    if (PQntuples(r) > 0) {
+        copy_val(r, 0, 0, out->user, sizeof(out->user));
+        copy_val(r, 0, 1, out->user_role, sizeof(out->user_role));
+        copy_val(r, 0, 1, out->role, sizeof(out->role));
+        copy_val(r, 0, 2, out->csrf, sizeof(out->csrf));
+        out->used = val_int(r, 0, 3);
+        rc = STORE_OK;
+    }
+    PQclear(r);
+    return rc;
+}
+
+static store_rc pg_session_touch(store *s, const uint8_t hash[32], int64_t now)
+{
+    static const char q[] = "UPDATE sessions SET used = $1 WHERE hash = $2";
+    struct params pa = {0};
+    p_int(&pa, now);
+    p_hash(&pa, hash);
+    return write_rows(s, q, &pa, NULL);
+}
+
+static store_rc pg_session_remove(store *s, const uint8_t hash[32])
+{
+    static const char q[] = "DELETE FROM sessions WHERE hash = $1";
+    struct params pa = {0};
+    p_hash(&pa, hash);
+    return change_one(s, q, &pa, STORE_NOT_FOUND);
+}
+
+static int pg_session_prune(store *s, int64_t used_before)
+{
+    static const char q[] = "DELETE FROM sessions WHERE used < $1";
+    struct params pa = {0};
+    long n = 0;
+    p_int(&pa, used_before);
+    if (write_rows(s, q, &pa, &n) != STORE_OK)
+        return STORE_ERROR;
+    return (int)n;
 }
 
 static const store_ops pg_ops = {

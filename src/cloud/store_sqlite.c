@@ -27,7 +27,7 @@
 #include "metrics.h"
 #include "store_impl.h"
 
-#define MAX_STMTS      64
+#define MAX_STMTS      128
 #define ACTION_ID_BASE 1600000000LL /* ids look like the vendor's */
 
 struct sq_store {
@@ -139,6 +139,22 @@ static const char hooks_schema[] =
     "CREATE INDEX IF NOT EXISTS webhook_attempts_of ON "
     "webhook_attempts(delivery_id, id);";
 
+/* Users, the owners of API keys and sign-in sessions. A key made before
+ * users existed has no owner and no role, and is taken for an admin's. */
+static const char users_schema[] =
+    "CREATE TABLE IF NOT EXISTS users("
+    " name TEXT PRIMARY KEY, role TEXT NOT NULL, pw_hash TEXT NOT NULL,"
+    " created INTEGER);"
+    "CREATE TABLE IF NOT EXISTS sessions("
+    " hash BLOB PRIMARY KEY, owner TEXT NOT NULL, csrf TEXT NOT NULL,"
+    " created INTEGER, used INTEGER);"
+    "CREATE INDEX IF NOT EXISTS sessions_owner ON sessions(owner);";
+
+static const char *const users_columns[] = {
+    "ALTER TABLE apikeys ADD COLUMN owner TEXT",
+    "ALTER TABLE apikeys ADD COLUMN role TEXT",
+};
+
 /* Columns added after the first release: a database made before them
  * gets them here ("duplicate column" means it has them already). */
 static const char *const added_columns[] = {
@@ -152,18 +168,27 @@ static const char *const added_columns[] = {
     "ALTER TABLE files ADD COLUMN max_y INTEGER DEFAULT 0",
 };
 
-static int add_columns(store *s)
+static int add_column_list(store *s, const char *const *cols, size_t n)
 {
-    for (size_t i = 0; i < sizeof(added_columns) / sizeof(added_columns[0]);
-         i++) {
+    for (size_t i = 0; i < n; i++) {
         char *msg = NULL;
-        int rc = sqlite3_exec(SQ(s)->db, added_columns[i], NULL, NULL, &msg);
+        int rc = sqlite3_exec(SQ(s)->db, cols[i], NULL, NULL, &msg);
         int dup = msg && strstr(msg, "duplicate column") != NULL;
         sqlite3_free(msg);
         if (rc != SQLITE_OK && !dup)
             return -1;
     }
     return 0;
+}
+
+static int add_columns(store *s)
+{
+    return add_column_list(s, added_columns,
+                           sizeof(added_columns) / sizeof(added_columns[0])) ||
+           sqlite3_exec(SQ(s)->db, users_schema, NULL, NULL, NULL) !=
+               SQLITE_OK ||
+           add_column_list(s, users_columns,
+                           sizeof(users_columns) / sizeof(users_columns[0]));
 }
 
 static sqlite3_stmt *stmt(store *s, const char *sql)
@@ -700,18 +725,19 @@ static store_rc sq_apikey_find(store *s, const uint8_t hash[32], int64_t *id)
 
 static json_t *sq_apikey_list(store *s)
 {
-    static const char q[] = "SELECT id, created, revoked FROM apikeys ORDER "
-                            "BY id";
+    static const char q[] = "SELECT id, created, revoked, owner, "
+                            "COALESCE(role, 'admin') FROM apikeys ORDER BY id";
     sqlite3_stmt *st = stmt(s, q);
     if (!st)
         return NULL;
     json_t *arr = json_array();
     while (sqlite3_step(st) == SQLITE_ROW) {
         json_array_append_new(
-            arr, json_pack("{s:I, s:I, s:b}", "id",
+            arr, json_pack("{s:I, s:I, s:b, s:o, s:o}", "id",
                            (json_int_t)sqlite3_column_int64(st, 0), "created",
                            (json_int_t)sqlite3_column_int64(st, 1), "revoked",
-                           sqlite3_column_int(st, 2)));
+                           sqlite3_column_int(st, 2), "user", col_text(st, 3),
+                           "role", col_text(st, 4)));
     }
     sqlite3_reset(st);
     return arr;
@@ -1815,6 +1841,226 @@ static json_t *sq_delivery_list(store *s, int64_t webhook_id, int limit)
         json_object_set_new(d, "attempts", rows_json(st, tnames));
     }
     return arr;
+}
+
+/* ---- users, key owners, sessions ------------------------------------- */
+
+static void copy_col(sqlite3_stmt *st, int i, char *out, size_t outlen)
+{
+    const char *t = (const char *)sqlite3_column_text(st, i);
+    snprintf(out, outlen, "%s", t ? t : "");
+}
+
+static store_rc sq_user_add(store *s, const char *name, const char *role,
+                            const char *pwhash, int64_t now)
+{
+    static const char q[] = "INSERT OR IGNORE INTO users(name, role, "
+                            "pw_hash, created) VALUES(?, ?, ?, ?)";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, role, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, pwhash, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, now);
+    if (done(s, st) != STORE_OK)
+        return STORE_ERROR;
+    return sqlite3_changes(SQ(s)->db) == 1 ? STORE_OK : STORE_ALREADY;
+}
+
+static store_rc sq_user_get(store *s, const char *name, char role[16],
+                            char pwhash[128])
+{
+    static const char q[] = "SELECT role, pw_hash FROM users WHERE name = ?";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    store_rc rc = step == SQLITE_ROW    ? STORE_OK
+                  : step == SQLITE_DONE ? STORE_NOT_FOUND
+                                        : STORE_ERROR;
+    if (rc == STORE_OK) {
+        copy_col(st, 0, role, 16);
+        copy_col(st, 1, pwhash, 128);
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* A statement binding text values `v` (n of them) that changes rows:
+ * STORE_OK if it changed any, `miss` if none. */
+static store_rc change_texts(store *s, const char *q, const char *const *v,
+                             int n, store_rc miss)
+{
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    for (int i = 0; i < n; i++)
+        sqlite3_bind_text(st, i + 1, v[i], -1, SQLITE_STATIC);
+    if (done(s, st) != STORE_OK)
+        return STORE_ERROR;
+    return sqlite3_changes(SQ(s)->db) > 0 ? STORE_OK : miss;
+}
+
+static store_rc sq_user_set_password(store *s, const char *name,
+                                     const char *pwhash)
+{
+    static const char q[] = "UPDATE users SET pw_hash = ? WHERE name = ?";
+    const char *v[] = {pwhash, name};
+    return change_texts(s, q, v, 2, STORE_NOT_FOUND);
+}
+
+static store_rc sq_user_remove(store *s, const char *name)
+{
+    static const char keys[] = "UPDATE apikeys SET revoked = 1 WHERE owner "
+                               "= ?";
+    static const char sess[] = "DELETE FROM sessions WHERE owner = ?";
+    static const char user[] = "DELETE FROM users WHERE name = ?";
+    const char *v[] = {name};
+    /* Committed (or ended) even when BEGIN failed: it counts itself. */
+    store_rc rc = sq_begin(s);
+    if (rc == STORE_OK)
+        rc = change_texts(s, keys, v, 1, STORE_OK);
+    if (rc == STORE_OK)
+        rc = change_texts(s, sess, v, 1, STORE_OK);
+    if (rc == STORE_OK)
+        rc = change_texts(s, user, v, 1, STORE_NOT_FOUND);
+    if (sq_commit(s) != STORE_OK)
+        return STORE_ERROR;
+    return rc;
+}
+
+static json_t *sq_user_list(store *s)
+{
+    static const char q[] = "SELECT name, role, created FROM users ORDER BY "
+                            "name";
+    static const char *const names[] = {"name", "role", "created", NULL};
+    sqlite3_stmt *st = stmt(s, q);
+    return st ? rows_json(st, names) : NULL;
+}
+
+static store_rc sq_apikey_add_owned(store *s, const uint8_t hash[32],
+                                    const char *user, const char *role,
+                                    int64_t now, int64_t *id)
+{
+    static const char q[] = "INSERT INTO apikeys(hash, created, owner, role) "
+                            "VALUES(?, ?, ?, ?)";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, now);
+    sqlite3_bind_text(st, 3, user, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, role, -1, SQLITE_STATIC);
+    if (done(s, st) != STORE_OK)
+        return STORE_ERROR;
+    *id = sqlite3_last_insert_rowid(SQ(s)->db);
+    return STORE_OK;
+}
+
+static store_rc sq_apikey_principal(store *s, const uint8_t hash[32],
+                                    store_principal *out)
+{
+    static const char q[] =
+        "SELECT k.id, k.owner, k.role, u.role FROM apikeys k LEFT JOIN users "
+        "u ON u.name = k.owner WHERE k.hash = ? AND k.revoked = 0 AND "
+        "(k.owner IS NULL OR u.name IS NOT NULL)";
+    sqlite3_stmt *st = stmt(s, q);
+    memset(out, 0, sizeof(*out));
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    store_rc rc = step == SQLITE_ROW    ? STORE_OK
+                  : step == SQLITE_DONE ? STORE_NOT_FOUND
+                                        : STORE_ERROR;
+    if (rc == STORE_OK) {
+        out->key_id = sqlite3_column_int64(st, 0);
+        copy_col(st, 1, out->user, sizeof(out->user));
+        copy_col(st, 2, out->role, sizeof(out->role));
+        copy_col(st, 3, out->user_role, sizeof(out->user_role));
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+static store_rc sq_session_add(store *s, const uint8_t hash[32],
+                               const char *user, const char *csrf, int64_t now)
+{
+    static const char q[] = "INSERT INTO sessions(hash, owner, csrf, "
+                            "created, used) VALUES(?, ?, ?, ?, ?)";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, csrf, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, now);
+    sqlite3_bind_int64(st, 5, now);
+    return done(s, st);
+}
+
+static store_rc sq_session_get(store *s, const uint8_t hash[32],
+                               int64_t used_since, store_principal *out)
+{
+    static const char q[] =
+        "SELECT s.owner, u.role, s.csrf, s.used FROM sessions s JOIN users u "
+        "ON u.name = s.owner WHERE s.hash = ? AND s.used >= ?";
+    sqlite3_stmt *st = stmt(s, q);
+    memset(out, 0, sizeof(*out));
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, used_since);
+    int step = sqlite3_step(st);
+    store_rc rc = step == SQLITE_ROW    ? STORE_OK
+                  : step == SQLITE_DONE ? STORE_NOT_FOUND
+                                        : STORE_ERROR;
+    if (rc == STORE_OK) {
+        copy_col(st, 0, out->user, sizeof(out->user));
+        copy_col(st, 1, out->user_role, sizeof(out->user_role));
+        copy_col(st, 1, out->role, sizeof(out->role));
+        copy_col(st, 2, out->csrf, sizeof(out->csrf));
+        out->used = sqlite3_column_int64(st, 3);
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+static store_rc sq_session_touch(store *s, const uint8_t hash[32], int64_t now)
+{
+    static const char q[] = "UPDATE sessions SET used = ? WHERE hash = ?";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_blob(st, 2, hash, 32, SQLITE_STATIC);
+    return done(s, st);
+}
+
+static store_rc sq_session_remove(store *s, const uint8_t hash[32])
+{
+    static const char q[] = "DELETE FROM sessions WHERE hash = ?";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+    if (done(s, st) != STORE_OK)
+        return STORE_ERROR;
+    return sqlite3_changes(SQ(s)->db) == 1 ? STORE_OK : STORE_NOT_FOUND;
+}
+
+static int sq_session_prune(store *s, int64_t used_before)
+{
+    static const char q[] = "DELETE FROM sessions WHERE used < ?";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, used_before);
+    if (done(s, st) != STORE_OK)
+        return STORE_ERROR;
+    return sqlite3_changes(SQ(s)->db);
 }
 
 static const store_ops sq_ops = {

@@ -3,7 +3,8 @@
  * restart, events and logs paging, files and images, the lid camera's
  * calibration per machine, that data survives
  * reopening, that two stores on one database see each other's writes,
- * and the lifecycle's tables (head position, jobs, audit, materials). ctest
+ * and the lifecycle's tables (head position, jobs, audit, materials),
+ * users with their keys and sessions. ctest
  * runs it as test_cloud_store (SQLite) and as test_cloud_store_pg (PostgreSQL,
  * GF_TEST_STORE=postgresql). */
 #include <setjmp.h>
@@ -946,6 +947,110 @@ static void webhooks_and_deliveries(void **state)
     json_decref(l);
 }
 
+/* Users, the keys they own and their sessions: a removed user's keys and
+ * sessions stop working; a key made before users has no owner; a
+ * session's last use decides whether it is still good; all of it
+ * survives reopening. */
+static void users_keys_and_sessions(void **state)
+{
+    struct fx *f = *state;
+    char role[16], hash[128];
+    uint8_t k_old[32], k_ann[32], k_bob[32], sess[32], other[32];
+    store_principal p;
+    memset(k_old, 1, 32);
+    memset(k_ann, 2, 32);
+    memset(k_bob, 3, 32);
+    memset(sess, 4, 32);
+    memset(other, 5, 32);
+
+    assert_int_equal(store_user_add(f->s, "ann", "admin", "$argon2id$a", 10),
+                     STORE_OK);
+    assert_int_equal(store_user_add(f->s, "ann", "viewer", "$argon2id$x", 11),
+                     STORE_ALREADY);
+    assert_int_equal(store_user_add(f->s, "bob", "viewer", "$argon2id$b", 12),
+                     STORE_OK);
+    assert_int_equal(store_user_get(f->s, "ann", role, hash), STORE_OK);
+    assert_string_equal(role, "admin");
+    assert_string_equal(hash, "$argon2id$a");
+    assert_int_equal(store_user_get(f->s, "nobody", role, hash),
+                     STORE_NOT_FOUND);
+    assert_int_equal(store_user_set_password(f->s, "bob", "$argon2id$c"),
+                     STORE_OK);
+    assert_int_equal(store_user_set_password(f->s, "nobody", "$argon2id$c"),
+                     STORE_NOT_FOUND);
+    json_t *users = store_user_list(f->s);
+    assert_int_equal(json_array_size(users), 2);
+    json_t *u0 = json_array_get(users, 0);
+    assert_string_equal(json_string_value(json_object_get(u0, "name")), "ann");
+    assert_string_equal(json_string_value(json_object_get(u0, "role")),
+                        "admin");
+    assert_int_equal(json_integer_value(json_object_get(u0, "created")), 10);
+    assert_null(json_object_get(u0, "pw_hash"));
+    json_decref(users);
+
+    int64_t id_old = 0, id_ann = 0, id_bob = 0;
+    assert_int_equal(store_apikey_add(f->s, k_old, 1, &id_old), STORE_OK);
+    assert_int_equal(
+        store_apikey_add_owned(f->s, k_ann, "ann", "operator", 2, &id_ann),
+        STORE_OK);
+    assert_int_equal(
+        store_apikey_add_owned(f->s, k_bob, "bob", "viewer", 3, &id_bob),
+        STORE_OK);
+    assert_int_equal(store_apikey_principal(f->s, k_old, &p), STORE_OK);
+    assert_int_equal(p.key_id, id_old);
+    assert_string_equal(p.user, "");
+    assert_string_equal(p.role, "");
+    assert_int_equal(store_apikey_principal(f->s, k_ann, &p), STORE_OK);
+    assert_int_equal(p.key_id, id_ann);
+    assert_string_equal(p.user, "ann");
+    assert_string_equal(p.role, "operator");
+    assert_string_equal(p.user_role, "admin");
+    json_t *keys = store_apikey_list(f->s);
+    assert_int_equal(json_array_size(keys), 3);
+    json_t *k0 = json_array_get(keys, 0), *k1 = json_array_get(keys, 1);
+    assert_true(json_is_null(json_object_get(k0, "user")));
+    assert_string_equal(json_string_value(json_object_get(k0, "role")),
+                        "admin");
+    assert_string_equal(json_string_value(json_object_get(k1, "user")), "ann");
+    assert_string_equal(json_string_value(json_object_get(k1, "role")),
+                        "operator");
+    json_decref(keys);
+
+    assert_int_equal(store_session_add(f->s, sess, "bob", "c5rf", 100),
+                     STORE_OK);
+    assert_int_equal(store_session_add(f->s, other, "ann", "t0k", 100),
+                     STORE_OK);
+    assert_int_equal(store_session_get(f->s, sess, 100, &p), STORE_OK);
+    assert_string_equal(p.user, "bob");
+    assert_string_equal(p.user_role, "viewer");
+    assert_string_equal(p.csrf, "c5rf");
+    assert_int_equal(p.used, 100);
+    assert_int_equal(p.key_id, 0);
+    /* last used at 100: not good for a caller that wants a use since 101 */
+    assert_int_equal(store_session_get(f->s, sess, 101, &p), STORE_NOT_FOUND);
+    assert_int_equal(store_session_touch(f->s, sess, 150), STORE_OK);
+    reopen(f);
+    assert_int_equal(store_session_get(f->s, sess, 101, &p), STORE_OK);
+    assert_int_equal(p.used, 150);
+    assert_int_equal(store_session_prune(f->s, 120), 1); /* ann's */
+    assert_int_equal(store_session_get(f->s, other, 0, &p), STORE_NOT_FOUND);
+    assert_int_equal(store_session_remove(f->s, other), STORE_NOT_FOUND);
+
+    /* bob goes: his key and his session with him, ann's stay */
+    assert_int_equal(store_user_remove(f->s, "bob"), STORE_OK);
+    assert_int_equal(store_user_remove(f->s, "bob"), STORE_NOT_FOUND);
+    assert_int_equal(store_apikey_principal(f->s, k_bob, &p), STORE_NOT_FOUND);
+    assert_int_equal(store_session_get(f->s, sess, 0, &p), STORE_NOT_FOUND);
+    /* a user of the same name later does not bring the old key back */
+    assert_int_equal(store_user_add(f->s, "bob", "admin", "$argon2id$d", 20),
+                     STORE_OK);
+    assert_int_equal(store_apikey_principal(f->s, k_bob, &p), STORE_NOT_FOUND);
+    assert_int_equal(store_apikey_principal(f->s, k_ann, &p), STORE_OK);
+    assert_int_equal(store_session_add(f->s, sess, "ann", "c", 200), STORE_OK);
+    assert_int_equal(store_session_remove(f->s, sess), STORE_OK);
+    assert_int_equal(store_session_get(f->s, sess, 0, &p), STORE_NOT_FOUND);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -975,6 +1080,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(job_counts_by_state, setup, teardown),
         cmocka_unit_test_setup_teardown(webhooks_and_deliveries, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(users_keys_and_sessions, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
