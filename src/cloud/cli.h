@@ -4,9 +4,11 @@
 
 #include "cloud.h"
 
-/* argv: what follows `machine` / `apikey` (config flags already taken). */
+/* argv: what follows `machine` / `apikey` / `user` (config flags already
+ * taken). */
 int cli_machine(cloud *c, int argc, char **argv);
 int cli_apikey(cloud *c, int argc, char **argv);
 int cli_webhook(cloud *c, int argc, char **argv);
+int cli_user(cloud *c, int argc, char **argv);
 
 #endif

@@ -1,5 +1,5 @@
 /* main.c - the gfcloud command line: `serve`, `init`, `machine ...`,
- * `apikey ...`.
+ * `apikey ...`, `user ...`.
  *
  * Every command reads the same settings (INI file + flags, config.c), so
  * `gfcloud machine add --data DIR` works on the data directory a running
@@ -25,7 +25,10 @@ static const char usage_lines[] =
     "       gfcloud machine add --serial N --count K --password HEX "
     "[--data DIR]\n"
     "       gfcloud machine list | remove --serial N [--data DIR]\n"
-    "       gfcloud apikey create | list | revoke ID [--data DIR]\n"
+    "       gfcloud apikey create [--user NAME [--role R]] | list | revoke ID "
+    "[--data DIR]\n"
+    "       gfcloud user add NAME --role viewer|operator|admin [--data DIR]\n"
+    "       gfcloud user list | remove NAME | passwd NAME [--data DIR]\n"
     "       gfcloud webhook add URL --events a,b | list | remove ID | "
     "deliveries [ID] [--data DIR]\n"
     "       gfcloud COMMAND --help | --help | --version\n";
@@ -60,11 +63,15 @@ static const char machine_help[] =
     "These work while `gfcloud serve` runs on the same data directory.\n";
 
 static const char apikey_help[] =
-    "usage: gfcloud apikey create [--data DIR]\n"
+    "usage: gfcloud apikey create [--user NAME [--role R]] [--data DIR]\n"
     "       gfcloud apikey list [--data DIR]\n"
     "       gfcloud apikey revoke ID [--data DIR]\n\n"
-    "create    make an API key for the REST API and print it, once\n"
-    "list      id, creation time and state of every key\n"
+    "create    make an API key for the REST API and print it, once; with "
+    "--user\n"
+    "          the key is that user's, with its role or the narrower --role "
+    "R\n"
+    "          (viewer, operator, admin); without, it acts as an admin\n"
+    "list      id, owner, role, creation time and state of every key\n"
     "revoke    the key with that id stops working at once\n\n"
     "--data DIR      the data directory (default ./gfcloud-data); it must "
     "exist\n"
@@ -89,6 +96,25 @@ static const char webhook_help[] =
     "exist\n"
     "--config FILE   read --data from an INI file\n";
 
+static const char user_help[] =
+    "usage: gfcloud user add NAME --role viewer|operator|admin [--data DIR]\n"
+    "       gfcloud user list [--data DIR]\n"
+    "       gfcloud user remove NAME [--data DIR]\n"
+    "       gfcloud user passwd NAME [--data DIR]\n\n"
+    "add       a user of the API and the dashboard; prints the password it "
+    "made, once\n"
+    "list      name, role and creation time of every user\n"
+    "remove    the user's sessions end and its API keys stop working at "
+    "once\n"
+    "passwd    make a new password and print it, once (sessions stay)\n\n"
+    "NAME            1 to 32 of A-Z a-z 0-9 . _ -\n"
+    "--role R        viewer (looks), operator (also runs jobs and "
+    "actions),\n"
+    "                admin (also machines, users, keys, settings)\n"
+    "--data DIR      the data directory (default ./gfcloud-data); it must "
+    "exist\n"
+    "--config FILE   read --data from an INI file\n";
+
 /* `gfcloud [COMMAND] ... --help`: the help of the command named, if any. */
 static void help(int argc, char **argv)
 {
@@ -107,6 +133,10 @@ static void help(int argc, char **argv)
         }
         if (strcmp(argv[i], "webhook") == 0) {
             fputs(webhook_help, stdout);
+            return;
+        }
+        if (strcmp(argv[i], "user") == 0) {
+            fputs(user_help, stdout);
             return;
         }
         if (strcmp(argv[i], "serve") == 0)
@@ -147,7 +177,7 @@ static int run(cloud *c, int nrest, char **rest)
         return strcmp(cmd, "serve") == 0 ? server_run(c) : init(c);
     }
     if (strcmp(cmd, "machine") != 0 && strcmp(cmd, "apikey") != 0 &&
-        strcmp(cmd, "webhook") != 0) {
+        strcmp(cmd, "webhook") != 0 && strcmp(cmd, "user") != 0) {
         fprintf(stderr, "gfcloud: unknown command '%s' (try --help)\n", cmd);
         return 2;
     }
@@ -157,6 +187,7 @@ static int run(cloud *c, int nrest, char **rest)
     }
     int rc = strcmp(cmd, "machine") == 0   ? cli_machine(c, nrest - 1, rest + 1)
              : strcmp(cmd, "webhook") == 0 ? cli_webhook(c, nrest - 1, rest + 1)
+             : strcmp(cmd, "user") == 0    ? cli_user(c, nrest - 1, rest + 1)
                                            : cli_apikey(c, nrest - 1, rest + 1);
     cloud_close_data(c);
     return rc;
