@@ -1,5 +1,6 @@
 /* audit.c - one row per state-changing call (audit.h), kept in the store
- * with the time, the caller (the API key's id, or the CLI and its uid),
+ * with the time, the caller (the user and the API key's id, or the CLI
+ * and its uid),
  * the peer address and what was done to what. The detail is a small JSON
  * object (an action's type, a job's machine); secrets never go in it. */
 #include "audit.h"
@@ -24,11 +25,22 @@ void audit_record(cloud *c, const char *who, const char *from, const char *what,
     free(text);
 }
 
+void audit_who(const http_req *r, char *out, size_t outlen)
+{
+    if (r->user[0] && r->api_key_id)
+        snprintf(out, outlen, "user:%s (key %" PRId64 ")", r->user,
+                 r->api_key_id);
+    else if (r->user[0])
+        snprintf(out, outlen, "user:%s", r->user);
+    else
+        snprintf(out, outlen, "apikey:%" PRId64, r->api_key_id);
+}
+
 void audit_api(cloud *c, const http_req *r, const char *what,
                const char *target, json_t *detail)
 {
-    char who[32];
-    snprintf(who, sizeof(who), "apikey:%" PRId64, r->api_key_id);
+    char who[96];
+    audit_who(r, who, sizeof(who));
     audit_record(c, who, r->peer, what, target, detail);
 }
 

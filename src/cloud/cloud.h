@@ -31,6 +31,7 @@ typedef struct cloud {
     struct lifecycle *life;
     struct throttle *throttle;      /* failed sign-ins per serial */
     struct throttle *throttle_addr; /* ... and per client address */
+    struct throttle *throttle_user; /* failed sign-ins per user name */
     struct work_pool *work;         /* the worker pool (work.h) */
     struct events *events;          /* the event bus (events.h) */
     struct jobs_backlog *compiles;  /* jobs waiting for a compile (jobs.c) */

@@ -119,6 +119,10 @@ static const struct key keys[] = {
      "how homing finds the head after the hunt: camera (the lid camera, "
      "once the machine is calibrated; until then as manual) or manual "
      "(the operator confirms)"},
+    /* users and their sessions (http_session.c) */
+    {"session-ttl", L(session_ttl), "604800",
+     "seconds a dashboard session lasts unused (7 days); every use starts "
+     "it again"},
     /* The dashboard (docs/dashboard.md). */
     {"web-root", S(web_root), "",
      "folder of the dashboard's files served at / (default: web/ next to "

@@ -49,6 +49,7 @@ typedef struct cfg {
     long body_timeout;
     long fd_reserve;
     char locator[16]; /* lifecycle.c: the homing locator */
+    long session_ttl; /* idle seconds before a session ends */
     /* the dashboard (issue 12) */
     char web_root[PATH_MAX]; /* "" = web/ beside the binary or in share */
     /* metrics and webhooks (issue 12) */

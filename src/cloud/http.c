@@ -23,6 +23,7 @@
 #include "conns.h"
 #include "http_form.h"
 #include "ingest.h"
+#include "keys.h"
 #include "log.h"
 #include "metrics.h"
 #include "webhook.h"
@@ -100,6 +101,27 @@ void http_resume(struct lws *wsi)
     }
 }
 
+/* What a route asked to add to its answer: a session cookie to set or
+ * clear, how long a throttled client should wait. */
+static int extra_headers(struct lws *wsi, const http_req *r, unsigned char **p,
+                         unsigned char *end)
+{
+    char after[24];
+    if (r->set_cookie[0] &&
+        lws_add_http_header_by_name(wsi, (const unsigned char *)"set-cookie:",
+                                    (const unsigned char *)r->set_cookie,
+                                    (int)strlen(r->set_cookie), p, end))
+        return -1;
+    if (r->retry_after > 0) {
+        int n = snprintf(after, sizeof(after), "%d", r->retry_after);
+        if (lws_add_http_header_by_name(
+                wsi, (const unsigned char *)"retry-after:",
+                (const unsigned char *)after, n, p, end))
+            return -1;
+    }
+    return 0;
+}
+
 int http_reply(struct lws *wsi, http_req *r, int status, const char *ctype,
                const void *body, size_t len)
 {
@@ -122,6 +144,7 @@ int http_reply(struct lws *wsi, http_req *r, int status, const char *ctype,
         lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:",
                                     (const unsigned char *)"close", 5, &p,
                                     end) ||
+        extra_headers(wsi, r, &p, end) ||
         lws_finalize_write_http_header(wsi, start, &p, end))
         goto out;
     metrics_bytes(METRICS_HTTP, 0, (size_t)(p - start));
@@ -244,20 +267,59 @@ int http_machine_auth(cloud *c, struct lws *wsi, http_req *r)
     return HTTP_GO;
 }
 
+/* A Bearer key wins over a cookie: a browser never sends one on its
+ * own, so a request that has one was made on purpose (and needs no CSRF
+ * token). */
 int http_api_auth(cloud *c, struct lws *wsi, http_req *r)
 {
     char key[256];
     uint8_t h[AUTH_HASH_LEN];
+    store_principal p;
     if (bearer(wsi, key, sizeof(key)) != 0) {
-        http_error(wsi, r, 401, "unauthorized", "API key required");
+        int found = http_session_find(c, wsi, r);
+        if (found > 0)
+            return 0;
+        http_error(wsi, r, found < 0 ? 500 : 401,
+                   found < 0 ? "internal" : "unauthorized",
+                   found < 0 ? "database error"
+                             : "API key or session required");
         return -1;
     }
     auth_hash_secret(c->auth, key, h);
-    if (store_apikey_find(c->store, h, &r->api_key_id) != STORE_OK) {
-        http_error(wsi, r, 401, "unauthorized", "unknown or revoked API key");
+    store_rc rc = store_apikey_principal(c->store, h, &p);
+    if (rc != STORE_OK) {
+        http_error(wsi, r, rc == STORE_ERROR ? 500 : 401,
+                   rc == STORE_ERROR ? "internal" : "unauthorized",
+                   rc == STORE_ERROR ? "database error"
+                                     : "unknown or revoked API key");
         return -1;
     }
+    r->api_key_id = p.key_id;
+    r->role = keys_role(&p);
+    snprintf(r->user, sizeof(r->user), "%s", p.user);
     return 0;
+}
+
+const char *http_method_name(int method)
+{
+    switch (method) {
+    case LWSHUMETH_GET:
+        return "GET";
+    case LWSHUMETH_POST:
+        return "POST";
+    case LWSHUMETH_PUT:
+        return "PUT";
+    case LWSHUMETH_DELETE:
+        return "DELETE";
+    case LWSHUMETH_PATCH:
+        return "PATCH";
+    case LWSHUMETH_HEAD:
+        return "HEAD";
+    case LWSHUMETH_OPTIONS:
+        return "OPTIONS";
+    default:
+        return "";
+    }
 }
 
 static long content_length(struct lws *wsi)

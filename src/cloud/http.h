@@ -41,11 +41,21 @@ struct http_req {
     int body_complete; /* all of the body has arrived */
     int handled;       /* on_body has been called */
     int serving_file;
-    struct job *job;       /* a job file being checked on a worker (ingest.c) */
-    int64_t api_key_id;    /* the API key of an /api/v1 request */
-    struct job_spec *spec; /* POST /api/v1/jobs: what the query asked */
-    struct events_sub *sse; /* GET /api/v1/events/stream (http_sse.c) */
-    struct http_form *form; /* BODY_FORM's parser and fields */
+    struct job *job; /* a job file being checked on a worker (ingest.c) */
+    /* Who an /api/v1 request is (http_api_auth): the user's name ("" for
+     * an API key made without an owner), the role it acts with (roles.h)
+     * and the API key's id (0 for a cookie session). */
+    char user[64];
+    int role;
+    int64_t api_key_id;
+    int via_cookie;           /* the principal is a session cookie's */
+    uint8_t session_hash[32]; /* ... its keyed hash */
+    char csrf[65];            /* ... and its CSRF token */
+    char set_cookie[160];     /* a Set-Cookie for the answer, or "" */
+    int retry_after;          /* seconds for a Retry-After, or 0 */
+    struct job_spec *spec;    /* POST /api/v1/jobs: what the query asked */
+    struct events_sub *sse;   /* GET /api/v1/events/stream (http_sse.c) */
+    struct http_form *form;   /* BODY_FORM's parser and fields */
 };
 
 /* Replies: headers and body are written at once (lws flushes what the
@@ -77,8 +87,25 @@ int http_serve_file(struct lws *wsi, http_req *r, const char *path,
 /* Bearer token of a machine: HTTP_GO and r->serial, or a 401 reply and what
  * http_reject() says of it (HTTP_ANSWERED, or HTTP_CLOSE if unwritable). */
 int http_machine_auth(cloud *c, struct lws *wsi, http_req *r);
-/* API key: 0, or replies 401 and -1. */
+/* Who calls the operator API: a Bearer API key, else the session
+ * cookie (http_session.c). 0 with r->user, r->role, r->api_key_id set;
+ * or replies 401 and -1. */
 int http_api_auth(cloud *c, struct lws *wsi, http_req *r);
+/* "GET", "POST", ... for an LWSHUMETH_* value ("" for none). */
+const char *http_method_name(int method);
+/* The session cookie's principal into r (via_cookie, user, role, csrf):
+ * 1 found, 0 none or expired or its user is gone, -1 database error. */
+int http_session_find(cloud *c, struct lws *wsi, http_req *r);
+/* Whether the request carries the session's X-CSRF-Token. */
+int http_csrf_ok(struct lws *wsi, const http_req *r);
+/* /api/v1/session: GET, POST {"name","password"}, DELETE. */
+int http_session(cloud *c, struct lws *wsi, http_req *r);
+/* /api/v1/users... and /api/v1/keys... (http_api_users.c). */
+struct api_segs;
+int http_api_users(cloud *c, struct lws *wsi, http_req *r,
+                   const struct api_segs *g);
+int http_api_keys(cloud *c, struct lws *wsi, http_req *r,
+                  const struct api_segs *g);
 /* Ask for the body to be collected; `on_body` runs when it is whole. */
 int http_want_body(cloud *c, struct lws *wsi, http_req *r,
                    enum http_body_kind kind, long cap, http_handler on_body);

@@ -20,8 +20,11 @@
  *   GET  /api/v1/events/stream               (http_sse.c)
  *   .../api/v1/materials...                   (http_api_materials.c)
  *   .../api/v1/webhooks...                    (http_api_webhooks.c)
+ *   GET/POST/DELETE /api/v1/session          (http_session.c)
+ *   .../api/v1/users..., .../api/v1/keys...  (http_api_users.c)
  *
- * API key as `Authorization: Bearer KEY`. JSON in and out; errors are
+ * An API key as `Authorization: Bearer KEY`, or a session cookie; what
+ * each role may call is the table in roles.c. JSON in and out; errors are
  * {"error": "...", "code": "..."} with stable codes. An accepted action is
  * committed before its id is returned. */
 #include <inttypes.h>
@@ -39,6 +42,7 @@
 #include "joblock.h"
 #include "lifecycle.h"
 #include "locator_camera.h"
+#include "roles.h"
 #include "scheduler.h"
 
 #define LIST_MAX 1000
@@ -417,12 +421,42 @@ static int action_route(cloud *c, struct lws *wsi, http_req *r, api_segs *g)
     return http_error(wsi, r, 404, "not_found", "no such resource");
 }
 
+/* Who may: the route table (roles.c) against the caller's role, and the
+ * CSRF token of a cookie session on anything that changes state.
+ * HTTP_GO, or refused with http_reject()'s result. */
+static int may(struct lws *wsi, http_req *r)
+{
+    const char *method = http_method_name(r->method);
+    int writes = strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
+    if (r->via_cookie && writes && !http_csrf_ok(wsi, r))
+        return http_reject(wsi, r, 403, "csrf",
+                           "a session's request that changes state needs "
+                           "its X-CSRF-Token");
+    int need = roles_required(method, r->path);
+    if (r->role < need) {
+        char msg[96];
+        snprintf(msg, sizeof(msg), "this needs the %s role; you are %s",
+                 role_name(need), role_name(r->role));
+        return http_reject(wsi, r, 403, "forbidden", msg);
+    }
+    return HTTP_GO;
+}
+
 int http_api(cloud *c, struct lws *wsi, http_req *r)
 {
     api_segs g;
+    api_split(r->path, &g); /* "api" "v1" ... */
+    if (g.n == 3 && strcmp(g.s[2], "session") == 0)
+        return http_session(c, wsi, r); /* signing in needs no key */
     if (http_api_auth(c, wsi, r) != 0)
         return 0;
-    api_split(r->path, &g); /* "api" "v1" ... */
+    int ok = may(wsi, r);
+    if (ok != HTTP_GO)
+        return ok == HTTP_CLOSE ? -1 : 0;
+    if (g.n >= 3 && strcmp(g.s[2], "users") == 0)
+        return http_api_users(c, wsi, r, &g); /* http_api_users.c */
+    if (g.n >= 3 && strcmp(g.s[2], "keys") == 0)
+        return http_api_keys(c, wsi, r, &g);
     if (g.n == 3 && strcmp(g.s[2], "machines") == 0) {
         if (r->method == LWSHUMETH_POST)
             return http_api_machine_add(c, wsi, r); /* http_api_machines.c */

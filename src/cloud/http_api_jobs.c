@@ -161,7 +161,7 @@ static int record(cloud *c, struct lws *wsi, http_req *r, struct spec_box *b)
     char path[4300], who[64];
     int64_t id = 0;
     ingest_take_body(r, path, sizeof(path));
-    snprintf(who, sizeof(who), "apikey:%" PRId64, r->api_key_id);
+    audit_who(r, who, sizeof(who));
     if (jobs_create(c, &b->spec, b->kind, path, who, &id) != 0)
         return http_error(wsi, r, 500, "internal", "database error");
     char target[48], serial[32];
@@ -335,7 +335,7 @@ static int verb(cloud *c, struct lws *wsi, http_req *r, int64_t id,
                 const char *what)
 {
     char who[64];
-    snprintf(who, sizeof(who), "apikey:%" PRId64, r->api_key_id);
+    audit_who(r, who, sizeof(who));
     int rc = strcmp(what, "cancel") == 0 ? jobs_cancel(c, id, who)
                                          : jobs_requeue(c, id);
     if (rc == 1)

@@ -308,14 +308,16 @@ static int start(cloud *c)
     c->throttle = throttle_new(c->cfg.throttle_window, c->cfg.throttle_max);
     c->throttle_addr =
         throttle_new(c->cfg.throttle_window, c->cfg.throttle_address_max);
+    c->throttle_user =
+        throttle_new(c->cfg.throttle_window, c->cfg.throttle_max);
     c->sched = sched_new(c);
     c->life = lifecycle_new(c);
     c->work = work_new(NWORKERS, MAX_WORK, wake_loop, c);
     /* Event ids from the start time: never those of an earlier run. */
     c->events = events_new(cloud_now() * 1000);
     c->conns = conns_new(&c->cfg);
-    if (!c->throttle || !c->throttle_addr || !c->sched || !c->life ||
-        !c->work || !c->events || !c->conns)
+    if (!c->throttle || !c->throttle_addr || !c->throttle_user || !c->sched ||
+        !c->life || !c->work || !c->events || !c->conns)
         return 1;
     int jn = store_job_reconcile(c->store, cloud_now());
     if (jn > 0)
@@ -407,6 +409,7 @@ int server_run(cloud *c)
     c->life = NULL;
     throttle_free(c->throttle);
     throttle_free(c->throttle_addr);
+    throttle_free(c->throttle_user);
     cloud_close_data(c);
     g_cloud = NULL;
     return rc;

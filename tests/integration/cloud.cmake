@@ -3,7 +3,7 @@
 # real HTTP and WebSocket (tests/integration/gfharness.py).
 foreach(t signin actions deadline files durability hostile wire limits tls
     workers operator logfile remove slow keepalive lifecycle jobs events
-    metrics webhooks)
+    metrics webhooks users)
   gf_py_test(cloud_${t} SCRIPT ${CMAKE_CURRENT_LIST_DIR}/test_cloud_${t}.py
     TIMEOUT 120)
 endforeach()
@@ -11,7 +11,7 @@ endforeach()
 # The tests whose outcome rests on the store, again on PostgreSQL (one
 # throwaway server for the whole run: cmake/GfTesting.cmake).
 foreach(t actions deadline files durability remove lifecycle jobs metrics
-    webhooks)
+    webhooks users)
   gf_py_test(cloud_${t}_pg SCRIPT ${CMAKE_CURRENT_LIST_DIR}/test_cloud_${t}.py
     TIMEOUT 120)
   gf_on_postgresql(cloud_${t}_pg)
