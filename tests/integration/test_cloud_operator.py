@@ -210,7 +210,9 @@ class DataDirectory(Tmp):
     def test_only_serve_and_init_create_it(self):
         for args in (["machine", "list"], ["machine", "add", "--serial", "5"],
                      ["machine", "remove", "--serial", "5"],
-                     ["apikey", "create"], ["apikey", "list"]):
+                     ["apikey", "create"], ["apikey", "list"],
+                     ["user", "list"], ["user", "add", "ann", "--role",
+                                        "viewer"]):
             p = run(*args, "--data", self.data)
             self.assertEqual(p.returncode, 1, (args, p.stderr))
             self.assertIn("%s: no such data directory" % self.data, p.stderr)
