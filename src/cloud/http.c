@@ -278,26 +278,23 @@ int http_api_auth(cloud *c, struct lws *wsi, http_req *r)
     if (bearer(wsi, key, sizeof(key)) != 0) {
         int found = http_session_find(c, wsi, r);
         if (found > 0)
-            return 0;
-        http_error(wsi, r, found < 0 ? 500 : 401,
-                   found < 0 ? "internal" : "unauthorized",
-                   found < 0 ? "database error"
-                             : "API key or session required");
-        return -1;
+            return HTTP_GO;
+        return found < 0
+                   ? http_reject(wsi, r, 500, "internal", "database error")
+                   : http_reject(wsi, r, 401, "unauthorized",
+                                 "API key or session required");
     }
     auth_hash_secret(c->auth, key, h);
     store_rc rc = store_apikey_principal(c->store, h, &p);
-    if (rc != STORE_OK) {
-        http_error(wsi, r, rc == STORE_ERROR ? 500 : 401,
-                   rc == STORE_ERROR ? "internal" : "unauthorized",
-                   rc == STORE_ERROR ? "database error"
-                                     : "unknown or revoked API key");
-        return -1;
-    }
+    if (rc == STORE_ERROR)
+        return http_reject(wsi, r, 500, "internal", "database error");
+    if (rc != STORE_OK)
+        return http_reject(wsi, r, 401, "unauthorized",
+                           "unknown or revoked API key");
     r->api_key_id = p.key_id;
     r->role = keys_role(&p);
     snprintf(r->user, sizeof(r->user), "%s", p.user);
-    return 0;
+    return HTTP_GO;
 }
 
 const char *http_method_name(int method)

@@ -88,8 +88,8 @@ int http_serve_file(struct lws *wsi, http_req *r, const char *path,
  * http_reject() says of it (HTTP_ANSWERED, or HTTP_CLOSE if unwritable). */
 int http_machine_auth(cloud *c, struct lws *wsi, http_req *r);
 /* Who calls the operator API: a Bearer API key, else the session
- * cookie (http_session.c). 0 with r->user, r->role, r->api_key_id set;
- * or replies 401 and -1. */
+ * cookie (http_session.c). HTTP_GO with r->user, r->role, r->api_key_id
+ * set; or a 401 (500) reply and what http_reject() says of it. */
 int http_api_auth(cloud *c, struct lws *wsi, http_req *r);
 /* "GET", "POST", ... for an LWSHUMETH_* value ("" for none). */
 const char *http_method_name(int method);

@@ -448,9 +448,9 @@ int http_api(cloud *c, struct lws *wsi, http_req *r)
     api_split(r->path, &g); /* "api" "v1" ... */
     if (g.n == 3 && strcmp(g.s[2], "session") == 0)
         return http_session(c, wsi, r); /* signing in needs no key */
-    if (http_api_auth(c, wsi, r) != 0)
-        return 0;
-    int ok = may(wsi, r);
+    int ok = http_api_auth(c, wsi, r);
+    if (ok == HTTP_GO)
+        ok = may(wsi, r);
     if (ok != HTTP_GO)
         return ok == HTTP_CLOSE ? -1 : 0;
     if (g.n >= 3 && strcmp(g.s[2], "users") == 0)
