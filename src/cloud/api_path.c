@@ -38,6 +38,20 @@ void api_split(const char *path, api_segs *g)
         g->s[g->n++] = t;
 }
 
+int api_name_ok(const char *s, size_t max)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > max)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+              (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-'))
+            return 0;
+    }
+    return 1;
+}
+
 /* Only digits: strtoll alone would take " 12", "+12" and overflow. */
 static int all_digits(const char *s)
 {

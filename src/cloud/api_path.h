@@ -4,6 +4,7 @@
 #ifndef CLOUD_API_PATH_H
 #define CLOUD_API_PATH_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define API_MAX_SEGS 8
@@ -20,6 +21,9 @@ int api_path_ok(const char *p);
 /* Split `path` on '/' into at most API_MAX_SEGS segments (copied into
  * g->buf; a longer path is cut at 511 bytes, more segments are dropped). */
 void api_split(const char *path, api_segs *g);
+/* A name that goes in a path (a material's, a user's): 1 to `max` of
+ * A-Z a-z 0-9 . _ - : 1 good, 0 refused. */
+int api_name_ok(const char *s, size_t max);
 /* A positive decimal id with nothing after it: 0 and *out, or -1. */
 int api_parse_id(const char *s, int64_t *out);
 /* A query value: `def` when absent (NULL), capped at `max`, -1 when it is

@@ -115,6 +115,14 @@ static int machine_add(cloud *c, int argc, char **argv)
     return 0;
 }
 
+void cli_utc(int64_t t, char out[32])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
 static int machine_list(cloud *c)
 {
     json_t *arr = store_machine_list(c->store);
@@ -128,12 +136,8 @@ static int machine_list(cloud *c)
     {
         char when[32] = "never";
         json_t *seen = json_object_get(m, "last_seen");
-        if (json_is_integer(seen)) {
-            time_t t = (time_t)json_integer_value(seen);
-            struct tm tm;
-            gmtime_r(&t, &tm);
-            strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-        }
+        if (json_is_integer(seen))
+            cli_utc(json_integer_value(seen), when);
         printf("%s\tlast_seen=%s\thead=%s\n",
                json_string_value(json_object_get(m, "serial")), when,
                json_string_value(json_object_get(m, "head_position")));

@@ -7,7 +7,6 @@
  * the machine commands. */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "audit.h"
 #include "cli.h"
@@ -45,6 +44,17 @@ static int name_arg(int argc, char **argv, const char *cmd, const char **out)
     return 0;
 }
 
+/* A made password and its hash: 0, or 1 after saying why not. */
+static int new_password(char pw[USER_PASSWORD_LEN + 1],
+                        char hash[USER_HASH_LEN])
+{
+    users_make_password(pw);
+    if (users_hash(pw, hash) == 0)
+        return 0;
+    fprintf(stderr, "gfcloud: cannot hash the password (out of memory)\n");
+    return 1;
+}
+
 static void audit_user(cloud *c, const char *what, const char *name)
 {
     char target[64];
@@ -64,11 +74,8 @@ static int user_add(cloud *c, int argc, char **argv)
                         "admin\n");
         return 2;
     }
-    users_make_password(pw);
-    if (users_hash(pw, hash) != 0) {
-        fprintf(stderr, "gfcloud: cannot hash the password (out of memory)\n");
+    if (new_password(pw, hash) != 0)
         return 1;
-    }
     store_rc rc =
         store_user_add(c->store, name, role_name(role), hash, cloud_now());
     if (rc == STORE_ALREADY) {
@@ -98,11 +105,8 @@ static int user_list(cloud *c)
     json_t *u;
     json_array_foreach(arr, i, u)
     {
-        char when[32] = "";
-        time_t t = (time_t)json_integer_value(json_object_get(u, "created"));
-        struct tm tm;
-        gmtime_r(&t, &tm);
-        strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        char when[32];
+        cli_utc(json_integer_value(json_object_get(u, "created")), when);
         printf("%s\trole=%s\tcreated=%s\n",
                json_string_value(json_object_get(u, "name")),
                json_string_value(json_object_get(u, "role")), when);
@@ -136,11 +140,8 @@ static int user_passwd(cloud *c, int argc, char **argv)
     char pw[USER_PASSWORD_LEN + 1], hash[USER_HASH_LEN];
     if (name_arg(argc, argv, "passwd", &name) != 0)
         return 2;
-    users_make_password(pw);
-    if (users_hash(pw, hash) != 0) {
-        fprintf(stderr, "gfcloud: cannot hash the password (out of memory)\n");
+    if (new_password(pw, hash) != 0)
         return 1;
-    }
     store_rc rc = store_user_set_password(c->store, name, hash);
     if (rc == STORE_NOT_FOUND) {
         fprintf(stderr, "gfcloud: no user %s\n", name);

@@ -319,6 +319,15 @@ const char *http_method_name(int method)
     }
 }
 
+json_t *http_json_object(const http_req *r)
+{
+    json_t *o = json_loadb(r->body, r->body_len, 0, NULL);
+    if (json_is_object(o))
+        return o;
+    json_decref(o);
+    return NULL;
+}
+
 static long content_length(struct lws *wsi)
 {
     char buf[32];

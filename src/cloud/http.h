@@ -106,6 +106,9 @@ int http_api_users(cloud *c, struct lws *wsi, http_req *r,
                    const struct api_segs *g);
 int http_api_keys(cloud *c, struct lws *wsi, http_req *r,
                   const struct api_segs *g);
+/* A BODY_MEMORY body as a JSON object (a new reference), or NULL when it
+ * is not one. */
+json_t *http_json_object(const http_req *r);
 /* Ask for the body to be collected; `on_body` runs when it is whole. */
 int http_want_body(cloud *c, struct lws *wsi, http_req *r,
                    enum http_body_kind kind, long cap, http_handler on_body);

@@ -236,20 +236,11 @@ static int machine_page(cloud *c, struct lws *wsi, http_req *r, uint64_t serial,
     return reply_page(wsi, r, events ? "events" : "logs", rows, since);
 }
 
-static json_t *json_body(http_req *r)
-{
-    json_t *o = json_loadb(r->body, r->body_len, 0, NULL);
-    if (json_is_object(o))
-        return o;
-    json_decref(o);
-    return NULL;
-}
-
 /* POST .../home {"method":"manual"}: the operator's part of homing;
  * {"method":"camera"}: home by the lid camera now. */
 static int home_done(cloud *c, struct lws *wsi, http_req *r)
 {
-    json_t *o = json_body(r);
+    json_t *o = http_json_object(r);
     if (!o)
         return http_error(wsi, r, 400, "bad_json",
                           "body must be a JSON object");
@@ -293,7 +284,7 @@ static int calibrate_done(cloud *c, struct lws *wsi, http_req *r)
  * head, measured from the stops (the bed is 495 x 279 mm). */
 static int home_offset_done(cloud *c, struct lws *wsi, http_req *r)
 {
-    json_t *o = json_body(r);
+    json_t *o = http_json_object(r);
     json_t *x = json_object_get(o, "x_mm"), *y = json_object_get(o, "y_mm");
     double xv = json_number_value(x), yv = json_number_value(y);
     int ok = json_is_number(x) && json_is_number(y) && xv >= 0 && yv >= 0 &&

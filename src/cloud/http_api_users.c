@@ -24,21 +24,27 @@
 #include "roles.h"
 #include "users.h"
 
-static json_t *json_body(http_req *r)
-{
-    json_t *o = json_loadb(r->body, r->body_len, 0, NULL);
-    if (json_is_object(o))
-        return o;
-    json_decref(o);
-    return NULL;
-}
-
 static void audit_target(cloud *c, http_req *r, const char *what,
                          const char *kind, const char *name)
 {
     char target[64];
     snprintf(target, sizeof(target), "%s:%s", kind, name);
     audit_api(c, r, what, target, NULL);
+}
+
+/* GET /api/v1/users or /keys: {name: list}; POST: a new one (`add`). */
+static int collection(cloud *c, struct lws *wsi, http_req *r, const char *name,
+                      json_t *(*list)(store *), http_handler add)
+{
+    if (r->method == LWSHUMETH_POST)
+        return http_want_body(c, wsi, r, BODY_MEMORY, c->cfg.max_json_body,
+                              add);
+    if (r->method != LWSHUMETH_GET)
+        return http_error(wsi, r, 405, "method_not_allowed", "use GET or POST");
+    json_t *arr = list(c->store);
+    if (!arr)
+        return http_error(wsi, r, 500, "internal", "database error");
+    return http_reply_json(wsi, r, 200, json_pack("{s:o}", name, arr));
 }
 
 /* ---- users ------------------------------------------------------------ */
@@ -89,7 +95,7 @@ static const ingest_task user_task = {user_work, user_reply, user_drop};
 
 static int user_add_done(cloud *c, struct lws *wsi, http_req *r)
 {
-    json_t *o = json_body(r);
+    json_t *o = http_json_object(r);
     const char *name = json_string_value(json_object_get(o, "name"));
     int role = role_parse(json_string_value(json_object_get(o, "role")));
     char rolebuf[16], hash[USER_HASH_LEN];
@@ -119,17 +125,8 @@ static int user_add_done(cloud *c, struct lws *wsi, http_req *r)
 
 int http_api_users(cloud *c, struct lws *wsi, http_req *r, const api_segs *g)
 {
-    if (g->n == 3 && r->method == LWSHUMETH_GET) {
-        json_t *arr = store_user_list(c->store);
-        if (!arr)
-            return http_error(wsi, r, 500, "internal", "database error");
-        return http_reply_json(wsi, r, 200, json_pack("{s:o}", "users", arr));
-    }
-    if (g->n == 3 && r->method == LWSHUMETH_POST)
-        return http_want_body(c, wsi, r, BODY_MEMORY, c->cfg.max_json_body,
-                              user_add_done);
     if (g->n == 3)
-        return http_error(wsi, r, 405, "method_not_allowed", "use GET or POST");
+        return collection(c, wsi, r, "users", store_user_list, user_add_done);
     if (g->n != 4)
         return http_error(wsi, r, 404, "not_found", "no such resource");
     if (r->method != LWSHUMETH_DELETE)
@@ -148,7 +145,7 @@ int http_api_users(cloud *c, struct lws *wsi, http_req *r, const api_segs *g)
 
 static int key_add_done(cloud *c, struct lws *wsi, http_req *r)
 {
-    json_t *o = json_body(r);
+    json_t *o = http_json_object(r);
     const char *user = json_string_value(json_object_get(o, "user"));
     json_t *jrole = json_object_get(o, "role");
     const char *rtext = json_string_value(jrole);
@@ -192,17 +189,8 @@ static int key_add_done(cloud *c, struct lws *wsi, http_req *r)
 
 int http_api_keys(cloud *c, struct lws *wsi, http_req *r, const api_segs *g)
 {
-    if (g->n == 3 && r->method == LWSHUMETH_GET) {
-        json_t *arr = store_apikey_list(c->store);
-        if (!arr)
-            return http_error(wsi, r, 500, "internal", "database error");
-        return http_reply_json(wsi, r, 200, json_pack("{s:o}", "keys", arr));
-    }
-    if (g->n == 3 && r->method == LWSHUMETH_POST)
-        return http_want_body(c, wsi, r, BODY_MEMORY, c->cfg.max_json_body,
-                              key_add_done);
     if (g->n == 3)
-        return http_error(wsi, r, 405, "method_not_allowed", "use GET or POST");
+        return collection(c, wsi, r, "keys", store_apikey_list, key_add_done);
     int64_t id = 0;
     if (g->n != 4 || api_parse_id(g->s[3], &id) != 0)
         return http_error(wsi, r, 404, "no_key", "no such API key");

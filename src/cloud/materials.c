@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api_path.h"
 #include "job_spec.h"
 #include "log.h"
 
@@ -17,16 +18,7 @@ static const char *const op_names[3] = {"cut", "score", "engrave"};
 
 int material_name_ok(const char *name)
 {
-    size_t n = name ? strlen(name) : 0;
-    if (n == 0 || n > 63 || name[0] == '.')
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        char ch = name[i];
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-              (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-'))
-            return 0;
-    }
-    return 1;
+    return api_name_ok(name, 63) && name[0] != '.';
 }
 
 json_t *material_parse(const char *name, const json_t *body, char *err,

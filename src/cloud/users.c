@@ -6,21 +6,14 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "api_path.h"
+
 /* No 0/o or 1/l: a password read off a screen is typed right. */
 static const char alphabet[] = "abcdefghijkmnpqrstuvwxyz23456789";
 
 int users_name_ok(const char *name)
 {
-    size_t n = name ? strlen(name) : 0;
-    if (n < 1 || n > USER_NAME_MAX)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        char ch = name[i];
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-              (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-'))
-            return 0;
-    }
-    return 1;
+    return api_name_ok(name, USER_NAME_MAX);
 }
 
 void users_make_password(char out[USER_PASSWORD_LEN + 1])

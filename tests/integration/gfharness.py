@@ -276,8 +276,10 @@ class Cloud:
         return "%s://127.0.0.1:%d" % ("wss" if self.tls else "ws", self.port)
 
     def http(self, method, path, body=None, headers=None, token=None,
-             timeout=DEFAULT_TIMEOUT):
-        """One request; returns (status, headers dict lowercased, bytes)."""
+             timeout=DEFAULT_TIMEOUT, stream_ok=False):
+        """One request; returns (status, headers dict lowercased, bytes).
+        With ``stream_ok`` an event stream's answer is closed once its
+        headers are in (its bytes are then None)."""
         if self.tls:
             conn = http.client.HTTPSConnection(
                 "127.0.0.1", self.port, timeout=timeout,
@@ -296,8 +298,11 @@ class Cloud:
                 body = body.encode()
             conn.request(method, path, body=body, headers=h)
             r = conn.getresponse()
-            data = r.read()
-            return r.status, {k.lower(): v for k, v in r.getheaders()}, data
+            hdrs = {k.lower(): v for k, v in r.getheaders()}
+            if stream_ok and hdrs.get("content-type", "").startswith(
+                    "text/event-stream"):
+                return r.status, hdrs, None
+            return r.status, hdrs, r.read()
         finally:
             conn.close()
 

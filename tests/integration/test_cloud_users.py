@@ -18,11 +18,9 @@ Starts the real gfcloud and checks, over real HTTP:
 * the audit trail and a job's created_by name the user.
 """
 
-import http.client
 import json
 import os
 import re
-import ssl
 import sys
 import time
 import unittest
@@ -89,33 +87,13 @@ ROUTES = [
 def request(cloud, method, path, body=None, headers=None, token=None):
     """(status, headers, JSON or bytes); an event stream is closed once its
     headers are in."""
-    if cloud.tls:
-        conn = http.client.HTTPSConnection(
-            "127.0.0.1", cloud.port, timeout=15,
-            context=ssl._create_unverified_context())
-    else:
-        conn = http.client.HTTPConnection("127.0.0.1", cloud.port,
-                                          timeout=15)
-    h = dict(headers or {})
-    if token:
-        h["Authorization"] = "Bearer " + token
-    if isinstance(body, (dict, list)):
-        body = json.dumps(body).encode()
-        h.setdefault("Content-Type", "application/json")
+    status, hdrs, data = cloud.http(method, path, body=body, headers=headers,
+                                    token=token, stream_ok=True)
     try:
-        conn.request(method, path, body=body, headers=h)
-        r = conn.getresponse()
-        hdrs = {k.lower(): v for k, v in r.getheaders()}
-        if hdrs.get("content-type", "").startswith("text/event-stream"):
-            return r.status, hdrs, None
-        data = r.read()
-        try:
-            data = json.loads(data) if data else None
-        except ValueError:
-            pass
-        return r.status, hdrs, data
-    finally:
-        conn.close()
+        data = json.loads(data) if data else None
+    except ValueError:
+        pass
+    return status, hdrs, data
 
 
 class Session:
