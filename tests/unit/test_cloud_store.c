@@ -14,6 +14,7 @@
 /* cmocka needs the headers above first. */
 #include <cmocka.h>
 #include <poll.h>
+#include <sqlite3.h>
 
 #include "store.h"
 #include "test_cloud_tmp.h"
@@ -1051,6 +1052,54 @@ static void users_keys_and_sessions(void **state)
     assert_int_equal(store_session_get(f->s, sess, 0, &p), STORE_NOT_FOUND);
 }
 
+/* Raw SQL on the test's database, behind the store's back (a database
+ * made by an older gfcloud). */
+static void raw_sql(struct fx *f, const char *sql)
+{
+    if (f->db.pg) {
+        PGconn *c = PQconnectdb(f->db.where);
+        PGresult *r = PQexec(c, sql);
+        int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+        if (!ok)
+            fail_msg("%s: %s", sql, PQerrorMessage(c));
+        PQclear(r);
+        PQfinish(c);
+        return;
+    }
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(f->db.where, &db), SQLITE_OK);
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("%s: %s", sql, msg ? msg : "?");
+    sqlite3_close(db);
+}
+
+/* A database from before users: no users or sessions tables, keys
+ * without owner or role. Opening it adds them, and its keys are the
+ * admin keys they were. */
+static void a_database_from_before_users_gains_them(void **state)
+{
+    struct fx *f = *state;
+    uint8_t k[32], sess[32];
+    int64_t id = 0;
+    store_principal p;
+    memset(k, 7, 32);
+    memset(sess, 8, 32);
+    assert_int_equal(store_apikey_add(f->s, k, 1, &id), STORE_OK);
+    store_close(f->s);
+    f->s = NULL;
+    raw_sql(f, "DROP TABLE sessions; DROP TABLE users; ALTER TABLE apikeys "
+               "DROP COLUMN owner; ALTER TABLE apikeys DROP COLUMN role");
+    assert_int_equal(test_store_open(&f->db, &f->s), STORE_OK);
+    assert_int_equal(store_apikey_principal(f->s, k, &p), STORE_OK);
+    assert_int_equal(p.key_id, id);
+    assert_string_equal(p.user, "");
+    assert_int_equal(store_user_add(f->s, "ann", "viewer", "$argon2id$", 2),
+                     STORE_OK);
+    assert_int_equal(store_session_add(f->s, sess, "ann", "c", 3), STORE_OK);
+    assert_int_equal(store_session_get(f->s, sess, 3, &p), STORE_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1083,6 +1132,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(users_keys_and_sessions, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(a_database_from_before_users_gains_them,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
