@@ -45,7 +45,8 @@ static const struct row table[] = {
     {"POST", "jobs", ROLE_OPERATOR},
     {"POST", "jobs/*/cancel", ROLE_OPERATOR},
     {"POST", "jobs/*/requeue", ROLE_OPERATOR},
-    /* managing: machines, their settings, materials, people, keys, audit */
+    /* managing: machines, their settings, materials, people, keys, the
+     * audit trail, webhooks */
     {"POST", "machines", ROLE_ADMIN},
     {"DELETE", "machines/*", ROLE_ADMIN},
     {"PUT", "machines/*/home_offset", ROLE_ADMIN},
@@ -59,6 +60,10 @@ static const struct row table[] = {
     {"POST", "keys", ROLE_ADMIN},
     {"DELETE", "keys/*", ROLE_ADMIN},
     {"GET", "audit", ROLE_ADMIN},
+    {"GET", "webhooks", ROLE_ADMIN},
+    {"POST", "webhooks", ROLE_ADMIN},
+    {"DELETE", "webhooks/*", ROLE_ADMIN},
+    {"GET", "webhooks/*/deliveries", ROLE_ADMIN},
 };
 
 #define N_ROWS (int)(sizeof(table) / sizeof(table[0]))

@@ -79,6 +79,10 @@ ROUTES = [
     ("POST", "/api/v1/keys", {"user": "nobody"}, "admin"),
     ("DELETE", "/api/v1/keys/999999", None, "admin"),
     ("GET", "/api/v1/audit", None, "admin"),
+    ("GET", "/api/v1/webhooks", None, "admin"),
+    ("POST", "/api/v1/webhooks", {"url": "nothing"}, "admin"),
+    ("DELETE", "/api/v1/webhooks/999", None, "admin"),
+    ("GET", "/api/v1/webhooks/999/deliveries", None, "admin"),
     # what the table does not name needs an admin
     ("PATCH", "/api/v1/machines", {}, "admin"),
 ]
