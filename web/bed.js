@@ -34,16 +34,17 @@ export function bedDiagram(opts = {}) {
       class: "grid-line" }));
   root.append(svg("rect", { x: .4, y: .4, width: BED.w - .8,
     height: BED.h - .8, class: "frame" }));
-  if (opts.preview)
-    root.append(svg("image", { href: opts.preview, x: 0, y: 0,
-      width: BED.w, height: BED.h, preserveAspectRatio: "none",
-      class: "preview" }));
+  // The extents under the preview, so the laser's path shows over them.
   if (opts.extents) {
     const e = opts.extents;
     root.append(svg("rect", { x: e.x0, y: e.y0,
       width: Math.max(e.x1 - e.x0, .5), height: Math.max(e.y1 - e.y0, .5),
       class: "extent" }));
   }
+  if (opts.preview)
+    root.append(svg("image", { href: opts.preview, x: 0, y: 0,
+      width: BED.w, height: BED.h, preserveAspectRatio: "none",
+      class: "preview" }));
   if (opts.design) root.append(designNode(root, opts.design, opts.onMove));
   return root;
 }

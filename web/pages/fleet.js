@@ -39,7 +39,8 @@ function card(m, job, imageStamp) {
   });
   img.addEventListener("error", () => img.replaceWith(
     el("div", { class: "thumb none" }, "No lid image yet")));
-  return el("article", { class: "card machine", dataset: { serial },
+  return el("article", { class: "card machine", dataset: { serial,
+    online: m.online ? "yes" : "no", lifecycle: m.lifecycle || "" },
     "aria-label": `Machine ${serial}` },
     el("header", {},
       el("h2", {}, el("a", { href: `#/machine/${serial}` }, serial)),

@@ -180,7 +180,8 @@ export async function render(main, route) {
     head.replaceChildren(
       el("span", { class: `badge ${machine.online ? "online" : "offline"}` },
         machine.online ? "online" : "offline"),
-      el("span", {}, "State: ", el("strong", {},
+      el("span", { dataset: { lifecycle: machine.lifecycle } }, "State: ",
+        el("strong", {},
         String(machine.lifecycle).replaceAll("_", " "))),
       el("span", { class: "muted" }, "Head: ", pos && pos !== "unknown" ?
         `${pos.x_mm.toFixed(1)}, ${pos.y_mm.toFixed(1)} mm (${pos.source})` :

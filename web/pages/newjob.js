@@ -82,10 +82,12 @@ function opRow(key, label, defaultOp) {
   const passes = el("input", { type: "number", min: "1", max: "100",
     step: "1", placeholder: "1", class: "num",
     "aria-label": `Passes for ${label}` });
+  // The colour through the CSSOM: the service's policy (no inline styles)
+  // refuses a style attribute.
+  const swatch = key.startsWith("#") ? el("span", { class: "swatch" }) : null;
+  if (swatch) swatch.style.background = key;
   const tr = el("tr", {},
-    el("td", {}, key.startsWith("#") ?
-      el("span", { class: "swatch", style: `background:${key}` }) : null,
-    label), el("td", {}, op), el("td", {}, speed), el("td", {}, power),
+    el("td", {}, swatch, label), el("td", {}, op), el("td", {}, speed), el("td", {}, power),
     el("td", {}, passes));
   tr.value = (material) => {
     // With a material, a bare kind takes the material's settings for it.
@@ -252,6 +254,7 @@ function followJob(box, id) {
     parts.push(el("p", {}, el("a", { href: `#/machine/${j.machine}` },
       `Watch it on ${j.machine}`)));
     box.replaceChildren(...parts);
+    Object.assign(box.dataset, { jobId: j.id, jobState: j.state });
   }
   const view = coalesce(() => draw().catch((e) => notice(e.message)), 200);
   const off = onEvents((type, d) => {
