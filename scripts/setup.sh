@@ -10,6 +10,7 @@ packages=(
   libsodium-dev libinih-dev libcmocka-dev libcurl4-openssl-dev
   libxml2-dev libpng-dev libjpeg-dev help2man
   python3 python3-websocket curl openssl
+  chromium
 )
 
 missing=()
