@@ -5,8 +5,9 @@
 #
 # The service listens on $GFDEMO_LISTEN (default 127.0.0.1:8080) with its data
 # in $GFDEMO_DATA (default ./demo-data). The first run registers the demo
-# machine S10000042 and an API key and keeps them in $GFDEMO_DATA/demo.env
-# (mode 600), so later runs reuse them. The machine plays jobs at 100x speed
+# machine S10000042, a dashboard user "admin" (role admin) and an API key of
+# its, and keeps their secrets in $GFDEMO_DATA/demo.env (mode 600), so later
+# runs reuse them. The dashboard is at the service's URL (docs/dashboard.md). The machine plays jobs at 100x speed
 # and presses its own button 2 s after a print asks for it. The service hunts
 # it on connect; the script then confirms the manual home (as an operator who
 # pushed the head into the rear-left corner would), so jobs can run.
@@ -26,11 +27,17 @@ mkdir -p "$data" "$data/machine"
 if [[ ! -f $data/demo.env ]]; then
   "$cloud" init --data "$data/cloud" >/dev/null
   password=$("$cloud" machine add --serial "$serial" --data "$data/cloud")
-  key=$("$cloud" apikey create --data "$data/cloud" 2>/dev/null)
-  (umask 077 && printf 'password=%s\nkey=%s\n' "$password" "$key" >"$data/demo.env")
+  admin_password=$("$cloud" user add admin --role admin --data "$data/cloud")
+  key=$("$cloud" apikey create --user admin --data "$data/cloud" 2>/dev/null)
+  (umask 077 && printf 'password=%s\nkey=%s\nadmin_password=%s\n' \
+    "$password" "$key" "$admin_password" >"$data/demo.env")
 fi
 # shellcheck disable=SC1091
 source "$data/demo.env"
+if [[ -z ${admin_password:-} ]]; then # demo data from before the dashboard
+  admin_password=$("$cloud" user add admin --role admin --data "$data/cloud")
+  (umask 077 && printf 'admin_password=%s\n' "$admin_password" >>"$data/demo.env")
+fi
 
 pids=()
 stop() {
@@ -93,6 +100,7 @@ file_id=$(api --data-binary @"$job" "$url/api/v1/files" |
 
 cat <<INFO
 gfcloud is serving on $url (data and logs in $data/)
+Dashboard: $url/  user admin  password $admin_password
 demo machine S$serial is signed in, online and homed:
   curl -H "Authorization: Bearer $key" $url/api/v1/machines/S$serial
 home it again after a failed or cancelled job (push the head to the rear-left corner):

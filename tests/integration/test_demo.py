@@ -2,10 +2,12 @@
 after building) starts gfcloud and an emulated machine, the machine signs in
 and is online through the API, and the print command the script prints,
 run as printed, takes its uploaded job to print:completed. The machine's
-password is on no command line."""
+password is on no command line. The script prints the dashboard's URL and
+an admin's login, and that login signs in (POST /api/v1/session)."""
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -61,6 +63,29 @@ class Demo(unittest.TestCase):
             self.assertNotIn(password, cmd)
         self.assertEqual(seen, 1)
 
+    def dashboard_login(self, text, env):
+        """The Dashboard line: the service's URL, a user and its password,
+        which sign in and answer the admin role and a CSRF token."""
+        m = re.search(r"^Dashboard: (http://\S+)/  user (\S+)  password "
+                      r"(\S+)$", text, re.M)
+        self.assertTrue(m, text)
+        url, user, password = m.groups()
+        self.assertEqual((url, user), (self.url, "admin"))
+        self.assertEqual(password, env["admin_password"])
+        with urllib.request.urlopen(url + "/", timeout=10) as resp:
+            self.assertIn(b"gfcloud", resp.read())
+        req = urllib.request.Request(
+            url + "/api/v1/session", method="POST",
+            data=json.dumps({"name": user, "password": password}).encode(),
+            headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            session = json.loads(resp.read())
+            cookie = resp.headers.get("Set-Cookie", "")
+        self.assertEqual((session["user"], session["role"]),
+                         ("admin", "admin"))
+        self.assertTrue(session["csrf"])
+        self.assertIn("HttpOnly", cookie)
+
     def test_machine_online_and_a_print_completes(self):
         lines = []
         for line in self.proc.stdout:
@@ -82,6 +107,7 @@ class Demo(unittest.TestCase):
         self.assertIn(state["lifecycle"], ("ready", "busy"))
         self.assertEqual(state["head_position"]["source"], "manual")
         self.assertNotIn('"ID"', text)
+        self.dashboard_login(text, env)
         self.password_stays_off_command_lines(env["password"])
         # The print line the script printed, run as a user would paste it.
         line = [l for l in lines if '"action_type":"print"' in l][0]
