@@ -35,6 +35,13 @@ export function duration(seconds) {
   return `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
+// Who did something, as the service records it ("user:ada", "user:ada
+// (key 3)", "apikey:2", "cli (uid 0)"): a user by name alone.
+export function who(text) {
+  if (!text) return "—";
+  return text.startsWith("user:") ? text.slice(5) : text;
+}
+
 // Jobs that have not ended (docs/api.md, "Jobs").
 export const JOB_LIVE = ["compiling", "queued", "waiting_for_home",
   "sending", "waiting_for_button", "running"];

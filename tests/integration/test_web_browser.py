@@ -252,6 +252,8 @@ class Dashboard(unittest.TestCase):
         self.assertEqual(self.forge(page, "POST",
                                     "/api/v1/machines/%s/home" % SERIAL,
                                     {"method": "manual"}), 403)
+        with open(DESIGN) as f:
+            design = f.read()
         status = page.eval(
             "(async () => { const { session } = await import('/api.js');"
             " const f = new FormData(); f.append('machine', %s);"
@@ -259,7 +261,7 @@ class Dashboard(unittest.TestCase):
             " 'x.svg'); const r = await fetch('/api/v1/jobs', {method:"
             " 'POST', body: f, headers: {'X-CSRF-Token': session.csrf}});"
             " return r.status; })()"
-            % (json.dumps(SERIAL), json.dumps(open(DESIGN).read())))
+            % (json.dumps(SERIAL), json.dumps(design)))
         self.assertEqual(status, 403)
         self.assertEqual(self.forge(page, "POST", "/api/v1/users",
                                     {"name": "mallory", "role": "admin"}),

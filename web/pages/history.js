@@ -2,7 +2,7 @@
 // long they took, how they ended and why; filtered by machine and state.
 // Admins also see the audit trail (every state-changing call, by whom).
 import { api, can, onEvents } from "../api.js";
-import { coalesce, duration, el, JOB_STATES, stateBadge, when }
+import { coalesce, duration, el, JOB_STATES, stateBadge, when, who }
   from "../dom.js";
 
 function jobRow(j) {
@@ -10,7 +10,7 @@ function jobRow(j) {
   return el("tr", { dataset: { job: j.id } },
     el("td", {}, String(j.id)), el("td", {}, j.name || "—"),
     el("td", {}, el("a", { href: `#/machine/${j.machine}` }, j.machine)),
-    el("td", {}, j.created_by || "—"), el("td", {}, when(j.created)),
+    el("td", {}, who(j.created_by)), el("td", {}, when(j.created)),
     el("td", {}, duration(took)), el("td", {}, stateBadge(j.state)),
     el("td", {}, j.reason || ""));
 }
@@ -28,7 +28,7 @@ async function audit(box) {
     el("thead", {}, el("tr", {}, ["When", "Who", "From", "What", "Target",
       "Detail"].map((t) => el("th", {}, t)))),
     el("tbody", {}, rows.reverse().map((a) => el("tr", {},
-      el("td", {}, when(a.at)), el("td", {}, a.who), el("td", {}, a.from),
+      el("td", {}, when(a.at)), el("td", {}, who(a.who)), el("td", {}, a.from),
       el("td", {}, a.what), el("td", {}, a.target || ""),
       el("td", {}, a.detail ? JSON.stringify(a.detail) : ""))))));
 }

@@ -6,7 +6,7 @@
 import { api, can, onEvents } from "../api.js";
 import { bedDiagram } from "../bed.js";
 import { coalesce, duration, el, JOB_LIVE, notice, progressBar, stateBadge,
-  when } from "../dom.js";
+  when, who } from "../dom.js";
 
 const LOG_KEEP = 200;
 
@@ -118,7 +118,7 @@ export async function render(main, route) {
     }
     const p = job.progress || {};
     jobBox.append(el("p", {}, el("strong", {}, job.name || `Job ${job.id}`),
-      " ", stateBadge(job.state), " by ", job.created_by || "—",
+      " ", stateBadge(job.state), " by ", who(job.created_by),
       job.stats ? ` · run time ${duration(job.stats.run_time_s)}` : ""));
     if (job.state === "waiting_for_button")
       jobBox.append(el("p", { class: "press" },
