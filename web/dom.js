@@ -59,6 +59,16 @@ export function progressBar(label, percent) {
   return p;
 }
 
+// Put `children` in `box` unless it shows the same already (the same
+// markup): a live page redraws often, and a link or button drawn anew
+// under the pointer loses a click that began on the old one.
+export function patch(box, ...children) {
+  const next = el("div", {}, children);
+  if (next.innerHTML !== box.innerHTML)
+    box.replaceChildren(...next.childNodes);
+  return box;
+}
+
 // Say something at the top of the page (errors the user must see).
 export function notice(text, kind = "error") {
   const n = document.getElementById("notice");

@@ -4,7 +4,7 @@
 // the event stream: an event about a machine or a job refreshes the view
 // (at most a few times a second, however fast events come).
 import { api, onEvents } from "../api.js";
-import { coalesce, duration, el, JOB_LIVE, progressBar, stateBadge }
+import { coalesce, duration, el, JOB_LIVE, patch, progressBar, stateBadge }
   from "../dom.js";
 
 function lifecycleText(m) {
@@ -31,27 +31,40 @@ function jobLine(job) {
   return el("div", { class: "job" }, parts);
 }
 
-function card(m, job, imageStamp) {
+// A machine's card, made once and updated in place on each refresh (its
+// parts patched: what did not change stays, links and all).
+function makeCard(serial) {
+  const c = { head: el("header", {}), image: el("div", {}),
+    state: el("div", {}), job: el("div", {}), stamp: null };
+  c.root = el("article", { class: "card machine", dataset: { serial },
+    "aria-label": `Machine ${serial}` }, c.head, c.image, c.state, c.job);
+  return c;
+}
+
+function drawCard(c, m, job, imageStamp) {
   const serial = m.serial;
-  const img = el("img", {
-    class: "thumb", alt: `Last lid image of ${serial}`, loading: "lazy",
-    src: `/api/v1/machines/${serial}/images/lid_image/latest?t=${imageStamp}`,
-  });
-  img.addEventListener("error", () => img.replaceWith(
-    el("div", { class: "thumb none" }, "No lid image yet")));
-  return el("article", { class: "card machine", dataset: { serial,
-    online: m.online ? "yes" : "no", lifecycle: m.lifecycle || "" },
-    "aria-label": `Machine ${serial}` },
-    el("header", {},
-      el("h2", {}, el("a", { href: `#/machine/${serial}` }, serial)),
-      el("span", { class: `badge ${m.online ? "online" : "offline"}` },
-        m.online ? "online" : "offline")),
-    img,
+  Object.assign(c.root.dataset, { online: m.online ? "yes" : "no",
+    lifecycle: m.lifecycle || "" });
+  patch(c.head,
+    el("h2", {}, el("a", { href: `#/machine/${serial}` }, serial)),
+    el("span", { class: `badge ${m.online ? "online" : "offline"}` },
+      m.online ? "online" : "offline"));
+  if (c.stamp !== imageStamp) { // a new picture: ask for it once
+    c.stamp = imageStamp;
+    const img = el("img", {
+      class: "thumb", alt: `Last lid image of ${serial}`, loading: "lazy",
+      src: `/api/v1/machines/${serial}/images/lid_image/latest?t=${imageStamp}`,
+    });
+    img.addEventListener("error", () => img.replaceWith(
+      el("div", { class: "thumb none" }, "No lid image yet")));
+    c.image.replaceChildren(img);
+  }
+  patch(c.state,
     el("p", { class: "lifecycle" }, "State: ",
       el("strong", {}, lifecycleText(m))),
     m.homing && m.lifecycle === "waiting_for_home" ?
-      el("p", { class: "muted" }, m.homing) : null,
-    jobLine(job));
+      el("p", { class: "muted" }, m.homing) : null);
+  patch(c.job, jobLine(job));
 }
 
 // The newest job of each machine that has not ended, else its newest.
@@ -76,12 +89,20 @@ export async function render(main) {
   const status = el("p", { class: "muted", role: "status" });
   main.append(el("h1", {}, "Fleet"), status, list);
   let imageStamp = Date.now();
+  const cards = new Map();
   const view = coalesce(async () => {
     try {
       const [{ machines }, jobs] = await Promise.all([
         api("GET", "/api/v1/machines"), jobsByMachine()]);
-      list.replaceChildren(...machines.map((m) =>
-        card(m, jobs.get(m.serial), imageStamp)));
+      const roots = machines.map((m) => {
+        if (!cards.has(m.serial)) cards.set(m.serial, makeCard(m.serial));
+        const c = cards.get(m.serial);
+        drawCard(c, m, jobs.get(m.serial), imageStamp);
+        return c.root;
+      });
+      if (roots.length !== list.children.length ||
+          roots.some((r, i) => list.children[i] !== r))
+        list.replaceChildren(...roots);
       status.textContent = machines.length ? "" :
         "No machines yet: an admin adds them on the Admin page.";
     } catch (e) {

@@ -2,7 +2,7 @@
 // long they took, how they ended and why; filtered by machine and state.
 // Admins also see the audit trail (every state-changing call, by whom).
 import { api, can, onEvents } from "../api.js";
-import { coalesce, duration, el, JOB_STATES, stateBadge, when, who }
+import { coalesce, duration, el, JOB_STATES, patch, stateBadge, when, who }
   from "../dom.js";
 
 function jobRow(j) {
@@ -65,7 +65,7 @@ export async function render(main, route) {
     if (state.value) q.set("state", state.value);
     try {
       const { jobs } = await api("GET", `/api/v1/jobs?${q}`);
-      body.replaceChildren(...jobs.map(jobRow));
+      patch(body, jobs.map(jobRow));
       status.textContent = jobs.length ? `${jobs.length} job(s)` :
         "No jobs match.";
     } catch (e) {

@@ -5,8 +5,8 @@
 // settings report. Live through the event stream.
 import { api, can, onEvents } from "../api.js";
 import { bedDiagram } from "../bed.js";
-import { coalesce, duration, el, JOB_LIVE, notice, progressBar, stateBadge,
-  when, who } from "../dom.js";
+import { coalesce, duration, el, JOB_LIVE, notice, patch, progressBar,
+  stateBadge, when, who } from "../dom.js";
 
 const LOG_KEEP = 200;
 
@@ -82,78 +82,87 @@ export async function render(main, route) {
   const action = (type) => () => api("POST",
     `/api/v1/machines/${serial}/actions`, { action_type: type });
 
+  // The controls are made once and only updated on a refresh: a button
+  // drawn anew between a press and its release would lose the click.
+  const control = (label, onclick, attrs = {}) =>
+    el("button", { type: "button", onclick, ...attrs }, label);
+  const controls = {
+    lid: control("Take lid image", () => act("Take lid image",
+      action("lid_image"))),
+    home: control("Confirm home", () => act("Confirm home", () => api("POST",
+      `/api/v1/machines/${serial}/home`, { method: "manual" })),
+    { title: "The head was pushed by hand into the rear-left corner" }),
+    hunt: control("Hunt", () => act("Hunt", action("hunt"))),
+    cancel: control("Cancel job", () => act("Cancel job", () =>
+      api("POST", `/api/v1/jobs/${job.id}/cancel`)), { class: "danger" }),
+  };
+  if (can("operator"))
+    buttons.append(controls.lid, controls.home, controls.hunt,
+      el("a", { href: `#/new?machine=${serial}` }, "New job…"),
+      controls.cancel);
+  else
+    buttons.append(el("p", { class: "muted" },
+      "Your role can look, not control."));
+  drawButtons();
+
   function drawButtons() {
-    buttons.replaceChildren();
-    if (!can("operator")) {
-      buttons.append(el("p", { class: "muted" },
-        "Your role can look, not control."));
-      return;
-    }
-    const online = machine && machine.online;
-    buttons.append(
-      el("button", { type: "button", disabled: !online,
-        onclick: () => act("Take lid image", action("lid_image")) },
-        "Take lid image"),
-      el("button", { type: "button",
-        disabled: !online || !["waiting_for_home", "locating", "ready"]
-          .includes(machine.lifecycle),
-        title: "The head was pushed by hand into the rear-left corner",
-        onclick: () => act("Confirm home", () => api("POST",
-          `/api/v1/machines/${serial}/home`, { method: "manual" })) },
-        "Confirm home"),
-      el("button", { type: "button", disabled: !online,
-        onclick: () => act("Hunt", action("hunt")) }, "Hunt"),
-      el("a", { href: `#/new?machine=${serial}` }, "New job…"));
-    if (job)
-      buttons.append(el("button", { type: "button", class: "danger",
-        onclick: () => act("Cancel job", () =>
-          api("POST", `/api/v1/jobs/${job.id}/cancel`)) }, "Cancel job"));
+    const online = !!(machine && machine.online);
+    controls.lid.disabled = !online;
+    controls.home.disabled = !online || !["waiting_for_home", "locating",
+      "ready"].includes(machine.lifecycle);
+    controls.hunt.disabled = !online;
+    controls.cancel.hidden = !job;
   }
 
   function drawJob() {
-    jobBox.replaceChildren();
     if (!job) {
-      jobBox.append(el("p", { class: "muted" }, "No job queued."));
+      patch(jobBox, el("p", { class: "muted" }, "No job queued."));
       return;
     }
     const p = job.progress || {};
-    jobBox.append(el("p", {}, el("strong", {}, job.name || `Job ${job.id}`),
-      " ", stateBadge(job.state), " by ", who(job.created_by),
-      job.stats ? ` · run time ${duration(job.stats.run_time_s)}` : ""));
-    if (job.state === "waiting_for_button")
-      jobBox.append(el("p", { class: "press" },
-        "Press the button on the machine"));
-    if (job.state === "waiting_for_home")
-      jobBox.append(el("p", { class: "press" },
+    patch(jobBox,
+      el("p", {}, el("strong", {}, job.name || `Job ${job.id}`),
+        " ", stateBadge(job.state), " by ", who(job.created_by),
+        job.stats ? ` · run time ${duration(job.stats.run_time_s)}` : ""),
+      job.state === "waiting_for_button" ? el("p", { class: "press" },
+        "Press the button on the machine") : null,
+      job.state === "waiting_for_home" ? el("p", { class: "press" },
         "Home the machine: push the head into the rear-left corner, then " +
-        "Confirm home"));
-    if (job.state === "running")
-      jobBox.append(el("div", { class: "progress-row" },
+        "Confirm home") : null,
+      job.state === "running" ? el("div", { class: "progress-row" },
         progressBar("Job progress", p.percent),
         el("span", {}, `${(p.percent || 0).toFixed(0)} %`),
         p.eta_s !== undefined ?
-          el("span", { class: "eta" }, `ETA ${duration(p.eta_s)}`) : null));
+          el("span", { class: "eta" }, `ETA ${duration(p.eta_s)}`) : null)
+        : null);
   }
 
+  // The bed is drawn anew only when what it shows changes (a new lid
+  // image, another job), not on every event: the picture stays put.
+  let bedShows = null;
   function drawBed() {
     const stats = job && job.stats;
-    bed.replaceChildren(bedDiagram({
+    const opts = {
       label: `Bed of ${serial} with the latest lid image` +
         (job ? ` and job ${job.name || job.id}` : ""),
       image: `/api/v1/machines/${serial}/images/lid_image/latest?t=${imageStamp}`,
       preview: job && job.preview ? job.preview : null,
       extents: stats && stats.extents_mm ? stats.extents_mm : null,
-    }));
+    };
+    const shows = JSON.stringify(opts);
+    if (shows === bedShows) return;
+    bedShows = shows;
+    bed.replaceChildren(bedDiagram(opts));
   }
 
   async function drawCurrent() {
     const a = machine.current_action;
     if (!a) {
-      current.replaceChildren(el("p", { class: "muted" }, "Idle."));
+      patch(current, el("p", { class: "muted" }, "Idle."));
       return;
     }
     const full = await api("GET", `/api/v1/actions/${a.id}`);
-    current.replaceChildren(
+    patch(current,
       el("p", {}, el("strong", {}, a.action_type), ` #${a.id} · `,
         stateBadge(full.state), a.cancelling ? " (cancelling)" : ""),
       el("ol", { class: "events", "aria-label": "Action events" },
@@ -177,7 +186,7 @@ export async function render(main, route) {
 
   function drawHead() {
     const pos = machine.head_position;
-    head.replaceChildren(
+    patch(head,
       el("span", { class: `badge ${machine.online ? "online" : "offline"}` },
         machine.online ? "online" : "offline"),
       el("span", { dataset: { lifecycle: machine.lifecycle } }, "State: ",

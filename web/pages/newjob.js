@@ -6,7 +6,7 @@
 // for the button, the progress bar while it runs, and how it ended.
 import { api, onEvents } from "../api.js";
 import { bedDiagram } from "../bed.js";
-import { BED, coalesce, duration, el, JOB_LIVE, notice, progressBar,
+import { BED, coalesce, duration, el, JOB_LIVE, notice, patch, progressBar,
   stateBadge } from "../dom.js";
 
 const UNITS_MM = { mm: 1, cm: 10, in: 25.4, px: 25.4 / 96, pt: 25.4 / 72,
@@ -219,9 +219,17 @@ export async function render(main, route) {
   return () => { if (stopFollow) stopFollow(); };
 }
 
-// The job after Print, live until it ends.
+// The job after Print, live until it ends. What it says is drawn anew on
+// each change; its Cancel job button stays (one drawn anew between a press
+// and its release would lose the click).
 function followJob(box, id) {
   box.hidden = false;
+  const info = el("div", {});
+  const cancel = el("button", { type: "button", class: "danger", hidden: true,
+    onclick: () => api("POST", `/api/v1/jobs/${id}/cancel`)
+      .catch((e) => notice(`Cancel job: ${e.message}`)) }, "Cancel job");
+  const watch = el("p", {});
+  box.replaceChildren(info, cancel, watch);
   async function draw() {
     const j = await api("GET", `/api/v1/jobs/${id}`);
     const p = j.progress || {};
@@ -247,13 +255,10 @@ function followJob(box, id) {
         `laser on ${duration(j.stats.laser_on_s)}.`));
     parts.push(bedDiagram({ label: `Preview of job ${j.id}`,
       preview: j.preview, extents: j.stats && j.stats.extents_mm }));
-    if (JOB_LIVE.includes(j.state))
-      parts.push(el("button", { type: "button", class: "danger",
-        onclick: () => api("POST", `/api/v1/jobs/${id}/cancel`)
-          .catch((e) => notice(`Cancel job: ${e.message}`)) }, "Cancel job"));
-    parts.push(el("p", {}, el("a", { href: `#/machine/${j.machine}` },
-      `Watch it on ${j.machine}`)));
-    box.replaceChildren(...parts);
+    patch(info, ...parts);
+    cancel.hidden = !JOB_LIVE.includes(j.state);
+    patch(watch, el("a", { href: `#/machine/${j.machine}` },
+      `Watch it on ${j.machine}`));
     Object.assign(box.dataset, { jobId: j.id, jobState: j.state });
   }
   const view = coalesce(() => draw().catch((e) => notice(e.message)), 200);
