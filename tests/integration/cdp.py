@@ -9,7 +9,7 @@ to name another).
         page = b.new_page()                    # a tab of its own
         page.goto("http://127.0.0.1:8080/")
         page.fill(page.find("textbox", "Name"), "admin")
-        page.click(page.find("button", "Sign in"))
+        page.click("button", "Sign in")
         page.wait("document.body.dataset.page === 'fleet'")
         page.screenshot("fleet")
 
@@ -273,9 +273,12 @@ class Page:
             if n.get("role", {}).get("value") != role or \
                     n.get("name", {}).get("value") != name:
                 continue
-            obj = self.call("DOM.resolveNode",
-                            backendNodeId=n["backendDOMNodeId"])["object"]
-            out.append(obj["objectId"])
+            try:
+                obj = self.call("DOM.resolveNode",
+                                backendNodeId=n["backendDOMNodeId"])
+            except CdpError:  # gone with a redraw since the tree was read
+                continue
+            out.append(obj["object"]["objectId"])
         return out
 
     def find(self, role, name, timeout=WAIT_TIMEOUT):
@@ -299,24 +302,37 @@ class Page:
         return not self.query(role, name)
 
     # -- acting ----------------------------------------------------------
-    def click(self, node, timeout=WAIT_TIMEOUT):
-        """Click ``node`` once it is enabled: a real mouse press at its
-        middle, so what covers it would get the click instead."""
-        self.on(node, "function () { this.scrollIntoView({block: 'center'});"
-                " }")
+    def click(self, role, name, timeout=WAIT_TIMEOUT):
+        """Click the control with this role and name once it is shown and
+        enabled: a real mouse press at its middle, so what covers it would
+        get the click instead. A live page may draw the control anew at
+        any moment; a node that left the page is looked up again."""
         deadline = time.monotonic() + timeout
-        while self.on(node, "function () { return !!this.disabled; }"):
-            if time.monotonic() > deadline:
-                raise CdpError("the control stays disabled")
+        why = "not found"
+        while time.monotonic() < deadline:
+            for node in self.query(role, name)[:1]:
+                try:
+                    box = self.on(node, """function () {
+                      if (!this.isConnected) return "gone";
+                      if (this.disabled) return "disabled";
+                      this.scrollIntoView({block: "center"});
+                      const r = this.getBoundingClientRect();
+                      if (r.width <= 0 || r.height <= 0) return "not shown";
+                      return [r.x + r.width / 2, r.y + r.height / 2]; }""")
+                except CdpError:  # the node went with a redraw
+                    box = "gone"
+                if isinstance(box, list):
+                    for kind in ("mousePressed", "mouseReleased"):
+                        self.call("Input.dispatchMouseEvent", type=kind,
+                                  x=box[0], y=box[1], button="left",
+                                  clickCount=1)
+                    return
+                why = box
             time.sleep(0.1)
-        box = self.on(node, "function () { const r = "
-                      "this.getBoundingClientRect(); return [r.x + r.width / "
-                      "2, r.y + r.height / 2, r.width, r.height]; }")
-        if box[2] <= 0 or box[3] <= 0:
-            raise CdpError("the control is not shown")
-        for kind in ("mousePressed", "mouseReleased"):
-            self.call("Input.dispatchMouseEvent", type=kind, x=box[0],
-                      y=box[1], button="left", clickCount=1)
+        self._collect()
+        self.screenshot("failed")
+        raise CdpError("cannot click the %s %r: %s; page errors: %s"
+                       % (role, name, why, self.errors))
 
     def fill(self, node, text):
         """Type into a text field (focus, select all, insert)."""
@@ -335,17 +351,27 @@ class Page:
                   files=[os.path.abspath(p) for p in paths])
 
     # -- looking -------------------------------------------------------
-    def screenshot(self, name):
-        """The whole page as <screenshots>/<name>.png; returns the path."""
+    def screenshot(self, name, selector=None):
+        """The whole page (or the element ``selector`` picks) as
+        <screenshots>/<name>.png; returns the path. $GF_SCREENSHOT_SCALE
+        (default 1) draws it smaller: docs/img has them at 0.6."""
         if not self.browser.screenshots:
             return None
         os.makedirs(self.browser.screenshots, exist_ok=True)
-        w = self.browser.size[0]
-        h = self.eval("Math.ceil(document.documentElement.scrollHeight)")
+        if selector:
+            x, y, w, h = self.eval(
+                "(() => { const r = document.querySelector(%s)"
+                ".getBoundingClientRect(); return [r.x + scrollX, r.y + "
+                "scrollY, r.width, r.height]; })()" % json.dumps(selector))
+        else:
+            x, y, w = 0, 0, self.browser.size[0]
+            h = max(200, self.eval(
+                "Math.ceil(document.documentElement.scrollHeight)"))
+        scale = float(os.environ.get("GF_SCREENSHOT_SCALE") or 1)
         shot = self.call("Page.captureScreenshot", format="png",
                          captureBeyondViewport=True,
-                         clip={"x": 0, "y": 0, "width": w,
-                               "height": max(h, 200), "scale": 1})
+                         clip={"x": x, "y": y, "width": w, "height": h,
+                               "scale": scale})
         path = os.path.join(self.browser.screenshots, name + ".png")
         with open(path, "wb") as f:
             f.write(base64.b64decode(shot["data"]))

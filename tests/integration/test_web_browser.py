@@ -48,7 +48,7 @@ class Dashboard(unittest.TestCase):
             # print runs a few seconds, with a progress frame every 0.3 s.
             cls.machine = fc.Machine(
                 cls.cloud.base_url, "ws://127.0.0.1:%d" % cls.cloud.port,
-                SERIAL[1:], password=password, speed=8, auto_button=2,
+                SERIAL[1:], password=password, speed=5, auto_button=2,
                 warmup_ms=0, rest_ms=0, progress_interval_ms=300,
                 images=os.path.join(gh.source_dir(), "tests", "fixtures",
                                     "img"))
@@ -86,7 +86,7 @@ class Dashboard(unittest.TestCase):
         page.wait("document.body.dataset.page === 'login'", what="Sign in")
         page.fill(page.find("textbox", "Name"), name)
         page.fill(page.find("textbox", "Password"), self.users[name])
-        page.click(page.find("button", "Sign in"))
+        page.click("button", "Sign in")
         page.wait("document.body.dataset.page === 'fleet'", timeout=SLOW,
                   what="the Fleet page after signing in")
         self.assertEqual(page.eval(
@@ -131,7 +131,7 @@ class Dashboard(unittest.TestCase):
 
         # The machine page; the service hunts on connect, then waits for
         # the operator to confirm the head is home (docs/cloud.md).
-        page.click(page.find("link", SERIAL))
+        page.click("link", SERIAL)
         page.wait("document.body.dataset.page === 'machine'", what="Machine")
         lifecycle = page.wait(
             "['waiting_for_home', 'ready'].includes("
@@ -139,12 +139,12 @@ class Dashboard(unittest.TestCase):
             " && document.querySelector('[data-lifecycle]').dataset"
             ".lifecycle", timeout=SLOW, what="the machine hunted")
         if lifecycle == "waiting_for_home":
-            page.click(page.find("button", "Confirm home"))
+            page.click("button", "Confirm home")
             page.wait("document.querySelector('[data-lifecycle]')?.dataset"
                       ".lifecycle === 'ready'", timeout=SLOW,
                       what="the machine ready after Confirm home")
         before = page.eval("Date.now()")
-        page.click(page.find("button", "Take lid image"))
+        page.click("button", "Take lid image")
         page.wait(
             "(() => { const i = document.querySelector("
             "'svg.bed[data-lid=\"shown\"] image.lid'); return i && Number("
@@ -154,7 +154,7 @@ class Dashboard(unittest.TestCase):
         page.screenshot("machine")
 
         # New job: upload, place, print.
-        page.click(page.find("link", "New job"))
+        page.click("link", "New job")
         page.wait("document.body.dataset.page === 'new'", what="New job")
         page.set_files(page.find("button", "Upload design"), DESIGN)
         page.wait("document.querySelector('svg.bed .design image')",
@@ -174,16 +174,16 @@ class Dashboard(unittest.TestCase):
                   " window.gfSeen.push('bar');"
                   " }).observe(document.body, {subtree: true, childList: true,"
                   " attributes: true}); true")
-        page.click(page.find("button", "Print"))
+        page.click("button", "Print")
         page.wait("document.querySelector('[data-job-state="
                   "\"waiting_for_button\"]')", timeout=SLOW,
                   what="the job waiting for the button")
         self.assertEqual(self.said(page), "Press the button on the machine")
-        page.screenshot("newjob-press-the-button")
+        page.screenshot("newjob-press-the-button", "[data-job-state]")
         page.wait("document.querySelector('[data-job-state=\"running\"] "
-                  "progress[aria-label=\"Job progress\"]')", timeout=SLOW,
-                  what="the progress bar of the running job")
-        page.screenshot("newjob-running")
+                  "progress[aria-label=\"Job progress\"]')?.value > 0",
+                  timeout=SLOW, what="the running job's progress bar moving")
+        page.screenshot("newjob-running", "[data-job-state]")
         page.wait("document.querySelector('[data-job-state=\"completed\"]')",
                   timeout=SLOW, what="the job completed")
         self.assertEqual(self.said(page), "Completed.")
@@ -193,15 +193,15 @@ class Dashboard(unittest.TestCase):
         self.assertLess(seen.index("bar"), seen.index("completed"), seen)
         job = page.eval("Number(document.querySelector('[data-job-id]')"
                         ".dataset.jobId)")
-        page.screenshot("newjob-completed")
+        page.screenshot("newjob-completed", "[data-job-state]")
 
         # The fleet shows the finished job; History has it, with who.
-        page.click(page.find("link", "Fleet"))
+        page.click("link", "Fleet")
         self.machine_card(page, "c.querySelector('progress') && "
                           "c.dataset.lifecycle === 'ready'",
                           "the fleet card with the completed job")
         page.screenshot("fleet")
-        page.click(page.find("link", "History"))
+        page.click("link", "History")
         row = "document.querySelector('tr[data-job=\"%d\"]')" % job
         page.wait(row, timeout=SLOW, what="the job in History")
         cells = page.eval("[...%s.cells].map((c) => c.textContent)" % row)
@@ -213,13 +213,25 @@ class Dashboard(unittest.TestCase):
                   what="the audit trail")
         page.screenshot("history")
 
-        page.click(page.find("link", "Admin"))
+        page.click("link", "Admin")
         page.wait("document.querySelector('table[aria-label=\"Users\"] "
                   "tbody tr') && document.querySelector('table[aria-label="
                   "\"Machines\"] tbody tr') && document.querySelector("
                   "'table[aria-label=\"API keys\"]')", timeout=SLOW,
                   what="the Admin page's lists")
+        # A user added on the page: its password shown once, and it works.
+        page.fill(page.find("textbox", "Name"), "otto")
+        page.click("button", "Add user")
+        password = page.wait("document.querySelector('.secret')?.textContent",
+                             timeout=SLOW, what="the new user's password")
+        page.wait("[...document.querySelectorAll('table[aria-label=\"Users\"]"
+                  " td')].some((td) => td.textContent === 'otto')",
+                  what="the new user listed")
         page.screenshot("admin")
+        status, _, _ = self.cloud.http(
+            "POST", "/api/v1/session", body={"name": "otto",
+                                             "password": password})
+        self.assertEqual(status, 200)
         self.assertEqual(page.page_errors(), [])
 
     def test_viewer_looks_but_cannot_print(self):
