@@ -42,6 +42,21 @@ export function who(text) {
   return text.startsWith("user:") ? text.slice(5) : text;
 }
 
+// Why a machine waits for its home, as the service says it (for API
+// users: "push the head into the rear-left corner, then POST
+// /api/v1/machines/{serial}/home {...}"), in the dashboard's words: the
+// calls it names are the Machine page's Confirm home and Calibrate camera
+// (`onPage`: the reader is on that page).
+export function homingText(text, serial, onPage = false) {
+  const there = onPage ? "" : " on its page";
+  return String(text || "")
+    .replaceAll('POST /api/v1/machines/{serial}/home {"method":"manual"}',
+      `press Confirm home${there}`)
+    .replaceAll("with POST /api/v1/machines/{serial}/camera/calibrate",
+      `with Calibrate camera${there}`)
+    .replaceAll("{serial}", serial);
+}
+
 // Jobs that have not ended (docs/api.md, "Jobs").
 export const JOB_LIVE = ["compiling", "queued", "waiting_for_home",
   "sending", "waiting_for_button", "running"];

@@ -250,8 +250,8 @@ class Dashboard(unittest.TestCase):
         page.wait("document.body.dataset.page === 'machine' && "
                   "document.querySelector('[data-lifecycle]')",
                   timeout=SLOW, what="the machine page for the viewer")
-        for control in ("Take lid image", "Confirm home", "Cancel job",
-                        "Print"):
+        for control in ("Take lid image", "Confirm home", "Calibrate camera",
+                        "Hunt", "Cancel job", "Print"):
             self.assertTrue(page.absent("button", control), control)
         page.screenshot("machine-viewer")
 

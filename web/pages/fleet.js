@@ -4,8 +4,8 @@
 // the event stream: an event about a machine or a job refreshes the view
 // (at most a few times a second, however fast events come).
 import { api, onEvents } from "../api.js";
-import { coalesce, duration, el, JOB_LIVE, patch, progressBar, stateBadge }
-  from "../dom.js";
+import { coalesce, duration, el, homingText, JOB_LIVE, patch, progressBar,
+  stateBadge } from "../dom.js";
 
 function lifecycleText(m) {
   if (!m.online) return "offline";
@@ -63,7 +63,7 @@ function drawCard(c, m, job, imageStamp) {
     el("p", { class: "lifecycle" }, "State: ",
       el("strong", {}, lifecycleText(m))),
     m.homing && m.lifecycle === "waiting_for_home" ?
-      el("p", { class: "muted" }, m.homing) : null);
+      el("p", { class: "muted" }, homingText(m.homing, serial)) : null);
   patch(c.job, jobLine(job));
 }
 

@@ -1,12 +1,12 @@
 // pages/machine.js - one machine: the latest lid image on the bed diagram
 // with the next job's preview at its placement, the operator's buttons
-// (take a lid image, confirm the manual home, hunt, cancel the job), the
-// action in flight with its events, the log as it arrives and the last
-// settings report. Live through the event stream.
+// (take a lid image, confirm the manual home, calibrate the camera, hunt,
+// cancel the job), the action in flight with its events, the log as it
+// arrives and the last settings report. Live through the event stream.
 import { api, can, onEvents } from "../api.js";
 import { bedDiagram } from "../bed.js";
-import { coalesce, duration, el, JOB_LIVE, notice, patch, progressBar,
-  stateBadge, when, who } from "../dom.js";
+import { coalesce, duration, el, homingText, JOB_LIVE, notice, patch,
+  progressBar, stateBadge, when, who } from "../dom.js";
 
 const LOG_KEEP = 200;
 
@@ -92,12 +92,16 @@ export async function render(main, route) {
     home: control("Confirm home", () => act("Confirm home", () => api("POST",
       `/api/v1/machines/${serial}/home`, { method: "manual" })),
     { title: "The head was pushed by hand into the rear-left corner" }),
+    calibrate: control("Calibrate camera", () => act("Calibrate camera",
+      () => api("POST", `/api/v1/machines/${serial}/camera/calibrate`)),
+    { title: "Measure the lid camera, so later connects home by camera" }),
     hunt: control("Hunt", () => act("Hunt", action("hunt"))),
     cancel: control("Cancel job", () => act("Cancel job", () =>
       api("POST", `/api/v1/jobs/${job.id}/cancel`)), { class: "danger" }),
   };
   if (can("operator"))
-    buttons.append(controls.lid, controls.home, controls.hunt,
+    buttons.append(controls.lid, controls.home, controls.calibrate,
+      controls.hunt,
       el("a", { href: `#/new?machine=${serial}` }, "New job…"),
       controls.cancel);
   else
@@ -110,6 +114,7 @@ export async function render(main, route) {
     controls.lid.disabled = !online;
     controls.home.disabled = !online || !["waiting_for_home", "locating",
       "ready"].includes(machine.lifecycle);
+    controls.calibrate.disabled = !online || machine.lifecycle !== "ready";
     controls.hunt.disabled = !online;
     controls.cancel.hidden = !job;
   }
@@ -195,8 +200,15 @@ export async function render(main, route) {
       el("span", { class: "muted" }, "Head: ", pos && pos !== "unknown" ?
         `${pos.x_mm.toFixed(1)}, ${pos.y_mm.toFixed(1)} mm (${pos.source})` :
         "position unknown"),
+      el("span", { class: "muted" }, "Camera: ",
+        machine.calibrated ? "calibrated" : "not calibrated",
+        machine.camera_calibration && !["calibrated", "calibrating"]
+          .includes(machine.camera_calibration) ?
+          ` (last calibration: ${machine.camera_calibration})` : ""),
       machine.lifecycle === "waiting_for_home" && machine.homing ?
-        el("span", { class: "muted" }, machine.homing) : "");
+        el("span", { class: "muted" },
+          homingText(machine.homing, serial, true))
+        : "");
   }
 
   const view = coalesce(async () => {
