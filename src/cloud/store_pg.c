@@ -853,20 +853,15 @@ static store_rc pg_machine_count_malformed(store *s, uint64_t serial)
 
 /* ---- API keys ---------------------------------------------------------- */
 
+static store_rc pg_apikey_add_owned(store *s, const uint8_t hash[32],
+                                    const char *user, const char *role,
+                                    int64_t now, int64_t *id);
+
+/* A key without an owner: one with no user and no role (an admin's). */
 static store_rc pg_apikey_add(store *s, const uint8_t hash[32], int64_t now,
                               int64_t *id)
 {
-    static const char q[] = "INSERT INTO apikeys(hash, created) VALUES($1, "
-                            "$2) RETURNING id";
-    struct params pa = {0};
-    p_hash(&pa, hash);
-    p_int(&pa, now);
-    PGresult *r = run(s, q, &pa, 1);
-    if (!r)
-        return STORE_ERROR;
-    *id = val_int(r, 0, 0);
-    PQclear(r);
-    return STORE_OK;
+    return pg_apikey_add_owned(s, hash, NULL, NULL, now, id);
 }
 
 static store_rc pg_apikey_check(store *s, const uint8_t hash[32])
@@ -2095,12 +2090,7 @@ static store_rc pg_apikey_add_owned(store *s, const uint8_t hash[32],
     p_int(&pa, now);
     p_text(&pa, user);
     p_text(&pa, role);
-    PGresult *r = run(s, q, &pa, 1);
-    if (!r)
-        return STORE_ERROR;
-    *id = val_int(r, 0, 0);
-    PQclear(r);
-    return STORE_OK;
+    return insert_id(s, q, &pa, id);
 }
 
 static store_rc pg_apikey_principal(store *s, const uint8_t hash[32],

@@ -678,19 +678,15 @@ static store_rc sq_machine_count_malformed(store *s, uint64_t serial)
 
 /* ---- API keys ---------------------------------------------------------- */
 
+static store_rc sq_apikey_add_owned(store *s, const uint8_t hash[32],
+                                    const char *user, const char *role,
+                                    int64_t now, int64_t *id);
+
+/* A key without an owner: one with no user and no role (an admin's). */
 static store_rc sq_apikey_add(store *s, const uint8_t hash[32], int64_t now,
                               int64_t *id)
 {
-    static const char q[] = "INSERT INTO apikeys(hash, created) VALUES(?, ?)";
-    sqlite3_stmt *st = stmt(s, q);
-    if (!st)
-        return STORE_ERROR;
-    sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, now);
-    if (done(s, st) != STORE_OK)
-        return STORE_ERROR;
-    *id = sqlite3_last_insert_rowid(SQ(s)->db);
-    return STORE_OK;
+    return sq_apikey_add_owned(s, hash, NULL, NULL, now, id);
 }
 
 static store_rc sq_apikey_check(store *s, const uint8_t hash[32])
