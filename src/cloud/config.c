@@ -94,7 +94,8 @@ static const struct key keys[] = {
     {"ping-interval", L(ping_interval), "30",
      "seconds of WebSocket silence before the service pings"},
     {"machine-recheck", L(machine_recheck), "10",
-     "seconds between checks that connected machines are still registered"},
+     "seconds between checks that connected machines are still registered "
+     "and open event streams' sessions and keys still good"},
     {"throttle-max", L(throttle_max), "5",
      "failed sign-ins per serial before 429"},
     {"throttle-address-max", L(throttle_address_max), "30",

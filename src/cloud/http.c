@@ -285,6 +285,7 @@ int http_api_auth(cloud *c, struct lws *wsi, http_req *r)
                                  "API key or session required");
     }
     auth_hash_secret(c->auth, key, h);
+    memcpy(r->key_hash, h, sizeof(r->key_hash));
     store_rc rc = store_apikey_principal(c->store, h, &p);
     if (rc == STORE_ERROR)
         return http_reject(wsi, r, 500, "internal", "database error");
@@ -641,6 +642,8 @@ int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
         return body_done(c, wsi, r) < 0 ? -1 : finish(wsi, r);
     case LWS_CALLBACK_HTTP_WRITEABLE:
         return on_writeable(c, wsi, r) < 0 ? -1 : finish(wsi, r);
+    case LWS_CALLBACK_TIMER:
+        return r && r->sse ? http_sse_recheck(c, wsi, r) : 0;
     case LWS_CALLBACK_HTTP_FILE_COMPLETION:
         return -1; /* one request per connection (finish()) */
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:

@@ -50,6 +50,7 @@ struct http_req {
     int64_t api_key_id;
     int via_cookie;           /* the principal is a session cookie's */
     uint8_t session_hash[32]; /* ... its keyed hash */
+    uint8_t key_hash[32];     /* a Bearer key's keyed hash */
     char csrf[65];            /* ... and its CSRF token */
     char set_cookie[160];     /* a Set-Cookie for the answer, or "" */
     int retry_after;          /* seconds for a Retry-After, or 0 */
@@ -96,6 +97,10 @@ const char *http_method_name(int method);
 /* The session cookie's principal into r (via_cookie, user, role, csrf):
  * 1 found, 0 none or expired or its user is gone, -1 database error. */
 int http_session_find(cloud *c, struct lws *wsi, http_req *r);
+/* Whether the principal of a long request (an event stream) may still
+ * call: its session is live, or its key is not revoked and its owner
+ * still exists. 1 yes, 0 no; a database error counts as yes. */
+int http_principal_live(cloud *c, const http_req *r);
 /* Whether the request carries the session's X-CSRF-Token. */
 int http_csrf_ok(struct lws *wsi, const http_req *r);
 /* /api/v1/session: GET, POST {"name","password"}, DELETE. */
@@ -166,5 +171,9 @@ int http_api_webhooks(cloud *c, struct lws *wsi, http_req *r,
 int http_sse_start(cloud *c, struct lws *wsi, http_req *r);
 int http_sse_write(cloud *c, struct lws *wsi, http_req *r);
 void http_sse_end(cloud *c, http_req *r);
+/* Every machine-recheck seconds (LWS_CALLBACK_TIMER): a stream whose
+ * session ended or whose key was revoked (or its user removed) is
+ * closed (-1); else 0, and the next check is set. */
+int http_sse_recheck(cloud *c, struct lws *wsi, http_req *r);
 
 #endif

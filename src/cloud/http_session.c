@@ -84,6 +84,16 @@ int http_session_find(cloud *c, struct lws *wsi, http_req *r)
     return 1;
 }
 
+int http_principal_live(cloud *c, const http_req *r)
+{
+    store_principal p;
+    store_rc rc = r->via_cookie
+                      ? store_session_get(c->store, r->session_hash,
+                                          cloud_now() - ttl(c), &p)
+                      : store_apikey_principal(c->store, r->key_hash, &p);
+    return rc != STORE_NOT_FOUND;
+}
+
 int http_csrf_ok(struct lws *wsi, const http_req *r)
 {
     char got[80];

@@ -6,7 +6,8 @@
  * one per WRITEABLE callback, copied from the bus's shared text. A client
  * that sends Last-Event-ID resumes after that id (while the bus still holds
  * it). A client that reads too slowly to keep its place in the bus's ring
- * is disconnected; it may reconnect with its Last-Event-ID. */
+ * is disconnected; it may reconnect with its Last-Event-ID. A stream whose
+ * session or key stops being good is closed at the next recheck. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +29,16 @@ static void lost(void *ctx)
     struct lws *wsi = ctx;
     log_msg(LOG_INFO, "event stream dropped: the client fell behind");
     lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+}
+
+/* The credentials a stream opened with are looked at again every
+ * machine-recheck seconds, as a machine's registration is: a removed user
+ * or a revoked key does not keep watching. */
+static void recheck_later(cloud *c, struct lws *wsi)
+{
+    if (c->cfg.machine_recheck > 0)
+        lws_set_timer_usecs(wsi, (lws_usec_t)c->cfg.machine_recheck *
+                                     LWS_US_PER_SEC);
 }
 
 int http_sse_start(cloud *c, struct lws *wsi, http_req *r)
@@ -56,7 +67,19 @@ int http_sse_start(cloud *c, struct lws *wsi, http_req *r)
         lws_finalize_write_http_header(wsi, start, &p, end))
         return -1;
     lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0); /* a stream has no end */
+    recheck_later(c, wsi);
     lws_callback_on_writable(wsi);
+    return 0;
+}
+
+int http_sse_recheck(cloud *c, struct lws *wsi, http_req *r)
+{
+    if (!http_principal_live(c, r)) {
+        log_msg(LOG_INFO, "event stream closed: its %s ended",
+                r->via_cookie ? "session" : "API key");
+        return -1;
+    }
+    recheck_later(c, wsi);
     return 0;
 }
 

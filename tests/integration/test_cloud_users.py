@@ -21,6 +21,7 @@ Starts the real gfcloud and checks, over real HTTP:
 import json
 import os
 import re
+import socket
 import sys
 import time
 import unittest
@@ -344,6 +345,65 @@ class Expiry(unittest.TestCase):
             time.sleep(3.2)
             status, _, body = s.call("GET", "/api/v1/machines")
             self.assertEqual((status, body["code"]), (401, "unauthorized"))
+
+
+def open_stream(cloud, headers):
+    """A raw event stream: the socket, once the 200 headers are in."""
+    sock = socket.create_connection(("127.0.0.1", cloud.port), timeout=10)
+    req = "GET /api/v1/events/stream HTTP/1.1\r\nHost: x\r\n"
+    for k, v in headers.items():
+        req += "%s: %s\r\n" % (k, v)
+    sock.sendall((req + "\r\n").encode())
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        chunk = sock.recv(4096)
+        assert chunk, "closed before the headers"
+        buf += chunk
+    assert buf.startswith(b"HTTP/1.1 200"), buf[:200]
+    return sock
+
+
+def closed_within(sock, seconds):
+    """Whether the service closes the stream within `seconds`."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        sock.settimeout(max(0.1, end - time.monotonic()))
+        try:
+            if not sock.recv(4096):
+                return True
+        except socket.timeout:
+            return False
+        except ConnectionError:
+            return True
+    return False
+
+
+class OpenStreams(unittest.TestCase):
+    """An open event stream ends with its credentials, within
+    machine-recheck seconds."""
+
+    def test_streams_end_with_their_key_session_or_user(self):
+        with Cloud(extra_args=["--machine-recheck", "1"]) as cloud:
+            pw = add_user(cloud, "sam", "viewer")
+            key = cloud.cli("apikey", "create", "--user",
+                            "sam").stdout.strip()
+            other = cloud.cli("apikey", "create", "--user",
+                              "sam").stdout.strip()
+            key_id = cloud.cli("apikey", "list").stdout.splitlines()[0]
+            s = Session(cloud, "sam", pw)
+            by_key = open_stream(cloud, {"Authorization": "Bearer " + key})
+            by_other = open_stream(cloud,
+                                   {"Authorization": "Bearer " + other})
+            by_cookie = open_stream(cloud, {"Cookie": s.cookie})
+            self.assertFalse(closed_within(by_key, 2.5))  # still good
+            cloud.cli("apikey", "revoke", key_id.split("\t")[0])
+            self.assertTrue(closed_within(by_key, 5))
+            self.assertFalse(closed_within(by_cookie, 0.5))
+            cloud.cli("user", "remove", "sam")
+            self.assertTrue(closed_within(by_cookie, 5))
+            self.assertTrue(closed_within(by_other, 5))
+            for sock in (by_key, by_other, by_cookie):
+                sock.close()
 
 
 class Tls(unittest.TestCase):
