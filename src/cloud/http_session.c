@@ -31,7 +31,6 @@
 #include "throttle.h"
 #include "users.h"
 
-#define COOKIE       "gfsession"
 #define PASSWORD_MAX 256
 
 static long ttl(const cloud *c)
@@ -39,25 +38,13 @@ static long ttl(const cloud *c)
     return c->cfg.session_ttl > 0 ? c->cfg.session_ttl : 1;
 }
 
-/* The gfsession value of the Cookie header: 0, or -1 when there is none
- * of the right shape (64 hex characters). */
+/* The gfsession token of the request's Cookie header: 0, or -1. */
 static int cookie_token(struct lws *wsi, char out[65])
 {
     char buf[2048];
     if (lws_hdr_copy(wsi, buf, sizeof(buf), WSI_TOKEN_HTTP_COOKIE) <= 0)
         return -1;
-    for (char *p = buf; (p = strstr(p, COOKIE "=")) != NULL; p++) {
-        if (p != buf && p[-1] != ' ' && p[-1] != ';')
-            continue; /* the end of another cookie's name */
-        const char *v = p + sizeof(COOKIE);
-        size_t n = strcspn(v, "; ");
-        if (n == 64 && auth_is_password(v)) {
-            memcpy(out, v, 64);
-            out[64] = '\0';
-            return 0;
-        }
-    }
-    return -1;
+    return users_cookie_token(buf, out);
 }
 
 int http_session_find(cloud *c, struct lws *wsi, http_req *r)
@@ -105,7 +92,7 @@ int http_csrf_ok(struct lws *wsi, const http_req *r)
 static void set_cookie(struct lws *wsi, http_req *r, const char *token)
 {
     snprintf(r->set_cookie, sizeof(r->set_cookie),
-             COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict%s%s",
+             USER_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict%s%s",
              token ? token : "", token ? "" : "; Max-Age=0",
              lws_is_ssl(wsi) ? "; Secure" : "");
 }

@@ -109,6 +109,8 @@ int roles_required(const char *method, const char *path)
     api_segs g;
     if (strcmp(method, "HEAD") == 0)
         method = "GET";
+    if (strncmp(path, "/api/v1/", 8) != 0)
+        return ROLE_ADMIN;
     api_split(path, &g); /* "api" "v1" ... */
     if (g.n < 3 || strcmp(g.s[0], "api") != 0 || strcmp(g.s[1], "v1") != 0)
         return ROLE_ADMIN;

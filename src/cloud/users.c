@@ -1,6 +1,7 @@
-/* users.c - user names, made passwords and their argon2id hashes
- * (users.h). The hash string carries its own salt and cost, so a later
- * change of the cost leaves the stored hashes good. */
+/* users.c - user names, made passwords and their argon2id hashes, and
+ * the session cookie's token (users.h). The hash string carries its own
+ * salt and cost, so a later change of the cost leaves the stored hashes
+ * good. */
 #include "users.h"
 
 #include <sodium.h>
@@ -42,4 +43,21 @@ int users_verify(const char *hash, const char *password)
         return 0;
     }
     return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
+}
+
+int users_cookie_token(const char *header, char out[65])
+{
+    static const char name[] = USER_COOKIE "=";
+    for (const char *p = header; p && (p = strstr(p, name)) != NULL; p++) {
+        if (p != header && p[-1] != ' ' && p[-1] != ';')
+            continue; /* the end of another cookie's name */
+        const char *v = p + sizeof(name) - 1;
+        size_t n = strcspn(v, "; ");
+        if (n == 64 && strspn(v, "0123456789abcdefABCDEF") >= 64) {
+            memcpy(out, v, 64);
+            out[64] = '\0';
+            return 0;
+        }
+    }
+    return -1;
 }

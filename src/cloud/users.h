@@ -10,6 +10,7 @@
 #define USER_NAME_MAX     32  /* bytes, without the NUL */
 #define USER_HASH_LEN     128 /* crypto_pwhash_STRBYTES, with the NUL */
 #define USER_PASSWORD_LEN 23
+#define USER_COOKIE       "gfsession" /* the session cookie's name */
 
 /* 1 to USER_NAME_MAX of A-Z a-z 0-9 . _ - (it goes in a path): 1 good. */
 int users_name_ok(const char *name);
@@ -22,5 +23,10 @@ int users_hash(const char *password, char out[USER_HASH_LEN]);
  * such user) it hashes anyway, so an unknown name costs what a wrong
  * password costs, and answers 0. */
 int users_verify(const char *hash, const char *password);
+
+/* The session token in a Cookie header's value: the gfsession cookie's
+ * 64 hex characters (any other cookie, or one of another shape, is not
+ * it). 0 and `out`, or -1 when there is none. */
+int users_cookie_token(const char *header, char out[65]);
 
 #endif

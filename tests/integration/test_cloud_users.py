@@ -280,6 +280,13 @@ class Sessions(unittest.TestCase):
         self.assertNotIn("Secure", attrs)  # plain HTTP here
         self.assertNotIn(s.cookie.split("=")[1], self.cloud.log_text())
 
+    def test_the_cookie_is_found_among_others(self):
+        s = Session(self.cloud, "ann", self.pw)
+        status, _, body = request(
+            self.cloud, "GET", "/api/v1/session",
+            headers={"Cookie": "theme=dark; %s; lang=en" % s.cookie})
+        self.assertEqual((status, body["user"]), (200, "ann"))
+
     def test_get_session_answers_who_and_the_token(self):
         s = Session(self.cloud, "ann", self.pw)
         status, _, body = s.call("GET", "/api/v1/session")

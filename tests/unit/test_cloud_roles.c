@@ -1,10 +1,11 @@
 /* test_cloud_roles.c - the route table (roles.c) read as a specification:
  * what a viewer, an operator and an admin may call, that what the table
- * does not name needs an admin, and the password and name rules of
- * users.c. */
+ * does not name needs an admin, and the password, name and cookie rules
+ * of users.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 /* cmocka needs the headers above first. */
@@ -82,6 +83,7 @@ static void what_the_table_does_not_name_needs_an_admin(void **state)
                      ROLE_ADMIN);
     assert_int_equal(roles_required("", "/api/v1/machines"), ROLE_ADMIN);
     assert_int_equal(roles_required("GET", "/api/v2/machines"), ROLE_ADMIN);
+    assert_int_equal(roles_required("POST", "api/v1/session"), ROLE_ADMIN);
 }
 
 /* Every row is well formed, and no method and pattern appear twice (the
@@ -152,6 +154,27 @@ static void argon2id_hashes_verify_only_their_password(void **state)
     assert_false(users_verify("", "correct horse"));
 }
 
+static void the_session_cookie_among_others(void **state)
+{
+    (void)state;
+    char tok[65];
+    const char *hex =
+        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    char h[256];
+    snprintf(h, sizeof(h), "theme=dark; gfsession=%s; lang=en", hex);
+    assert_int_equal(users_cookie_token(h, tok), 0);
+    assert_string_equal(tok, hex);
+    snprintf(h, sizeof(h), "gfsession=%s", hex);
+    assert_int_equal(users_cookie_token(h, tok), 0);
+    snprintf(h, sizeof(h), "xgfsession=%s", hex); /* another cookie */
+    assert_int_equal(users_cookie_token(h, tok), -1);
+    snprintf(h, sizeof(h), "gfsession=%s0", hex); /* too long */
+    assert_int_equal(users_cookie_token(h, tok), -1);
+    assert_int_equal(users_cookie_token("gfsession=abc", tok), -1);
+    assert_int_equal(users_cookie_token("", tok), -1);
+    assert_int_equal(users_cookie_token(NULL, tok), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -161,6 +184,7 @@ int main(void)
         cmocka_unit_test(every_row_is_well_formed_and_unique),
         cmocka_unit_test(user_names_and_made_passwords),
         cmocka_unit_test(argon2id_hashes_verify_only_their_password),
+        cmocka_unit_test(the_session_cookie_among_others),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
