@@ -8,6 +8,8 @@
 #                      name, material, the operations JSON (job_spec.c),
 #                      and a material's body (materials.c)
 #   fuzz_cloud_webpath the dashboard's request paths (webpath.c)
+#   fuzz_cloud_session the session cookie, user names at sign-in and the
+#                      route table (users.c, roles.c)
 #   fuzz_cloud_ws      whole WebSocket frames from a machine through the
 #                      ingestion path into a real SQLite store (ws_ingest)
 #
@@ -26,7 +28,7 @@ if(GF_FUZZ AND CMAKE_C_COMPILER_ID MATCHES Clang AND TARGET gfcloud_core)
   target_link_libraries(gfcloud_fuzzcore PUBLIC
     $<TARGET_PROPERTY:gfcloud_core,INTERFACE_LINK_LIBRARIES>)
 
-  foreach(t signin path auth jobspec webpath)
+  foreach(t signin path auth jobspec webpath session)
     gf_fuzz_target(fuzz_cloud_${t}
       SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_cloud_${t}.c
       LIBS gfcloud_fuzzcore)
