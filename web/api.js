@@ -51,6 +51,7 @@ export async function api(method, path, body, opts = {}) {
   if (!r.ok) {
     const e = new ApiError(r.status, data && data.code,
       data && data.error);
+    e.retryAfter = Number(r.headers.get("Retry-After")) || null; // a 429's
     if (r.status === 401 && opts.on401 !== false)
       window.dispatchEvent(new CustomEvent("gf-signed-out"));
     throw e;

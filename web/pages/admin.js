@@ -9,7 +9,9 @@ function secretBox(label, value) {
     " (shown once: copy it now)"), el("p", { class: "secret" }, value));
 }
 
-async function users(box) {
+// `refresh(name)` redraws another section: a user added or removed
+// changes the API keys' owners (a removed user's keys end with it).
+async function users(box, refresh) {
   const list = (await api("GET", "/api/v1/users")).users;
   const name = el("input", { id: "new-user", required: true,
     pattern: "[A-Za-z0-9._-]+", maxlength: "63" });
@@ -25,7 +27,8 @@ async function users(box) {
     try {
       const u = await api("POST", "/api/v1/users",
         { name: name.value, role: role.value });
-      await users(box);
+      await users(box, refresh);
+      refresh("keys");
       box.append(secretBox(`Password of ${u.name} (${u.role})`, u.password));
     } catch (e) { notice(`Add user: ${e.message}`); }
   });
@@ -42,7 +45,8 @@ async function users(box) {
           try {
             await api("DELETE", `/api/v1/users/${encodeURIComponent(u.name)}`);
           } catch (e) { notice(`Remove user: ${e.message}`); }
-          users(box);
+          users(box, refresh);
+          refresh("keys");
         } }, "Remove")))))),
   form, shown);
 }
@@ -130,14 +134,20 @@ async function machines(box) {
 export async function render(main) {
   const sections = [["Machines", machines], ["Users", users],
     ["API keys", keys]];
+  const boxes = {};
+  const refresh = (name) => {
+    const [title, fill] = sections.find(([, f]) => f.name === name);
+    return fill(boxes[name], refresh).catch((e) => {
+      boxes[name].replaceChildren(el("p", { class: "error" },
+        `Cannot load ${title.toLowerCase()}: ${e.message}`));
+    });
+  };
   main.append(el("h1", {}, "Admin"));
   for (const [title, fill] of sections) {
     const box = el("div", {}, el("p", { class: "muted" }, "Loading…"));
+    boxes[fill.name] = box;
     main.append(el("section", { class: "card", "aria-label": title },
       el("h2", {}, title), box));
-    fill(box).catch((e) => {
-      box.replaceChildren(el("p", { class: "error" },
-        `Cannot load ${title.toLowerCase()}: ${e.message}`));
-    });
+    refresh(fill.name);
   }
 }

@@ -24,7 +24,8 @@ export function render(main) {
       window.dispatchEvent(new CustomEvent("gf-signed-in"));
     } catch (e) {
       error.textContent = e.status === 401 ? "Wrong name or password." :
-        e.status === 429 ? "Too many attempts; wait a minute." : e.message;
+        e.status === 429 ? `Too many attempts; try again in ${
+          e.retryAfter || 60} s.` : e.message;
     }
   });
   main.append(form);
