@@ -5,9 +5,10 @@ button). An admin signs in, sees the machine online on the Fleet page,
 confirms its home if it waits for one, takes a lid image, uploads an SVG
 on the New job page, prints it, sees "press the button", then a progress
 bar, then completed, and finds the job in History; the Admin page lists
-the machine and the users. A viewer sees no Print button, no machine
-controls, and a request it forges from the page (with its own CSRF token)
-is refused with 403.
+the machine and the users, and a user added there signs in. A viewer sees
+no Print button, no machine controls, and a request it forges from the page
+(with its own CSRF token) is refused with 403. A wrong password is said on
+the sign-in form.
 
 Controls are found by accessible name, as a screen reader would; every wait
 is on the page's state. Each page's screenshot goes to
@@ -227,12 +228,26 @@ class Dashboard(unittest.TestCase):
         page.wait("[...document.querySelectorAll('table[aria-label=\"Users\"]"
                   " td')].some((td) => td.textContent === 'otto')",
                   what="the new user listed")
+        page.wait("[...document.querySelectorAll('#key-user option')]"
+                  ".some((o) => o.value === 'otto')",
+                  what="the new user among the API keys' owners")
         page.screenshot("admin")
         status, _, _ = self.cloud.http(
             "POST", "/api/v1/session", body={"name": "otto",
                                              "password": password})
         self.assertEqual(status, 200)
         self.assertEqual(page.page_errors(), [])
+
+    def test_a_wrong_password_is_said(self):
+        page = self.browser.new_page()
+        page.goto(self.cloud.base_url + "/")
+        page.fill(page.find("textbox", "Name"), "nobody")
+        page.fill(page.find("textbox", "Password"), "not-a-password")
+        page.click("button", "Sign in")
+        page.wait("document.querySelector('form.login [role=alert]')"
+                  ".textContent === 'Wrong name or password.'", timeout=SLOW,
+                  what="the sign-in form saying why")
+        self.assertEqual(page.eval("document.body.dataset.page"), "login")
 
     def test_viewer_looks_but_cannot_print(self):
         page = self.sign_in("vic")
