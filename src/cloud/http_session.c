@@ -32,6 +32,13 @@
 #include "users.h"
 
 #define PASSWORD_MAX 256
+/* Password checks on the worker pool at once: each is tens of
+ * milliseconds of CPU and 64 MiB, so a burst of sign-ins (from many
+ * addresses, before any has failed) must not take every worker from the
+ * uploads machines make on signed URLs that expire. Past it: 503 busy. */
+#define CHECKS_MAX 2
+
+static int checks_in_flight; /* the loop's own: no lock */
 
 static long ttl(const cloud *c)
 {
@@ -168,10 +175,17 @@ static void signin_reply(cloud *c, struct lws *wsi, http_req *r, void *ctx,
     session_body(wsi, r, s->name, role_parse(s->role), csrf);
 }
 
+static void signin_free(struct signin *s)
+{
+    sodium_memzero(s, sizeof(*s));
+    free(s);
+}
+
+/* The end of a check that was on the pool: done, or dropped unanswered. */
 static void signin_drop(void *ctx)
 {
-    sodium_memzero(ctx, sizeof(struct signin));
-    free(ctx);
+    checks_in_flight--;
+    signin_free(ctx);
 }
 
 static const ingest_task signin_task = {signin_work, signin_reply, signin_drop};
@@ -207,17 +221,24 @@ static int post_done(cloud *c, struct lws *wsi, http_req *r)
     /* An address over its limit is refused before the password is looked
      * at; a name over its limit still lets the right password in. */
     if (throttle_blocked(c->throttle_addr, s->akey, now)) {
-        signin_drop(s);
+        signin_free(s);
         return throttled(wsi, r, c);
+    }
+    if (checks_in_flight >= CHECKS_MAX) {
+        signin_free(s);
+        r->retry_after = 1;
+        return http_error(wsi, r, 503, "busy",
+                          "too many sign-ins at once; retry");
     }
     s->user_blocked = throttle_blocked(c->throttle_user, s->ukey, now);
     store_rc got = store_user_get(c->store, s->name, s->role, s->hash);
     if (got == STORE_ERROR) {
-        signin_drop(s);
+        signin_free(s);
         return http_error(wsi, r, 500, "internal", "database error");
     }
     if (got != STORE_OK)
         s->hash[0] = '\0';
+    checks_in_flight++; /* signin_drop() counts it back, whatever comes */
     rc = ingest_submit(c, wsi, r, &signin_task, s);
     return rc == HTTP_CLOSE ? -1 : 0;
 }

@@ -23,11 +23,13 @@ import os
 import re
 import socket
 import sys
+import tempfile
+import threading
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from gfharness import Cloud  # noqa: E402
+from gfharness import Cloud, wait_for  # noqa: E402
 
 SERIAL = 10000042
 ROLES = ("viewer", "operator", "admin")
@@ -453,6 +455,45 @@ class Throttle(unittest.TestCase):
             status, hdrs, _ = self.sign_in(cloud, "amy", pw)
             self.assertEqual(status, 429)
             self.assertIn("retry-after", hdrs)
+
+
+class Busy(unittest.TestCase):
+    """At most two password checks at once, so sign-ins never hold every
+    worker: with the workers held (GFCLOUD_TEST_WORKER_GATE), a third
+    sign-in is 503 busy at once; the two held ones then sign in."""
+
+    def test_a_third_sign_in_at_once_is_503(self):
+        gate = os.path.join(tempfile.mkdtemp(prefix="gfgate-"), "open")
+        os.environ["GFCLOUD_TEST_WORKER_GATE"] = gate
+        try:
+            cloud = Cloud(extra_args=["--log-level", "debug"])
+        finally:
+            del os.environ["GFCLOUD_TEST_WORKER_GATE"]
+        with cloud:
+            pw = add_user(cloud, "bea", "viewer")
+            results = []
+
+            def sign_in():
+                results.append(request(cloud, "POST", "/api/v1/session",
+                                       {"name": "bea", "password": pw})[0])
+            held = [threading.Thread(target=sign_in) for _ in range(2)]
+            for t in held:
+                t.start()
+            wait_for(lambda: "(2 pending)" in cloud.log_text(),
+                     what="two sign-ins on the workers")
+            status, hdrs, body = request(cloud, "POST", "/api/v1/session",
+                                         {"name": "bea", "password": pw})
+            self.assertEqual((status, body["code"]), (503, "busy"))
+            self.assertEqual(hdrs["retry-after"], "1")
+            open(gate, "w").close()
+            for t in held:
+                t.join(20)
+            self.assertEqual(results, [200, 200])
+            self.assertEqual(request(cloud, "POST", "/api/v1/session",
+                                     {"name": "bea", "password": pw})[0],
+                             200)
+        os.unlink(gate)
+        os.rmdir(os.path.dirname(gate))
 
 
 class UserCli(unittest.TestCase):
