@@ -20,9 +20,11 @@ int http_metrics(cloud *c, struct lws *wsi, http_req *r)
 {
     if (r->method != LWSHUMETH_GET)
         return http_error(wsi, r, 405, "method_not_allowed", "use GET");
-    if (strcmp(c->cfg.metrics_public, "yes") != 0 &&
-        http_api_auth(c, wsi, r) != 0)
-        return 0;
+    if (strcmp(c->cfg.metrics_public, "yes") != 0) {
+        int rc = http_api_auth(c, wsi, r); /* any role: a viewer's right */
+        if (rc != HTTP_GO)
+            return rc == HTTP_CLOSE ? -1 : 0;
+    }
     json_t *jobs = store_job_counts(c->store);
     size_t len = 0;
     char *text = metrics_render(jobs, work_depth(c->work), &len);
