@@ -30,7 +30,10 @@ from gfharness import Cloud, on_postgresql, wait_for  # noqa: E402
 
 BASE = 10000700
 SEED = 20261202
-OFFSETS = 50
+# 50 in the plain build, where the figures are the test; the sanitizer
+# build composes each picture many times slower and runs fewer
+# (GF_CAMERA_OFFSETS), enough to exercise every path under ASan.
+OFFSETS = int(os.environ.get("GF_CAMERA_OFFSETS", "50"))
 PARALLEL = 4
 HOMING_TIMEOUT = 180  # composing pictures on a shared 2-core machine
 PX_PER_MM = 1400 / 64.0  # the emulated camera's lid_focal_px / lid_height_mm
@@ -204,7 +207,7 @@ class Camera(unittest.TestCase):
         for head, why in misses:
             print("  start %.2f,%.2f fell back: %s" % (head[0], head[1], why),
                   file=sys.stderr)
-        self.assertGreaterEqual(good, 48)
+        self.assertGreaterEqual(good, OFFSETS - 2)  # 48 of 50
 
     def test_hidden_head_dark_lid_then_camera_home_by_api(self):
         serial = BASE + 10
