@@ -21,7 +21,7 @@ static void audit_hook(cloud *c, const char *what, int64_t id)
     audit_cli(c, what, target);
 }
 
-static int webhook_add(cloud *c, int argc, char **argv)
+static int cmd_add(cloud *c, int argc, char **argv)
 {
     const char *url = NULL, *events_in = NULL;
     char events[256], err[256], secret[65];
@@ -63,7 +63,7 @@ static int webhook_add(cloud *c, int argc, char **argv)
     return 0;
 }
 
-static int webhook_list(cloud *c)
+static int cmd_list(cloud *c)
 {
     json_t *arr = store_webhook_list(c->store, 0);
     if (!arr)
@@ -93,14 +93,14 @@ static int parse_id(int argc, char **argv, int64_t *id)
     return 0;
 }
 
-static int webhook_remove(cloud *c, int argc, char **argv)
+static int cmd_remove(cloud *c, int argc, char **argv)
 {
     int64_t id = 0;
     if (parse_id(argc, argv, &id) != 0) {
         fprintf(stderr, "usage: gfcloud webhook remove ID [--data DIR]\n");
         return 2;
     }
-    store_rc rc = store_webhook_remove(c->store, id);
+    store_rc rc = webhook_remove(c, id);
     if (rc == STORE_NOT_FOUND) {
         fprintf(stderr, "gfcloud: no webhook %" PRId64 "\n", id);
         return 1;
@@ -114,7 +114,7 @@ static int webhook_remove(cloud *c, int argc, char **argv)
 
 /* One line per delivery, newest first, then one indented line per
  * attempt (times are Unix milliseconds). */
-static int webhook_deliveries(cloud *c, int argc, char **argv)
+static int cmd_deliveries(cloud *c, int argc, char **argv)
 {
     int64_t id = 0;
     if (argc > 0 && parse_id(argc, argv, &id) != 0) {
@@ -160,13 +160,13 @@ int cli_webhook(cloud *c, int argc, char **argv)
         return 2;
     }
     if (strcmp(argv[0], "add") == 0)
-        return webhook_add(c, argc - 1, argv + 1);
+        return cmd_add(c, argc - 1, argv + 1);
     if (strcmp(argv[0], "list") == 0 && argc == 1)
-        return webhook_list(c);
+        return cmd_list(c);
     if (strcmp(argv[0], "remove") == 0)
-        return webhook_remove(c, argc - 1, argv + 1);
+        return cmd_remove(c, argc - 1, argv + 1);
     if (strcmp(argv[0], "deliveries") == 0)
-        return webhook_deliveries(c, argc - 1, argv + 1);
+        return cmd_deliveries(c, argc - 1, argv + 1);
     fprintf(stderr, "gfcloud: unknown webhook command '%s'\n", argv[0]);
     return 2;
 }

@@ -181,12 +181,10 @@ static int action_post_done(cloud *c, struct lws *wsi, http_req *r)
 {
     store_action a;
     memset(&a, 0, sizeof(a));
-    json_t *o = json_loadb(r->body, r->body_len, 0, NULL);
-    if (!json_is_object(o)) {
-        json_decref(o);
+    json_t *o = http_json_object(r);
+    if (!o)
         return http_error(wsi, r, 400, "bad_json",
                           "body must be a JSON object");
-    }
     uint8_t h[AUTH_HASH_LEN];
     if (store_machine_get_hash(c->store, r->serial, h) != 0) {
         json_decref(o);

@@ -42,12 +42,12 @@ static int add_done(cloud *c, struct lws *wsi, http_req *r)
 {
     char made[65];
     uint8_t h[AUTH_HASH_LEN];
-    json_t *o = json_loadb(r->body, r->body_len, 0, NULL);
+    json_t *o = http_json_object(r);
     uint64_t serial = body_serial(o);
     json_t *jpw = json_object_get(o, "password");
     const char *pw = json_string_value(jpw);
     int rc;
-    if (!json_is_object(o))
+    if (!o)
         rc = http_error(wsi, r, 400, "bad_json", "expected a JSON object");
     else if (!serial)
         rc = http_error(wsi, r, 400, "bad_field",

@@ -59,11 +59,11 @@ static void events_as_list(json_t *w)
 static int add_done(cloud *c, struct lws *wsi, http_req *r)
 {
     char in[512], events[256], err[256], secret[65], target[40];
-    json_t *o = json_loadb(r->body, r->body_len, 0, NULL);
+    json_t *o = http_json_object(r);
     const char *url = json_string_value(json_object_get(o, "url"));
     int64_t id = 0;
     int rc;
-    if (!json_is_object(o))
+    if (!o)
         rc = http_error(wsi, r, 400, "bad_json", "expected a JSON object");
     else if (events_text(json_object_get(o, "events"), in, sizeof(in)) != 0)
         rc = http_error(wsi, r, 400, "bad_field",
@@ -110,7 +110,7 @@ static int one_hook(cloud *c, struct lws *wsi, http_req *r, const api_segs *g)
     if (api_parse_id(g->s[3], &id) != 0)
         return http_error(wsi, r, 404, "no_webhook", "no such webhook");
     if (g->n == 4 && r->method == LWSHUMETH_DELETE) {
-        store_rc rc = store_webhook_remove(c->store, id);
+        store_rc rc = webhook_remove(c, id);
         if (rc == STORE_NOT_FOUND)
             return http_error(wsi, r, 404, "no_webhook", "no such webhook");
         if (rc != STORE_OK)

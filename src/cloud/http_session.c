@@ -192,12 +192,12 @@ static const ingest_task signin_task = {signin_work, signin_reply, signin_drop};
 
 static int post_done(cloud *c, struct lws *wsi, http_req *r)
 {
-    json_t *o = json_loadb(r->body, r->body_len, 0, NULL);
+    json_t *o = http_json_object(r);
     const char *name = json_string_value(json_object_get(o, "name"));
     const char *pw = json_string_value(json_object_get(o, "password"));
     int rc = HTTP_GO;
     struct signin *s = NULL;
-    if (!json_is_object(o))
+    if (!o)
         rc = http_reject(wsi, r, 400, "bad_json", "expected a JSON object");
     else if (!name || !pw || !name[0] || !pw[0])
         rc = http_reject(wsi, r, 400, "missing_field",

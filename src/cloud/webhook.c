@@ -35,12 +35,18 @@
 #include "gf/version.h"
 #include "log.h"
 #include "metrics.h"
+#include "tick.h"
 #include "work.h"
 
 #define MAX_INFLIGHT 4 /* attempts at once, each on its own sender thread */
 #define MAX_DELAY_MS (3600LL * 1000)
 #define LEASE_SLACK_MS                                                         \
     (60LL * 1000) /* past the attempt's timeout, before a retake */
+/* How long the webhook list read for the bus's events is reused: a storm
+ * of machines coming online is one read a second, not one per machine. A
+ * change made through this node is seen at once (webhooks_changed); one
+ * made on another node, or by the CLI, within this. */
+#define LIST_TTL_MS 1000
 
 const char *const webhook_event_names[] = {"job.completed",   "job.failed",
                                            "job.cancelled",   "machine.online",
@@ -51,6 +57,8 @@ struct webhooks {
     events_sub *sub;
     work_pool *pool;
     lws_sorted_usec_list_t sul;
+    json_t *list;         /* the webhooks, as last read; NULL: read again */
+    int64_t list_read_ms; /* when (monotonic) */
     int inflight;
     int stopping;
     atomic_int abort; /* read by the senders: give up the transfer */
@@ -168,14 +176,42 @@ int webhook_check(const char *url, const char *events_in, char *list,
     return 0;
 }
 
+static void webhooks_changed(webhooks *h)
+{
+    if (!h)
+        return;
+    json_decref(h->list);
+    h->list = NULL;
+}
+
 int webhook_create(cloud *c, const char *url, const char *list, int64_t *id,
                    char secret[65])
 {
     auth_random_hex(secret);
-    return store_webhook_add(c->store, url, list, secret, cloud_now(), id) ==
-                   STORE_OK
-               ? 0
-               : -1;
+    store_rc rc =
+        store_webhook_add(c->store, url, list, secret, cloud_now(), id);
+    webhooks_changed(c->hooks);
+    return rc == STORE_OK ? 0 : -1;
+}
+
+store_rc webhook_remove(cloud *c, int64_t id)
+{
+    store_rc rc = store_webhook_remove(c->store, id);
+    webhooks_changed(c->hooks);
+    return rc;
+}
+
+/* The webhooks (borrowed), read again once LIST_TTL_MS old; NULL if the
+ * store cannot say. */
+static json_t *webhooks_list(webhooks *h)
+{
+    int64_t now = tick_now_ms();
+    if (h->list && now - h->list_read_ms < LIST_TTL_MS)
+        return h->list;
+    json_decref(h->list);
+    h->list = store_webhook_list(h->c->store, 0);
+    h->list_read_ms = now;
+    return h->list;
 }
 
 /* ---- sending (a sender thread) ----------------------------------------- */
@@ -400,7 +436,11 @@ static void on_event(webhooks *h, const char *text, size_t len)
     } else {
         snprintf(name, sizeof(name), "%s", type);
     }
-    json_t *hooks = store_webhook_list(h->c->store, 0);
+    json_t *hooks = webhooks_list(h);
+    if (!json_array_size(hooks)) {
+        json_decref(d);
+        return;
+    }
     json_t *body = json_pack("{s:s, s:I, s:O}", "event", name, "at",
                              (json_int_t)cloud_now(), "data", d);
     char *text_body = body ? json_dumps(body, JSON_COMPACT) : NULL;
@@ -420,7 +460,6 @@ static void on_event(webhooks *h, const char *text, size_t len)
     }
     free(text_body);
     json_decref(body);
-    json_decref(hooks);
     json_decref(d);
     if (added)
         pump(h);
@@ -489,6 +528,7 @@ void webhooks_free(webhooks *h)
     if (h->sub)
         events_unsubscribe(h->c->events, h->sub);
     work_free(h->pool); /* waits for the aborted transfers */
+    json_decref(h->list);
     free(h);
     curl_global_cleanup();
 }

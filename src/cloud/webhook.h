@@ -35,6 +35,9 @@ int webhook_check(const char *url, const char *events_in, char *list,
  * (shown to the caller once), -1 on a database error. */
 int webhook_create(cloud *c, const char *url, const char *list, int64_t *id,
                    char secret[65]);
+/* Remove webhook `id` (its delivery log stays): what
+ * store_webhook_remove() says. */
+store_rc webhook_remove(cloud *c, int64_t id);
 
 /* `gfcloud serve`: start listening and sending (deliveries left pending
  * by an earlier run are sent again); NULL on failure. */
