@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
-  libwebsockets-dev libssl-dev libjansson-dev zlib1g-dev libsqlite3-dev sqlite3 libpq-dev postgresql
+  libwebsockets-dev libwebsockets-evlib-ev libev-dev libssl-dev libjansson-dev zlib1g-dev libsqlite3-dev sqlite3 libpq-dev postgresql
   libsodium-dev libinih-dev libcmocka-dev libcurl4-openssl-dev
   libxml2-dev libpng-dev libjpeg-dev help2man
   python3 python3-websocket curl openssl

@@ -17,6 +17,7 @@ struct lifecycle;
 struct throttle;
 struct work_pool;
 struct gfnet_wheel;
+struct gfnet_loop;
 struct conns;
 struct events;
 struct jobs_backlog;
@@ -35,9 +36,10 @@ typedef struct cloud {
     struct work_pool *work;         /* the worker pool (work.h) */
     struct events *events;          /* the event bus (events.h) */
     struct jobs_backlog *compiles;  /* jobs waiting for a compile (jobs.c) */
-    struct conns *conns;    /* caps and time limits of connections (conns.c) */
-    struct nodes *nodes;    /* hearing the other nodes (nodes.c), or NULL */
-    struct webhooks *hooks; /* the webhooks' sender (webhook.c) */
+    struct conns *conns;     /* caps and time limits of connections (conns.c) */
+    struct nodes *nodes;     /* hearing the other nodes (nodes.c), or NULL */
+    struct webhooks *hooks;  /* the webhooks' sender (webhook.c) */
+    struct gfnet_loop *loop; /* what lws waits in (gfnet_loop.h) */
     struct lws_context *lws;
     struct lws_vhost *vhost;
     struct gfnet_wheel *wheel; /* per-session timers (tick.c) */

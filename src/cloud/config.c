@@ -115,6 +115,9 @@ static const struct key keys[] = {
      "seconds from the headers for a request's body to be complete"},
     {"fd-reserve", L(fd_reserve), "32",
      "file descriptors kept free of connections (database, uploads)"},
+    {"event-loop", S(event_loop), "epoll",
+     "what the loop waits in: epoll (libev, a wake-up costs the ready "
+     "sockets) or poll (libwebsockets' own, costs every open socket)"},
     /* the machine lifecycle (lifecycle.c) */
     {"locator", S(locator), "camera",
      "how homing finds the head after the hunt: camera (the lid camera, "
@@ -191,6 +194,15 @@ static int check_yes_no(const char *v, char *err, size_t errlen)
     return -1;
 }
 
+static int check_event_loop(const char *v, char *err, size_t errlen)
+{
+    static const char *const names[] = {"epoll", "poll"};
+    if (one_of(v, names, 2))
+        return 0;
+    snprintf(err, errlen, "event-loop: expected epoll or poll");
+    return -1;
+}
+
 static int check_listen(const char *v, char *err, size_t errlen)
 {
     char host[256];
@@ -216,6 +228,7 @@ static const struct {
     {"store", check_store},
     {"public-url", check_public_url},
     {"metrics-public", check_yes_no},
+    {"event-loop", check_event_loop},
 };
 
 static int check_value(const struct key *k, const char *value, char *err,

@@ -48,8 +48,9 @@ typedef struct cfg {
     long header_timeout;
     long body_timeout;
     long fd_reserve;
-    char locator[16]; /* lifecycle.c: the homing locator */
-    long session_ttl; /* idle seconds before a session ends */
+    char event_loop[8]; /* poll or epoll (gfnet_loop.h) */
+    char locator[16];   /* lifecycle.c: the homing locator */
+    long session_ttl;   /* idle seconds before a session ends */
     /* the dashboard (issue 12) */
     char web_root[PATH_MAX]; /* "" = web/ beside the binary or in share */
     /* metrics and webhooks (issue 12) */

@@ -24,6 +24,7 @@
 #include "gf/data.h"
 #include "gf/error.h"
 #include "gf/logfile.h"
+#include "gfnet_loop.h"
 #include "http.h"
 #include "jobs.h"
 #include "lifecycle.h"
@@ -176,7 +177,21 @@ static int make_context(cloud *c)
     /* max-header is enforced in http.c (431); lws's own buffer is as big
      * as it goes, since lws drops an overflowing request unanswered. */
     info.max_http_header_data = 65535;
+    int kind = gfnet_loop_parse(c->cfg.event_loop);
+    c->loop =
+        gfnet_loop_new(kind < 0 ? GFNET_LOOP_POLL : (gfnet_loop_kind)kind);
+    if (!c->loop) {
+        log_msg(LOG_ERR, "event-loop %s: not available here",
+                c->cfg.event_loop);
+        return -1;
+    }
+    gfnet_loop_prepare(c->loop, &info);
     c->lws = lws_create_context(&info);
+    if (!c->lws && kind == GFNET_LOOP_EPOLL)
+        log_msg(LOG_ERR,
+                "event-loop epoll: libwebsockets could not load its libev "
+                "plugin (Debian package libwebsockets-evlib-ev); "
+                "event-loop = poll needs none");
     return c->lws ? 0 : -1;
 }
 
@@ -381,7 +396,7 @@ int server_run(cloud *c)
     rc = start(c);
     if (rc == 0) {
         while (!c->stop) {
-            if (lws_service(c->lws, 0) < 0)
+            if (gfnet_loop_run_once(c->loop, c->lws) < 0)
                 break;
         }
         log_msg(LOG_INFO, "shutting down");
@@ -396,6 +411,8 @@ int server_run(cloud *c)
     if (c->lws)
         lws_context_destroy(c->lws); /* sessions close: timers cancelled */
     c->lws = NULL;
+    gfnet_loop_free(c->loop);
+    c->loop = NULL;
     tick_free(c);
     conns_free(c->conns);
     nodes_free(c);

@@ -18,6 +18,7 @@
 
 #include "gf/version.h"
 #include "gfload.h"
+#include "gfnet_loop.h"
 
 #define GL_TICK_MS      10 /* the wheel's tick: sign-in pacing */
 #define GL_WHEEL_LOG2   12 /* 4096 slots of 10 ms: 41 s a turn */
@@ -58,6 +59,7 @@ static void gl_usage(FILE *f)
                "              [--play-delay MS] [--source A[-B][,...]]\n"
                "              [--processes P] [--progress S]\n"
                "              [--image FILE.jpg] [--ca-file PEM] [--insecure]\n"
+               "              [--event-loop epoll|poll]\n"
                "              [--json] [--verbose]\n"
                "       gfload --help | --version\n"
                "Machines are serials S..S+N-1; FILE holds `serial password` "
@@ -117,6 +119,9 @@ static int gl_parse_one(gl_opts *o, int c, const char *a)
     case 'j':
         o->json = 1;
         return 0;
+    case 'e':
+        o->event_loop = gfnet_loop_parse(a);
+        return o->event_loop < 0 ? -1 : 0;
     case 'v':
         o->verbose = 1;
         return 0;
@@ -151,17 +156,27 @@ static int gl_parse_one(gl_opts *o, int c, const char *a)
 
 static int gl_parse(int argc, char **argv, gl_opts *o)
 {
-    static const struct option lo[] = {
-        {"server", 1, 0, 's'},        {"status", 1, 0, 'S'},
-        {"machines", 1, 0, 'n'},      {"serial-base", 1, 0, 'b'},
-        {"password-file", 1, 0, 'f'}, {"password", 1, 0, 'p'},
-        {"rate", 1, 0, 'r'},          {"duration", 1, 0, 'd'},
-        {"max-opening", 1, 0, 'o'},   {"source", 1, 0, 'a'},
-        {"processes", 1, 0, 'P'},     {"progress", 1, 0, 'g'},
-        {"play-delay", 1, 0, 'D'},    {"image", 1, 0, 'i'},
-        {"ca-file", 1, 0, 'c'},       {"insecure", 0, 0, 'k'},
-        {"json", 0, 0, 'j'},          {"verbose", 0, 0, 'v'},
-        {"help", 0, 0, 'h'},          {0, 0, 0, 0}};
+    static const struct option lo[] = {{"server", 1, 0, 's'},
+                                       {"status", 1, 0, 'S'},
+                                       {"machines", 1, 0, 'n'},
+                                       {"serial-base", 1, 0, 'b'},
+                                       {"password-file", 1, 0, 'f'},
+                                       {"password", 1, 0, 'p'},
+                                       {"rate", 1, 0, 'r'},
+                                       {"duration", 1, 0, 'd'},
+                                       {"max-opening", 1, 0, 'o'},
+                                       {"source", 1, 0, 'a'},
+                                       {"processes", 1, 0, 'P'},
+                                       {"progress", 1, 0, 'g'},
+                                       {"play-delay", 1, 0, 'D'},
+                                       {"image", 1, 0, 'i'},
+                                       {"ca-file", 1, 0, 'c'},
+                                       {"insecure", 0, 0, 'k'},
+                                       {"json", 0, 0, 'j'},
+                                       {"verbose", 0, 0, 'v'},
+                                       {"event-loop", 1, 0, 'e'},
+                                       {"help", 0, 0, 'h'},
+                                       {0, 0, 0, 0}};
     int c, rc = 0;
     if (argc == 2 && strcmp(argv[1], "--version") == 0) {
         printf("gfload %s\n", GF_VERSION);
@@ -171,6 +186,7 @@ static int gl_parse(int argc, char **argv, gl_opts *o)
     o->max_opening = 256;
     o->progress_s = 1.0;
     o->machines = -1;
+    o->event_loop = GFNET_LOOP_EPOLL;
     while (rc == 0 && (c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         if (c == 'h') {
             gl_usage(stdout);
@@ -367,6 +383,10 @@ static int gl_context(void)
     /* libwebsockets' own lines may quote the WebSocket path, which is a
      * token: never logged. --verbose prints gfload's own lines instead. */
     lws_set_log_level(0, NULL);
+    gl_w.loop = gfnet_loop_new((gfnet_loop_kind)gl_w.opt.event_loop);
+    if (!gl_w.loop)
+        return -1;
+    gfnet_loop_prepare(gl_w.loop, &info);
     gl_w.ctx = lws_create_context(&info);
     return gl_w.ctx ? 0 : -1;
 }
@@ -383,8 +403,8 @@ static void gl_tick(lws_sorted_usec_list_t *sul)
         gl_report_progress();
         gl_next_progress = now + gl_w.opt.progress_s;
     }
-    /* Always again: a flag set in a timer is only seen once lws_service()
-     * returns, and it returns at the next timer or socket event. */
+    /* Always again: a flag set in a timer is only seen once a pass of the
+     * loop returns, and it returns at the next timer or socket event. */
     lws_sul_schedule(gl_w.ctx, 0, sul, gl_tick,
                      (lws_usec_t)GL_TICK_MS * LWS_US_PER_MS);
 }
@@ -399,7 +419,7 @@ static long gl_run(void)
     lws_sul_schedule(gl_w.ctx, 0, &gl_tick_sul, gl_tick,
                      (lws_usec_t)GL_TICK_MS * LWS_US_PER_MS);
     while (!gl_w.stop)
-        if (lws_service(gl_w.ctx, 0) < 0)
+        if (gfnet_loop_run_once(gl_w.loop, gl_w.ctx) < 0)
             break;
     for (long k = 0; k < gl_w.opt.machines; k++)
         if (gl_w.m[k].up)
@@ -413,7 +433,7 @@ static void gl_close(void)
     gl_w.stop = 1;
     gl_machine_close_all();
     while (gl_w.st.connected > 0 && gl_now() < until)
-        if (lws_service(gl_w.ctx, 0) < 0)
+        if (gfnet_loop_run_once(gl_w.loop, gl_w.ctx) < 0)
             break;
     lws_sul_cancel(&gl_tick_sul);
 }
@@ -454,6 +474,7 @@ int main(int argc, char **argv)
 out:
     if (gl_w.ctx)
         lws_context_destroy(gl_w.ctx);
+    gfnet_loop_free(gl_w.loop);
     for (long k = 0; gl_w.m && k < gl_w.opt.machines; k++)
         gl_machine_free(&gl_w.m[k]);
     free(gl_w.m);

@@ -54,6 +54,7 @@ typedef struct gl_opts {
     const char *ca_file;
     const char *source; /* --source, parsed into gl_w.src */
     int insecure;       /* accept any TLS certificate (tests) */
+    int event_loop;     /* gfnet_loop_kind: epoll (default) or poll */
     int json;
     int verbose;
 } gl_opts;
@@ -166,7 +167,8 @@ struct gl_machine {
 typedef struct gl_world {
     gl_opts opt;
     struct lws_context *ctx;
-    gfnet_wheel *wheel; /* every machine's timers (gfnet_wheel.h) */
+    struct gfnet_loop *loop; /* what ctx waits in (gfnet_loop.h) */
+    gfnet_wheel *wheel;      /* every machine's timers (gfnet_wheel.h) */
     gl_machine *m;
     int tls;
     volatile int stop;

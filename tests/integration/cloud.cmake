@@ -16,6 +16,15 @@ foreach(t actions deadline files durability remove lifecycle jobs metrics
     TIMEOUT 120)
   gf_on_postgresql(cloud_${t}_pg)
 endforeach()
+# The tests of the loop's own work (wire edge cases, keep-alive timers,
+# actions and deadlines) again on libwebsockets' poll loop, the
+# event-loop that is not the default.
+foreach(t wire keepalive actions deadline)
+  gf_py_test(cloud_${t}_poll SCRIPT ${CMAKE_CURRENT_LIST_DIR}/test_cloud_${t}.py
+    TIMEOUT 120)
+  set_property(TEST cloud_${t}_poll APPEND PROPERTY ENVIRONMENT
+    GF_TEST_EVENT_LOOP=poll)
+endforeach()
 # Several nodes on one database: PostgreSQL only.
 gf_py_test(cloud_nodes_pg SCRIPT ${CMAKE_CURRENT_LIST_DIR}/test_cloud_nodes.py
   TIMEOUT 180)

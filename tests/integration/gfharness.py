@@ -34,6 +34,8 @@ With ``GF_TEST_STORE=postgresql`` (ctest's ``*_pg`` tests) every Cloud
 stores its data in a fresh database on the throwaway PostgreSQL server of
 scripts/pg-test-server.sh (state file in ``GF_TEST_PG_STATE``), created
 here and dropped on ``close()``; ``store_args()`` are the flags that say so.
+With ``GF_TEST_EVENT_LOOP=poll`` (ctest's ``*_poll`` tests) the service
+runs on libwebsockets' poll loop instead of the default epoll.
 ``Cloud(share=other)`` is a second node: it serves the same database and
 the same data directory (blobs, server key) as ``other``. The service's stderr goes to ``<tmp>/gfcloud.log``;
 ``log_text()`` returns it (tests use it to check no secret was logged).
@@ -160,6 +162,10 @@ class Cloud:
         args = [gfcloud_binary(), "serve", "--data", self.data,
                 "--listen", "127.0.0.1:0", "--port-file", self.port_file,
                 *self.store_args()]
+        # ctest's *_poll tests: the same test on libwebsockets' poll loop
+        # (the default is epoll).
+        if os.environ.get("GF_TEST_EVENT_LOOP"):
+            args += ["--event-loop", os.environ["GF_TEST_EVENT_LOOP"]]
         self.proc = subprocess.Popen(args + self.extra_args,
                                      stdout=self._log, stderr=self._log)
 

@@ -104,6 +104,13 @@ class DebTest(unittest.TestCase):
                                 "%s needs %s (%s), not in Depends: %s"
                                 % (b, soname, owners, depends))
 
+    def test_depends_names_the_event_loop_plugin(self):
+        # Loaded by libwebsockets at run time (event-loop = epoll), so no
+        # NEEDED entry brings it in.
+        depends = run("dpkg-deb", "-f", self.deb, "Depends")
+        declared = {d.split()[0] for d in depends.split(",") if d.strip()}
+        self.assertIn("libwebsockets-evlib-ev", declared)
+
     def test_unpacked_binaries_run(self):
         bindir = os.path.join(self.root, "usr", "bin")
         out = run(os.path.join(bindir, "gfcloud"), "--version")

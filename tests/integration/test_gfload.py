@@ -252,11 +252,14 @@ class GfLoad(unittest.TestCase):
 
     def test_processes_and_sources(self):
         """--processes 2 --source 127.0.0.2-127.0.0.3: every machine online
-        once, sockets from both addresses, one summary that adds up."""
+        once, sockets from both addresses, one summary that adds up. On
+        libwebsockets' poll loop (--event-loop poll), where the other
+        tests run on the default epoll."""
         proc, out, err = self.run_gfload("--password-file", self.pwfile,
                                          "--duration", "0",
                                          "--processes", "2",
-                                         "--source", "127.0.0.2-127.0.0.3")
+                                         "--source", "127.0.0.2-127.0.0.3",
+                                         "--event-loop", "poll")
         try:
             wait_for(lambda: self.online() == N, timeout=30,
                      what="all %d machines online" % N)
@@ -305,6 +308,9 @@ class GfLoad(unittest.TestCase):
              "--source", "not-an-address"],
             ["--server", "http://127.0.0.1:1", "--machines", "2",
              "--serial-base", "1", "--password", "ab", "--processes", "0"],
+            ["--server", "http://127.0.0.1:1", "--machines", "2",
+             "--serial-base", "1", "--password", "ab",
+             "--event-loop", "select"],
         ]
         for args in cases:
             p = subprocess.run([gfload_binary(), *args], capture_output=True,

@@ -99,6 +99,12 @@ static void enumerations_are_checked(void **state)
                      -1);
     assert_int_equal(
         cfg_set(&c, "public-url", "https://gf.example", err, sizeof(err)), 0);
+    assert_string_equal(c.event_loop, "epoll");
+    assert_int_equal(cfg_set(&c, "event-loop", "select", err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "epoll or poll"));
+    assert_string_equal(c.event_loop, "epoll"); /* unchanged */
+    assert_int_equal(cfg_set(&c, "event-loop", "poll", err, sizeof(err)), 0);
+    assert_string_equal(c.event_loop, "poll");
 }
 
 static void listen_forms(void **state)
