@@ -8,14 +8,16 @@
  * a serial over its limit still lets the right password through, so five
  * wrong guesses from anyone cannot keep the real machine out).
  *
- * A table is a fixed-size array (TABLE entries, O(TABLE) per lookup, a few
- * microseconds at 4096), so memory stays bounded whatever a client sends.
- * To make room it drops, in this order: an empty slot, an entry whose
- * window is over, the oldest entry that is not blocked. A blocked entry is
- * never dropped before its window ends, so churning through many other
- * keys (failed sign-ins on other serials from many addresses) cannot flush
- * a blocked key and reopen guesses on it; when every slot holds a blocked
- * key the new key is simply not counted. */
+ * A table is a fixed-size array (TABLE entries), so memory stays bounded
+ * whatever a client sends; a key is found through a hash of chains over
+ * it, because every sign-in looks up its address and serial, and a scan of
+ * 4096 entries per lookup was a walk over 360 KB each time (in a ramp of
+ * thousands of sign-ins a second). To make room it drops, in this order: an
+ * empty slot, an entry whose window is over, the oldest entry that is not
+ * blocked. A blocked entry is never dropped before its window ends, so churning
+ * through many other keys (failed sign-ins on other serials from many
+ * addresses) cannot flush a blocked key and reopen guesses on it; when every
+ * slot holds a blocked key the new key is simply not counted. */
 #include "throttle.h"
 
 #include <arpa/inet.h>
@@ -23,19 +25,53 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TABLE 4096
+#define TABLE   4096
+#define BUCKETS 4096 /* a power of two */
 
 struct entry {
     char key[72];
     int64_t start;
     long count;
+    int next; /* index + 1 of the next entry in its bucket; 0 ends */
 };
 
 struct throttle {
     long window;
     long max;
+    int head[BUCKETS]; /* index + 1 of a bucket's first entry; 0: none */
     struct entry e[TABLE];
 };
+
+/* FNV-1a: keys are serials and addresses, short and not chosen to collide
+ * (a chain is walked with strcmp, so collisions cost time, never
+ * correctness). */
+static int *bucket(throttle *t, const char *key)
+{
+    uint32_t h = 2166136261u;
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return &t->head[h & (BUCKETS - 1)];
+}
+
+static void unlink_entry(throttle *t, struct entry *e)
+{
+    int idx = (int)(e - t->e) + 1;
+    int *pp = bucket(t, e->key);
+    while (*pp && *pp != idx)
+        pp = &t->e[*pp - 1].next;
+    if (*pp)
+        *pp = e->next;
+    e->key[0] = '\0';
+    e->next = 0;
+}
+
+static void link_entry(throttle *t, struct entry *e, const char *key)
+{
+    int *head = bucket(t, key);
+    snprintf(e->key, sizeof(e->key), "%s", key);
+    e->next = *head;
+    *head = (int)(e - t->e) + 1;
+}
 
 throttle *throttle_new(long window_s, long max)
 {
@@ -68,9 +104,9 @@ static int keep_rank(const throttle *t, const struct entry *e, int64_t now)
 
 static struct entry *find(throttle *t, const char *key)
 {
-    for (int i = 0; i < TABLE; i++) {
-        if (t->e[i].key[0] && strcmp(t->e[i].key, key) == 0)
-            return &t->e[i];
+    for (int i = *bucket(t, key); i; i = t->e[i - 1].next) {
+        if (strcmp(t->e[i - 1].key, key) == 0)
+            return &t->e[i - 1];
     }
     return NULL;
 }
@@ -110,8 +146,10 @@ void throttle_fail(throttle *t, const char *key, int64_t now)
         e = make_room(t, now);
         if (!e)
             return; /* every slot is a blocked key: not counted */
+        if (e->key[0])
+            unlink_entry(t, e);
         memset(e, 0, sizeof(*e));
-        snprintf(e->key, sizeof(e->key), "%s", key);
+        link_entry(t, e, key);
         e->start = now;
     }
     e->count++;
@@ -121,7 +159,7 @@ void throttle_clear(throttle *t, const char *key)
 {
     struct entry *e = find(t, key);
     if (e)
-        e->key[0] = '\0';
+        unlink_entry(t, e);
 }
 
 void throttle_address_key(const char *peer, char *out, size_t outlen)

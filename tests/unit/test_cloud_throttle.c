@@ -73,6 +73,40 @@ static void churn_does_not_unblock(void **state)
     throttle_free(t);
 }
 
+/* Keys share the hash's chains: clearing and reusing slots in any order
+ * leaves every other key found, with its own count. */
+static void cleared_and_reused_slots_keep_other_keys(void **state)
+{
+    (void)state;
+    throttle *t = throttle_new(60, 2);
+    char key[32];
+    for (int i = 0; i < 4096; i++) {
+        snprintf(key, sizeof(key), "S%d", 50000000 + i);
+        throttle_fail(t, key, 100);
+    }
+    for (int i = 0; i < 4096; i += 2) {
+        snprintf(key, sizeof(key), "S%d", 50000000 + i);
+        throttle_clear(t, key);
+    }
+    for (int i = 0; i < 2048; i++) { /* into the cleared slots */
+        snprintf(key, sizeof(key), "A%d", i);
+        throttle_fail(t, key, 101);
+        throttle_fail(t, key, 101);
+    }
+    for (int i = 0; i < 4096; i++) {
+        snprintf(key, sizeof(key), "S%d", 50000000 + i);
+        assert_false(throttle_blocked(t, key, 102)); /* one failure each */
+        if (i % 2)
+            throttle_fail(t, key, 102);
+        assert_int_equal(throttle_blocked(t, key, 102), i % 2);
+    }
+    for (int i = 0; i < 2048; i++) {
+        snprintf(key, sizeof(key), "A%d", i);
+        assert_true(throttle_blocked(t, key, 102));
+    }
+    throttle_free(t);
+}
+
 static void ipv6_counts_per_64(void **state)
 {
     (void)state;
@@ -94,6 +128,7 @@ int main(void)
         cmocka_unit_test(blocks_after_max_until_window_passes),
         cmocka_unit_test(table_stays_bounded),
         cmocka_unit_test(churn_does_not_unblock),
+        cmocka_unit_test(cleared_and_reused_slots_keep_other_keys),
         cmocka_unit_test(ipv6_counts_per_64),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
