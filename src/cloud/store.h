@@ -93,7 +93,12 @@ store_rc store_machine_get_hash(store *s, uint64_t serial,
 /* The id of the machine's current registration (a new one every time it
  * is added); tokens are bound to it. */
 store_rc store_machine_get_reg(store *s, uint64_t serial,
-                               uint64_t *reg);            /* NOT_FOUND */
+                               uint64_t *reg); /* NOT_FOUND */
+/* Every registered machine's serial and registration, in one statement
+ * (the scheduler's recheck of all connected machines: one read for the
+ * fleet, not one per machine). How many, or STORE_ERROR. */
+typedef void (*store_reg_cb)(void *ud, uint64_t serial, uint64_t reg);
+long store_machine_each_reg(store *s, store_reg_cb cb, void *ud);
 store_rc store_machine_remove(store *s, uint64_t serial); /* NOT_FOUND */
 json_t *store_machine_list(store *s);
 json_t *store_machine_get(store *s, uint64_t serial); /* NULL: none */

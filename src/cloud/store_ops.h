@@ -18,6 +18,7 @@ STORE_OP(int, node_reap, (store *s, int64_t dead_before, int64_t now), (s, dead_
 STORE_OP(store_rc, machine_add, (store *s, uint64_t serial, const uint8_t hash[32], int64_t now), (s, serial, hash, now))
 STORE_OP(store_rc, machine_get_hash, (store *s, uint64_t serial, uint8_t hash[32]), (s, serial, hash))
 STORE_OP(store_rc, machine_get_reg, (store *s, uint64_t serial, uint64_t *reg), (s, serial, reg))
+STORE_OP(long, machine_each_reg, (store *s, store_reg_cb cb, void *ud), (s, cb, ud))
 STORE_OP(store_rc, machine_remove, (store *s, uint64_t serial), (s, serial))
 STORE_OP(json_t *, machine_list, (store *s), (s))
 STORE_OP(json_t *, machine_get, (store *s, uint64_t serial), (s, serial))

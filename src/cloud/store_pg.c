@@ -751,6 +751,21 @@ static store_rc pg_machine_get_reg(store *s, uint64_t serial, uint64_t *reg)
     return rc;
 }
 
+static long pg_machine_each_reg(store *s, store_reg_cb cb, void *ud)
+{
+    static const char q[] = "SELECT serial, reg FROM machines";
+    struct params pa = {0};
+    PGresult *r = run(s, q, &pa, 0);
+    if (!r)
+        return STORE_ERROR;
+    long n = PQntuples(r);
+    for (long i = 0; i < n; i++)
+        cb(ud, (uint64_t)val_int(r, (int)i, 0),
+           (uint64_t)val_int(r, (int)i, 1));
+    PQclear(r);
+    return n;
+}
+
 static store_rc pg_machine_remove(store *s, uint64_t serial)
 {
     static const char q[] = "WITH cam AS (DELETE FROM cameras WHERE serial = "

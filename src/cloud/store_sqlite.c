@@ -459,6 +459,23 @@ static store_rc sq_machine_get_reg(store *s, uint64_t serial, uint64_t *reg)
     return rc;
 }
 
+static long sq_machine_each_reg(store *s, store_reg_cb cb, void *ud)
+{
+    static const char q[] = "SELECT serial, reg FROM machines";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    long n = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        cb(ud, (uint64_t)sqlite3_column_int64(st, 0),
+           (uint64_t)sqlite3_column_int64(st, 1));
+        n++;
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? n : STORE_ERROR;
+}
+
 static store_rc sq_machine_remove(store *s, uint64_t serial)
 {
     static const char q[] = "DELETE FROM machines WHERE serial = ?";

@@ -90,6 +90,61 @@ static void machines_and_keys(void **state)
     assert_null(store_machine_get(f->s, 42));
 }
 
+struct regs {
+    uint64_t serial[8], reg[8];
+    int n;
+};
+
+static void regs_collect(void *ud, uint64_t serial, uint64_t reg)
+{
+    struct regs *r = ud;
+    if (r->n < 8) {
+        r->serial[r->n] = serial;
+        r->reg[r->n] = reg;
+    }
+    r->n++;
+}
+
+static uint64_t regs_of(const struct regs *r, uint64_t serial)
+{
+    for (int i = 0; i < r->n && i < 8; i++)
+        if (r->serial[i] == serial)
+            return r->reg[i];
+    return 0;
+}
+
+/* One read lists every registered machine with its registration, the
+ * same one machine_get_reg gives; a machine added again has a new one. */
+static void registrations_listed_in_one_read(void **state)
+{
+    struct fx *f = *state;
+    uint8_t h[32];
+    memset(h, 3, sizeof(h));
+    struct regs r = {0};
+    assert_int_equal(store_machine_each_reg(f->s, regs_collect, &r), 0);
+    assert_int_equal(r.n, 0);
+    for (uint64_t serial = 100; serial < 103; serial++)
+        assert_int_equal(store_machine_add(f->s, serial, h, 1), STORE_OK);
+    assert_int_equal(store_machine_each_reg(f->s, regs_collect, &r), 3);
+    assert_int_equal(r.n, 3);
+    for (uint64_t serial = 100; serial < 103; serial++) {
+        uint64_t reg = 0;
+        assert_int_equal(store_machine_get_reg(f->s, serial, &reg), STORE_OK);
+        assert_true(reg != 0);
+        assert_true(regs_of(&r, serial) == reg);
+    }
+    uint64_t old = regs_of(&r, 101);
+    assert_int_equal(store_machine_remove(f->s, 101), STORE_OK);
+    assert_int_equal(store_machine_remove(f->s, 102), STORE_OK);
+    assert_int_equal(store_machine_add(f->s, 102, h, 2), STORE_OK);
+    uint64_t old102 = regs_of(&r, 102);
+    memset(&r, 0, sizeof(r));
+    assert_int_equal(store_machine_each_reg(f->s, regs_collect, &r), 2);
+    assert_true(regs_of(&r, 101) == 0);
+    assert_true(regs_of(&r, 102) != 0 && regs_of(&r, 102) != old102);
+    assert_true(old != 0);
+}
+
 static void queue_order_and_states(void **state)
 {
     struct fx *f = *state;
@@ -1104,6 +1159,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(machines_and_keys, setup, teardown),
+        cmocka_unit_test_setup_teardown(registrations_listed_in_one_read, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(queue_order_and_states, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(events_logs_files_images, setup,
