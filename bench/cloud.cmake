@@ -39,6 +39,13 @@ if(TARGET gfcloud AND TARGET gfload)
     COMMAND ${Python3_EXECUTABLE} -u ${CMAKE_CURRENT_LIST_DIR}/fleet.py --smoke)
   set_tests_properties(bench_fleet_smoke PROPERTIES LABELS integration
     TIMEOUT 180 ENVIRONMENT "GF_BUILD_DIR=${PROJECT_BINARY_DIR}")
+  # ... and on two nodes sharing a PostgreSQL server of its own.
+  add_test(NAME bench_fleet_nodes_smoke
+    COMMAND ${Python3_EXECUTABLE} -u ${CMAKE_CURRENT_LIST_DIR}/fleet.py --smoke
+            --nodes 2)
+  set_tests_properties(bench_fleet_nodes_smoke PROPERTIES
+    LABELS "integration;postgresql" TIMEOUT 180
+    ENVIRONMENT "GF_BUILD_DIR=${PROJECT_BINARY_DIR}")
 endif()
 
 # 200 machines held while hostile clients (pipelining, trickle, oversize,

@@ -18,11 +18,21 @@ loopback addresses (`--source 127.0.0.2-127.0.0.9`). It prints:
     time until all N are back,
   * the per-session cost ratio between the largest and the smallest N.
 
+With --nodes K (K >= 2) the N machines are spread over K gfcloud nodes on
+one PostgreSQL database (a throwaway server from scripts/pg-test-server.sh,
+the tests' own), gfload given every node (machine S starts on node S mod K).
+The figures are then per node as well as in total, actions are posted to a
+random node (so most cross nodes), and instead of the restart storm one
+node is killed with kill -9 and the time is until its machines are held by
+the others. The 100,000-machine projection is printed from the measured
+per-node figures.
+
 Goals are printed beside the figures, never as pass/fail. The machine's
 load (uptime) is printed before and after, because the figures depend on
 it. Usage:
   GF_BUILD_DIR=build /usr/bin/python3 bench/fleet.py [N ...]
       [--rate R] [--idle S] [--actions S] [--action-rate R] [--json FILE]
+      [--event-loop epoll|poll] [--nodes K]
 or `cmake --build build --target bench_fleet`. `--smoke` runs a tiny fleet
 fast (the ctest bench_fleet_smoke checks the machinery, not the figures).
 """
@@ -75,6 +85,17 @@ def cpu_s(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+PG_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                         "scripts", "pg-test-server.sh")
+
+
+def pg_start(state):
+    """A throwaway PostgreSQL server (the tests' own); its conninfo."""
+    out = subprocess.run([PG_SCRIPT, "start", state], check=True,
+                         capture_output=True, text=True).stdout
+    return out.strip().splitlines()[-1]
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -85,8 +106,9 @@ def free_port():
 class Cloud:
     """gfcloud serve on a fixed port (the storm restarts it there)."""
 
-    def __init__(self, data, port):
+    def __init__(self, data, port, event_loop="epoll", extra=()):
         self.data, self.port, self.proc = data, port, None
+        self.event_loop, self.extra = event_loop, list(extra)
         self.log = open(os.path.join(data, "serve.log"), "ab")
 
     def start(self):
@@ -96,7 +118,8 @@ class Cloud:
         self.proc = subprocess.Popen(
             [binary("cloud", "gfcloud"), "serve", "--data", self.data,
              "--listen", "127.0.0.1:%d" % self.port, "--log-level", "warn",
-             "--throttle-address-max", "1000000"],
+             "--throttle-address-max", "1000000",
+             "--event-loop", self.event_loop, *self.extra],
             stdout=self.log, stderr=self.log, preexec_fn=raise_nofile)
         end = time.monotonic() + 30
         while time.monotonic() < end:
@@ -126,13 +149,14 @@ class Load:
     LINE = re.compile(r"^(gfload(?:\[\d+\])?):\s+\S+s signed-in (\d+) "
                       r"connected (\d+)/(\d+)")
 
-    def __init__(self, port, n, rate, max_opening):
+    def __init__(self, ports, n, rate, max_opening):
         procs = max(1, math.ceil(n / PER_PROCESS))
         self.n = n
         self.connected = {}
+        servers = ",".join("http://127.0.0.1:%d" % p for p in ports)
         self.proc = subprocess.Popen(
-            [binary("tools", "gfload"), "--server",
-             "http://127.0.0.1:%d" % port, "--machines", str(n),
+            [binary("tools", "gfload"), "--server", servers,
+             "--machines", str(n),
              "--serial-base", str(BASE), "--password", PW, "--rate",
              str(rate), "--max-opening", str(max_opening), "--duration",
              "0", "--processes", str(procs), "--source",
@@ -196,16 +220,18 @@ class Api:
                     raise
 
 
-def actions_round_trip(port, key, n, rate, seconds, sample, threads=4):
-    """Post `rate` actions/s for `seconds` to random machines; one in
-    `sample` is polled until completed. (sent, achieved rate, rtts ms)."""
+def actions_round_trip(ports, key, n, rate, seconds, sample, threads=4):
+    """Post `rate` actions/s for `seconds` to random machines, each through
+    a random node of `ports`; one in `sample` is polled (on another random
+    node) until completed. (sent, achieved rate, rtts ms)."""
     rtts, sent, lock = [], [0], threading.Lock()
     t_end = time.monotonic() + seconds
     per_thread = rate / threads
 
     def worker(k):
-        api, poll = Api(port, key), Api(port, key)
         rnd = random.Random(k)
+        apis = [Api(p, key) for p in ports]
+        polls = [Api(p, key) for p in ports]
         i, t0 = 0, time.monotonic()
         while True:
             due = t0 + i / per_thread
@@ -215,6 +241,7 @@ def actions_round_trip(port, key, n, rate, seconds, sample, threads=4):
             if due > now:
                 time.sleep(due - now)
             serial = BASE + rnd.randrange(n)
+            api, poll = rnd.choice(apis), rnd.choice(polls)
             t_post = time.monotonic()
             st, body = api.call("POST", "/api/v1/machines/S%d/actions"
                                 % serial, {"action_type": "update_check"})
@@ -243,46 +270,71 @@ def actions_round_trip(port, key, n, rate, seconds, sample, threads=4):
     return sent[0], sent[0] / (time.monotonic() - t0), rtts
 
 
-def one_size(args, data, port, key, n):
-    cloud = Cloud(data, port)
-    cloud.start()
-    r = {"n": n}
+def one_size(args, data, ports, key, n, store):
+    """One fleet of n machines on len(ports) nodes; its figures."""
+    k = len(ports)
+    clouds = [Cloud(data, p, args.event_loop,
+                    store + (["--node-name", "node%d" % i] if k > 1 else []))
+              for i, p in enumerate(ports)]
+    for c in clouds:
+        c.start()
+    r = {"n": n, "nodes": k}
     try:
         time.sleep(0.5)
-        rss0 = rss_kib(cloud.proc.pid)
-        load = Load(port, n, args.rate, args.max_opening)
+        rss0 = [rss_kib(c.proc.pid) for c in clouds]
+        cpu0 = sum(cpu_s(c.proc.pid) for c in clouds)
+        load = Load(ports, n, args.rate, args.max_opening)
         t = load.wait_all(args.timeout)
+        # The service's CPU per machine brought online: sign-in, upgrade,
+        # settings report, homing hunt (what a first connection costs).
+        r["cpu_ms_per_connect"] = (1000.0 * (sum(cpu_s(c.proc.pid)
+                                                 for c in clouds) - cpu0)
+                                   / max(1, load.held()))
         r["connect_s"] = t  # to 0.1 s (progress lines), see below
         r["held"] = load.held()
         time.sleep(1.0)
-        rss1 = rss_kib(cloud.proc.pid)
-        r["rss_kib"] = rss1
-        r["kib_per_session"] = (rss1 - rss0) / max(1, load.held())
-        c0, w0 = cpu_s(cloud.proc.pid), time.monotonic()
+        rss1 = [rss_kib(c.proc.pid) for c in clouds]
+        r["rss_kib"] = sum(rss1)
+        r["rss_kib_per_node"] = rss1
+        r["kib_per_session"] = ((sum(rss1) - sum(rss0))
+                                / max(1, load.held()))
+        c0, w0 = sum(cpu_s(c.proc.pid) for c in clouds), time.monotonic()
         time.sleep(args.idle)
-        c1, w1 = cpu_s(cloud.proc.pid), time.monotonic()
+        c1, w1 = sum(cpu_s(c.proc.pid) for c in clouds), time.monotonic()
         r["cpu_pct_per_1000_idle"] = (100.0 * (c1 - c0) / (w1 - w0)
                                       / (max(1, load.held()) / 1000.0))
         sent, achieved, rtts = actions_round_trip(
-            port, key, n, args.action_rate, args.actions, args.sample)
+            ports, key, n, args.action_rate, args.actions, args.sample)
         r["actions_sent"], r["actions_per_s"] = sent, achieved
         r["rtt_samples"] = len(rtts)
         r["rtt_p50_ms"], r["rtt_p99_ms"] = pct(rtts, 50), pct(rtts, 99)
-        # The storm: kill -9, restart on the same port, all back.
         held = load.held()
-        cloud.kill9()
-        load.wait_below(max(1, held // 2), 10)
-        t0 = time.monotonic()
-        cloud.start()
+        if k == 1:
+            # The storm: kill -9, restart on the same port, all back.
+            clouds[0].kill9()
+            load.wait_below(max(1, held // 2), 10)
+            t0 = time.monotonic()
+            clouds[0].start()
+            cpu0 = cpu_s(clouds[0].proc.pid)
+        else:
+            # A node dies: its machines move to the others (gfload tries
+            # the next --server URL when its node fails).
+            clouds[0].kill9()
+            load.wait_below(held - max(1, held // (2 * k)), 10)
+            t0 = time.monotonic()
         t = load.wait_all(args.timeout)
         r["storm_s"] = (time.monotonic() - t0) if t is not None else None
+        if k == 1:  # a reconnect: sign-in, upgrade, the empty report
+            r["cpu_ms_per_reconnect"] = (1000.0 * (cpu_s(clouds[0].proc.pid)
+                                                   - cpu0) / max(1, held))
         r["gfload"] = g = load.stop()
         # gfload's own figure is exact: its start to its last first connect.
         if g.get("seconds_to_all_connected") is not None:
             r["connect_s"] = g["seconds_to_all_connected"]
         r["signins_per_s"] = n / r["connect_s"] if r["connect_s"] else None
     finally:
-        cloud.stop()
+        for c in clouds:
+            c.stop()
     return r
 
 
@@ -290,30 +342,75 @@ def fmt(v, spec="%.2f"):
     return "-" if v is None else spec % v
 
 
+def projection(r, total=100000, per_process=19000):
+    """100,000 machines from one run's per-node figures."""
+    k = r["nodes"]
+    if not r.get("kib_per_session") or not r.get("signins_per_s"):
+        return
+    nodes = math.ceil(total / per_process)
+    per_node_rate = r["signins_per_s"] / k
+    print("projection, %d machines from N=%d on %d node(s): %d nodes of "
+          "<= %d sessions (this host's open-files limit), %.0f MiB of "
+          "session memory in all, %.1f cores of idle keep-alive, all "
+          "connected after ~%.0f s at the measured %.0f sign-ins/s per "
+          "node (each node on its own cores; the database is not the "
+          "limit at these rates)" % (
+              total, r["n"], k, nodes, per_process,
+              r["kib_per_session"] * total / 1024.0,
+              r["cpu_pct_per_1000_idle"] * total / 1000.0 / 100.0,
+              total / (per_node_rate * nodes), per_node_rate))
+    if r.get("cpu_ms_per_connect"):
+        print("the service's own CPU: %.2f ms per machine brought online, "
+              "i.e. ~%.0f a second per core with the load generator "
+              "elsewhere (16,000 in 10 s needs ~%.1f cores)%s" % (
+                  r["cpu_ms_per_connect"], 1000.0 / r["cpu_ms_per_connect"],
+                  1600 * r["cpu_ms_per_connect"] / 1000.0,
+                  "" if not r.get("cpu_ms_per_reconnect") else
+                  "; %.2f ms per reconnect (~%.0f a second per core)" % (
+                      r["cpu_ms_per_reconnect"],
+                      1000.0 / r["cpu_ms_per_reconnect"])))
+
+
 def report(results, load_before, load_after):
-    print("bench fleet: one gfcloud, gfload processes of <= %d machines, "
-          "%d cores" % (PER_PROCESS, os.cpu_count()))
+    k = results[0]["nodes"] if results else 1
+    print("bench fleet: %s, gfload processes of <= %d machines, "
+          "%d cores" % ("one gfcloud" if k == 1 else
+                        "%d gfcloud nodes on one PostgreSQL" % k,
+                        PER_PROCESS, os.cpu_count()))
     print("load average before: %s   after: %s" % (load_before, load_after))
     print("%7s %9s %10s %9s %11s %9s %9s %9s %8s" % (
         "N", "connect", "sign-in/s", "KiB/sess", "CPU%/1k idle", "act/s",
-        "rtt p50", "rtt p99", "storm"))
+        "rtt p50", "rtt p99", "storm" if k == 1 else "failover"))
     for r in results:
         print("%7d %8ss %10s %9s %11s %9s %7sms %7sms %7ss" % (
             r["n"], fmt(r["connect_s"]), fmt(r["signins_per_s"], "%.0f"),
             fmt(r["kib_per_session"]), fmt(r["cpu_pct_per_1000_idle"], "%.3f"),
             fmt(r["actions_per_s"], "%.0f"), fmt(r["rtt_p50_ms"]),
             fmt(r["rtt_p99_ms"]), fmt(r["storm_s"])))
+        print("        service CPU per machine brought online: %s ms%s" % (
+            fmt(r.get("cpu_ms_per_connect")),
+            "" if r.get("cpu_ms_per_reconnect") is None else
+            ", per reconnect in the storm: %s ms" %
+            fmt(r["cpu_ms_per_reconnect"])))
         g = r.get("gfload", {})
         print("        gfload: held %s, sign-in failures %s, connect "
               "failures %s, drops %s, rtt samples %d" % (
                   g.get("sessions_held"), g.get("sign_in_failures"),
                   g.get("connect_failures"), g.get("drops"),
                   r["rtt_samples"]))
+        if k > 1:
+            print("        per node: RSS %s MiB; failover: node0 killed, "
+                  "its machines held by the others after %ss" % (
+                      " / ".join("%.1f" % (x / 1024.0)
+                                 for x in r["rss_kib_per_node"]),
+                      fmt(r["storm_s"])))
     print("goals (figures above, not pass/fail): 16,000 connected in < %.0f s "
           "with no failures; storm of 16,000 back in < %.0f s; rtt p99 < "
           "%.0f ms at 10k; <= %.0f KiB/session; flat cost per session" % (
               GOALS["connect_16k_s"], GOALS["storm_16k_s"],
               GOALS["p99_10k_ms"], GOALS["kib_per_session"]))
+    if results:
+        projection(results[-1])
     if len(results) >= 2:
         lo, hi = results[0], results[-1]
         for key, what in (("kib_per_session", "memory per session"),
@@ -337,6 +434,11 @@ def main():
     ap.add_argument("--action-rate", type=float, default=1000)
     ap.add_argument("--sample", type=int, default=20)
     ap.add_argument("--timeout", type=float, default=180)
+    ap.add_argument("--event-loop", default="epoll",
+                    choices=("epoll", "poll"),
+                    help="gfcloud's event-loop setting")
+    ap.add_argument("--nodes", type=int, default=1,
+                    help="gfcloud nodes on one PostgreSQL (default 1: SQLite)")
     ap.add_argument("--json", help="also write the figures here")
     ap.add_argument("--smoke", action="store_true",
                     help="tiny and quick: checks the machinery only")
@@ -348,25 +450,33 @@ def main():
     sizes = args.sizes or [5000, 10000, 15000, 19000]
     tmp = tempfile.mkdtemp(prefix="gf-fleet-")
     data = os.path.join(tmp, "data")
+    pg_state = os.path.join(tmp, "pg.state")
+    store = []
     try:
-        subprocess.run([binary("cloud", "gfcloud"), "init", "--data", data],
+        if args.nodes > 1:
+            store = ["--store", "postgresql", "--database-url",
+                     pg_start(pg_state)]
+        gfcloud = binary("cloud", "gfcloud")
+        subprocess.run([gfcloud, "init", "--data", data, *store],
                        check=True, stdout=subprocess.DEVNULL)
-        subprocess.run([binary("cloud", "gfcloud"), "machine", "add",
-                        "--serial", str(BASE), "--count", str(max(sizes)),
-                        "--password", PW, "--data", data], check=True,
+        subprocess.run([gfcloud, "machine", "add", "--serial", str(BASE),
+                        "--count", str(max(sizes)), "--password", PW,
+                        "--data", data, *store], check=True,
                        stdout=subprocess.DEVNULL)
-        key = subprocess.run([binary("cloud", "gfcloud"), "apikey", "create",
-                              "--data", data], check=True,
-                             capture_output=True, text=True).stdout.strip()
-        port = free_port()
+        key = subprocess.run([gfcloud, "apikey", "create", "--data", data,
+                              *store], check=True, capture_output=True,
+                             text=True).stdout.strip()
+        ports = [free_port() for _ in range(args.nodes)]
         load_before = uptime()
-        results = [one_size(args, data, port, key, n) for n in sizes]
+        results = [one_size(args, data, ports, key, n, store) for n in sizes]
         report(results, load_before, uptime())
         if args.json:
             with open(args.json, "w") as f:
                 json.dump({"load_before": load_before, "results": results},
                           f, indent=1)
     finally:
+        if args.nodes > 1:
+            subprocess.run([PG_SCRIPT, "stop", pg_state])
         shutil.rmtree(tmp, ignore_errors=True)
     if args.smoke:  # the machinery worked: every figure was measured
         broken = [r["n"] for r in results
