@@ -658,7 +658,9 @@ void jobs_action_finished(cloud *c, uint64_t serial, int64_t id,
     store_job j;
     char why[450], reason[512];
     (void)serial;
-    if (store_job_by_action(c->store, id, &j) != 0)
+    /* A job's actions are its motion and its print (queue_action). */
+    if ((strcmp(type, "motion") != 0 && strcmp(type, "print") != 0) ||
+        store_job_by_action(c->store, id, &j) != 0)
         return;
     if (terminal(j.state)) {
         /* ended already (an API cancel before the action went out) */
@@ -679,10 +681,25 @@ void jobs_action_finished(cloud *c, uint64_t serial, int64_t id,
     store_job_free(&j);
 }
 
+/* The events that move a job; every other one is not looked up at all
+ * (a machine coming online sends a few, none of them a job's). */
+static int moves_a_job(const char *ev)
+{
+    static const char *const evs[] = {"button:pressed",
+                                      "print:download:completed",
+                                      "print:warmup:starting", "print:running"};
+    for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
+        if (strcmp(ev, evs[i]) == 0)
+            return 1;
+    return 0;
+}
+
 void jobs_event(cloud *c, uint64_t serial, const gf_msg *m)
 {
     store_job j;
     const char *ev = m->event ? m->event : "";
+    if (!moves_a_job(ev))
+        return;
     int rc = m->has_action_id ? store_job_by_action(c->store, m->action_id, &j)
                               : store_job_active(c->store, serial, &j);
     if (rc != 0)

@@ -41,9 +41,10 @@ struct ws_session {
     cloud *c;
     uint64_t serial;
     gfnet_timer keepalive;
-    int64_t last_rx_ms; /* tick_now_ms() of the last frame or pong */
-    int ping_due;       /* send a ping when writable */
-    uint64_t reg;       /* the registration its ws_token was issued to */
+    int64_t last_rx_ms;   /* tick_now_ms() of the last frame or pong */
+    int64_t seen_written; /* the last_seen (cloud_now()) last stored */
+    int ping_due;         /* send a ping when writable */
+    uint64_t reg;         /* the registration its ws_token was issued to */
     int established;
     int close_code; /* ws_end(): close when writable */
     const char *close_reason;
@@ -179,18 +180,31 @@ static void on_msg(void *ud, const gf_msg *m, int err, const char *errtext)
     }
 }
 
-void ws_ingest(cloud *c, uint64_t serial, const char *buf, size_t len)
+/* One frame in one transaction. `last_seen` is stored to the second, so
+ * a session's frames within the same second write it once (`seen` holds
+ * the second last written; NULL writes it always). */
+static void ingest(cloud *c, uint64_t serial, const char *buf, size_t len,
+                   int64_t *seen)
 {
     struct sender from = {c, serial, len, 0};
+    int64_t now = cloud_now();
     store_begin(c->store);
-    store_machine_set_seen(c->store, serial, cloud_now());
+    if (!seen || *seen != now)
+        store_machine_set_seen(c->store, serial, now);
+    if (seen)
+        *seen = now;
     gf_frame_each(buf, len, on_msg, &from);
     store_commit(c->store);
 }
 
+void ws_ingest(cloud *c, uint64_t serial, const char *buf, size_t len)
+{
+    ingest(c, serial, buf, len, NULL);
+}
+
 static void process_frame(ws_session *s)
 {
-    ws_ingest(s->c, s->serial, s->rx, s->rx_len);
+    ingest(s->c, s->serial, s->rx, s->rx_len, &s->seen_written);
     /* An idle session keeps no buffer (memory per session, docs/cloud.md):
      * only a message split over pieces lands here at all. */
     free(s->rx);
@@ -215,7 +229,7 @@ static int on_receive(ws_session *s, const void *in, size_t len)
     }
     if (s->rx_len == 0 && whole) {
         /* The usual case: the whole message in one piece, read in place. */
-        ws_ingest(s->c, s->serial, in, len);
+        ingest(s->c, s->serial, in, len, &s->seen_written);
         return 0;
     }
     /* The message's cap was checked above. */
