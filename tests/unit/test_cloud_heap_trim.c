@@ -1,0 +1,87 @@
+/* test_cloud_heap_trim.c - after a burst of allocations is freed, the tick's
+ * heap trim gives the free pages back (the process's RSS falls), and a heap
+ * with little unused is left alone. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "heap_trim.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
+static void threshold_needs_8_mib_and_a_quarter_of_use(void **state)
+{
+    (void)state;
+    size_t mib = (size_t)1 << 20;
+    assert_false(heap_trim_worth(7 * mib, 0));        /* too little */
+    assert_true(heap_trim_worth(8 * mib, 0));         /* enough */
+    assert_true(heap_trim_worth(9 * mib, 32 * mib));  /* > a quarter */
+    assert_false(heap_trim_worth(8 * mib, 32 * mib)); /* exactly a quarter */
+    assert_false(heap_trim_worth(20 * mib, 100 * mib));
+}
+
+static long rss_kib(void)
+{
+    long pages = 0, resident = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (!f)
+        return -1;
+    if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
+        resident = -1;
+    fclose(f);
+    return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/* 40 MiB in 16 KiB blocks, each followed by a small block that stays: the
+ * freed blocks are holes below the top of the heap, which free() alone
+ * never returns. */
+#define BLOCKS 2560
+static void burst_freed_is_given_back(void **state)
+{
+    (void)state;
+#ifdef UNDER_ASAN
+    skip(); /* the sanitizer's allocator is not glibc's */
+#else
+    static char *big[BLOCKS], *keep[BLOCKS];
+    for (int i = 0; i < BLOCKS; i++) {
+        big[i] = malloc(16 * 1024);
+        keep[i] = malloc(64);
+        assert_non_null(big[i]);
+        assert_non_null(keep[i]);
+        memset(big[i], 1, 16 * 1024); /* resident */
+    }
+    for (int i = 0; i < BLOCKS; i++)
+        free(big[i]);
+    long before = rss_kib();
+    size_t unused = heap_trim_poll(INT64_MAX / 2);
+    long after = rss_kib();
+    assert_true(unused >= (size_t)32 << 20);
+    assert_true(before - after >= 24 * 1024); /* most of the 40 MiB */
+    /* Polled again at once: not looked at before 10 s have passed. */
+    assert_int_equal(heap_trim_poll(INT64_MAX / 2 + 1), 0);
+    for (int i = 0; i < BLOCKS; i++)
+        free(keep[i]);
+#endif
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(threshold_needs_8_mib_and_a_quarter_of_use),
+        cmocka_unit_test(burst_freed_is_given_back),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
