@@ -33,6 +33,7 @@ static void threshold_needs_8_mib_and_a_quarter_of_use(void **state)
     assert_false(heap_trim_worth(20 * mib, 100 * mib));
 }
 
+#ifndef UNDER_ASAN
 static long rss_kib(void)
 {
     long pages = 0, resident = 0;
@@ -44,6 +45,7 @@ static long rss_kib(void)
     fclose(f);
     return resident * (sysconf(_SC_PAGESIZE) / 1024);
 }
+#endif
 
 /* 40 MiB in 16 KiB blocks, each followed by a small block that stays: the
  * freed blocks are holes below the top of the heap, which free() alone
