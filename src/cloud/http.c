@@ -628,11 +628,30 @@ static int confirm_upgrade(cloud *c, struct lws *wsi)
     return 0;
 }
 
+/* The callbacks in which a request is handled or answered: the frames the
+ * WebSocket sessions stored in this loop pass are committed first, so an
+ * answer never reports (or sits beside) anything uncommitted (store.h). */
+static int may_answer(enum lws_callback_reasons reason)
+{
+    switch (reason) {
+    case LWS_CALLBACK_HTTP:
+    case LWS_CALLBACK_HTTP_BODY:
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+    case LWS_CALLBACK_TIMER:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
                   void *in, size_t len)
 {
     cloud *c = lws_context_user(lws_get_context(wsi));
     http_req *r = user;
+    if (may_answer(reason))
+        store_batch_flush(c->store);
     switch (reason) {
     case LWS_CALLBACK_HTTP:
         return on_http(c, wsi, r) < 0 ? -1 : finish(wsi, r);

@@ -396,7 +396,10 @@ int server_run(cloud *c)
     rc = start(c);
     if (rc == 0) {
         while (!c->stop) {
-            if (gfnet_loop_run_once(c->loop, c->lws) < 0)
+            int pass = gfnet_loop_run_once(c->loop, c->lws);
+            /* One commit for the frames of a pass (store_batch_join). */
+            store_batch_flush(c->store);
+            if (pass < 0)
                 break;
         }
         log_msg(LOG_INFO, "shutting down");

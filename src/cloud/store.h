@@ -54,6 +54,18 @@ void store_close(store *s);
 /* Group hot-path writes (one WebSocket frame) into one transaction. */
 store_rc store_begin(store *s);
 store_rc store_commit(store *s);
+/* Group commit across frames. store_batch_join() opens one transaction
+ * that the WebSocket frames read after it share (their own begin/commit
+ * pairs nest inside it) until store_batch_flush() commits it. The service
+ * flushes after every pass of its event loop and before anything goes out
+ * to a peer (an HTTP answer, a WebSocket message, a webhook), so nothing
+ * it answers for or tells anyone about is uncommitted; what a kill -9 can
+ * lose is what arrived in the pass it interrupts, as before a frame's own
+ * commit. A backend that cannot group (PostgreSQL: one failed statement
+ * aborts the whole transaction, so one machine's bad write would void the
+ * pass) does nothing, and each frame commits on its own. */
+store_rc store_batch_join(store *s);
+store_rc store_batch_flush(store *s);
 /* Writes that failed since the store opened (each one is also logged), and
  * whether the last failure was a full disk (SQLITE_FULL or an I/O error):
  * an HTTP caller answers 507 "disk_full" then, 500 otherwise. */

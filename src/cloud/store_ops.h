@@ -9,6 +9,8 @@
 /* clang-format off */
 STORE_OP(store_rc, begin, (store *s), (s))
 STORE_OP(store_rc, commit, (store *s), (s))
+STORE_OP(store_rc, batch_join, (store *s), (s))
+STORE_OP(store_rc, batch_flush, (store *s), (s))
 STORE_OP(store_rc, notify, (store *s, const char *msg), (s, msg))
 STORE_OP(int, notify_fd, (store *s), (s))
 STORE_OP(int, notify_poll, (store *s, store_notify_cb cb, void *ud), (s, cb, ud))

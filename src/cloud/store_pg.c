@@ -576,6 +576,21 @@ static store_rc pg_begin(store *s)
     return rc;
 }
 
+/* No group commit: in PostgreSQL one failed statement aborts the whole
+ * transaction, so a pass's frames from many machines would stand or fall
+ * together (store.h). Each frame commits on its own. */
+static store_rc pg_batch_join(store *s)
+{
+    (void)s;
+    return STORE_OK;
+}
+
+static store_rc pg_batch_flush(store *s)
+{
+    (void)s;
+    return STORE_OK;
+}
+
 static store_rc pg_commit(store *s)
 {
     struct pg_store *p = PG(s);

@@ -4,7 +4,9 @@
  * kill -9 of the process (the OS still holds the WAL pages); "sync = full"
  * also survives power loss at the cost of an fsync per commit. Hot-path
  * writes (one WebSocket frame's events, logs and progress) are grouped by
- * the caller with store_begin/store_commit. Anything the service answers
+ * the caller with store_begin/store_commit, and the frames of one pass of
+ * the event loop share one transaction (store_batch_join: one commit's
+ * page writes and locks for many frames). Anything the service answers
  * for over HTTP is committed before the answer goes out.
  *
  * Statements are prepared once and cached by their SQL text's address.
@@ -39,6 +41,7 @@ struct sq_store {
     } cache[MAX_STMTS];
     int n_cache;
     int in_tx;
+    int batch; /* store_batch_join()'s transaction is open */
 };
 
 #define SQ(s) ((struct sq_store *)(s))
@@ -385,6 +388,28 @@ static store_rc sq_commit(store *s)
         log_msg(LOG_ERR, "store: rollback failed: %s",
                 sqlite3_errmsg(SQ(s)->db));
     return STORE_ERROR;
+}
+
+/* IMMEDIATE: the batch takes the write lock at once (waiting out another
+ * writer, such as a `gfcloud machine` command, in the busy handler) rather
+ * than at its first write, where a snapshot older than that writer's
+ * commit could not be upgraded and the whole pass would fail. */
+static store_rc sq_batch_join(store *s)
+{
+    if (SQ(s)->batch)
+        return STORE_OK;
+    SQ(s)->batch = 1; /* counted even when BEGIN fails: flush ends it */
+    if (SQ(s)->in_tx++ > 0)
+        return STORE_OK;
+    return exec(s, "BEGIN IMMEDIATE");
+}
+
+static store_rc sq_batch_flush(store *s)
+{
+    if (!SQ(s)->batch)
+        return STORE_OK;
+    SQ(s)->batch = 0;
+    return sq_commit(s);
 }
 
 /* One process owns an SQLite file: there are no other nodes to tell. */

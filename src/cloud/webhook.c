@@ -363,6 +363,8 @@ static void pump(webhooks *h)
     cloud *c = h->c;
     if (h->stopping)
         return;
+    /* A delivery tells of stored events: they are committed before it. */
+    store_batch_flush(c->store);
     int64_t next = 0;
     while (h->inflight < MAX_INFLIGHT) {
         struct attempt *t = calloc(1, sizeof(*t));

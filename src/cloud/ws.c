@@ -180,9 +180,10 @@ static void on_msg(void *ud, const gf_msg *m, int err, const char *errtext)
     }
 }
 
-/* One frame in one transaction. `last_seen` is stored to the second, so
- * a session's frames within the same second write it once (`seen` holds
- * the second last written; NULL writes it always). */
+/* One frame in one transaction (nested in the pass's group commit where
+ * the backend has one: store_batch_join). `last_seen` is stored to the second,
+ * so a session's frames within the same second write it once (`seen` holds the
+ * second last written; NULL writes it always). */
 static void ingest(cloud *c, uint64_t serial, const char *buf, size_t len,
                    int64_t *seen)
 {
@@ -204,6 +205,7 @@ void ws_ingest(cloud *c, uint64_t serial, const char *buf, size_t len)
 
 static void process_frame(ws_session *s)
 {
+    store_batch_join(s->c->store);
     ingest(s->c, s->serial, s->rx, s->rx_len, &s->seen_written);
     /* An idle session keeps no buffer (memory per session, docs/cloud.md):
      * only a message split over pieces lands here at all. */
@@ -228,7 +230,9 @@ static int on_receive(ws_session *s, const void *in, size_t len)
         return -1;
     }
     if (s->rx_len == 0 && whole) {
-        /* The usual case: the whole message in one piece, read in place. */
+        /* The usual case: the whole message in one piece, read in place,
+         * stored in the loop pass's transaction (store_batch_join). */
+        store_batch_join(s->c->store);
         ingest(s->c, s->serial, in, len, &s->seen_written);
         return 0;
     }
@@ -323,6 +327,8 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
         s->last_rx_ms = tick_now_ms();
         return 0;
     case LWS_CALLBACK_SERVER_WRITEABLE:
+        /* What goes out follows from what came in: commit that first. */
+        store_batch_flush(c->store);
         return on_writeable(s);
     case LWS_CALLBACK_CLOSED:
         if (s->established) {

@@ -8,12 +8,14 @@ interrupted, cancelled on the machine's return), and the queue must go on
 in order with settings first."""
 
 import os
+import sqlite3
 import sys
 import unittest
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from gfharness import Cloud, FakeMachine, fixture, wait_for  # noqa: E402
+from gfharness import (Cloud, FakeMachine, fixture, on_postgresql,  # noqa
+                       wait_for)
 
 PW = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 SERIAL = 10000042
@@ -94,6 +96,36 @@ class KillNine(unittest.TestCase):
             m.event(job, "print:cancelled")
             cloud.wait_action_state(job, "cancelled")
             m.close()
+
+    @unittest.skipIf(on_postgresql(), "SQLite's group commit (store.h)")
+    def test_frames_commit_without_a_request(self):
+        """The frames a loop pass stores share one transaction (group
+        commit): it is committed when the pass ends, not only when an
+        answer goes out. So log lines a machine sends with nothing else
+        happening reach the database file (read here by another SQLite
+        connection, not through the service), and a kill -9 after that
+        keeps them."""
+        with Cloud() as cloud:
+            cloud.add_machine(SERIAL, PW)
+            m = FakeMachine(cloud, SERIAL, PW)
+            m.handshake()
+            db = os.path.join(cloud.data, "gfcloud.db")
+
+            def logs():
+                con = sqlite3.connect(db, timeout=5)
+                try:
+                    return con.execute(
+                        "SELECT count(*) FROM logs WHERE serial = ? AND "
+                        "text LIKE 'group commit %'",
+                        (SERIAL,)).fetchone()[0]
+                finally:
+                    con.close()
+            for i in range(20):
+                m.log("group commit %d" % i)
+            wait_for(lambda: logs() == 20, what="20 log lines committed")
+            cloud.kill9()
+            m.close()
+            self.assertEqual(logs(), 20)
 
     def test_graceful_restart_keeps_everything(self):
         with Cloud() as cloud:

@@ -321,6 +321,59 @@ static void two_stores_share_one_database(void **state)
     store_close(other);
 }
 
+/* Events of an action as another connection to the database sees them. */
+static size_t events_seen(store *other, int64_t id)
+{
+    json_t *j = store_action_json(other, id);
+    size_t n = json_array_size(json_object_get(j, "events"));
+    json_decref(j);
+    return n;
+}
+
+/* Group commit: frames stored after store_batch_join() share one
+ * transaction, their own begin/commit pairs nested in it, until the flush;
+ * another connection sees none of them before it and all after. A backend
+ * that does not group (PostgreSQL) commits each pair as it ends. */
+static void a_batch_commits_its_frames_at_the_flush(void **state)
+{
+    struct fx *f = *state;
+    store *other = NULL;
+    assert_int_equal(test_store_open(&f->db, &other), STORE_OK);
+    int64_t id = add(f->s, 42, "hunt");
+    int groups = !test_store_is_pg();
+    assert_int_equal(store_batch_flush(f->s), STORE_OK); /* none open */
+    assert_int_equal(store_batch_join(f->s), STORE_OK);
+    assert_int_equal(store_batch_join(f->s), STORE_OK); /* joins the same */
+    for (int frame = 0; frame < 3; frame++) {
+        assert_int_equal(store_begin(f->s), STORE_OK);
+        assert_int_equal(store_event_add(f->s, 42, 1, id, frame, 10 + frame,
+                                         "hunt:started", "INFO", NULL, 5),
+                         STORE_OK);
+        assert_int_equal(store_commit(f->s), STORE_OK);
+        assert_int_equal(events_seen(other, id), groups ? 0 : frame + 1);
+    }
+    /* The writing connection reads its own batch. */
+    assert_int_equal(events_seen(f->s, id), 3);
+    assert_int_equal(store_batch_flush(f->s), STORE_OK);
+    assert_int_equal(events_seen(other, id), 3);
+    /* After the flush a pair commits on its own again. */
+    assert_int_equal(store_begin(f->s), STORE_OK);
+    assert_int_equal(store_event_add(f->s, 42, 1, id, 9, 19, "hunt:completed",
+                                     "INFO", NULL, 6),
+                     STORE_OK);
+    assert_int_equal(store_commit(f->s), STORE_OK);
+    assert_int_equal(events_seen(other, id), 4);
+    /* A new batch after a flush groups again. */
+    assert_int_equal(store_batch_join(f->s), STORE_OK);
+    assert_int_equal(
+        store_event_add(f->s, 42, 1, id, 10, 20, "hunt:x", "INFO", NULL, 7),
+        STORE_OK);
+    assert_int_equal(events_seen(other, id), groups ? 4 : 5);
+    assert_int_equal(store_batch_flush(f->s), STORE_OK);
+    assert_int_equal(events_seen(other, id), 5);
+    store_close(other);
+}
+
 static void cancel_pending_collected(void *ud, int64_t id, const char *type)
 {
     int64_t *seen = ud;
@@ -1185,6 +1238,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(camera_calibration_per_machine, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(job_counts_by_state, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_batch_commits_its_frames_at_the_flush,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(webhooks_and_deliveries, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(users_keys_and_sessions, setup,
