@@ -35,7 +35,7 @@ load (uptime) is printed before and after, because the figures depend on
 it. Usage:
   GF_BUILD_DIR=build /usr/bin/python3 bench/fleet.py [N ...]
       [--rate R] [--idle S] [--actions S] [--action-rate R] [--json FILE]
-      [--event-loop epoll|poll] [--nodes K]
+      [--event-loop epoll|poll] [--nodes K] [--cloud-preload LIB]
 or `cmake --build build --target bench_fleet`. `--smoke` runs a tiny fleet
 fast (the ctest bench_fleet_smoke checks the machinery, not the figures).
 """
@@ -120,8 +120,11 @@ def failover_fits(held, k):
 class Cloud:
     """gfcloud serve on a fixed port (the storm restarts it there)."""
 
-    def __init__(self, data, port, event_loop="epoll", extra=()):
+    def __init__(self, data, port, event_loop="epoll", extra=(), preload=None):
         self.data, self.port, self.proc = data, port, None
+        self.env = dict(os.environ)
+        if preload:  # another allocator for gfcloud only (--cloud-preload)
+            self.env["LD_PRELOAD"] = preload
         self.event_loop, self.extra = event_loop, list(extra)
         self.log = open(os.path.join(data, "serve.log"), "ab")
 
@@ -134,7 +137,8 @@ class Cloud:
              "--listen", "127.0.0.1:%d" % self.port, "--log-level", "warn",
              "--throttle-address-max", "1000000",
              "--event-loop", self.event_loop, *self.extra],
-            stdout=self.log, stderr=self.log, preexec_fn=raise_nofile)
+            stdout=self.log, stderr=self.log, preexec_fn=raise_nofile,
+            env=self.env)
         end = time.monotonic() + 30
         while time.monotonic() < end:
             try:
@@ -234,6 +238,23 @@ class Api:
                     raise
 
 
+HEAP = re.compile(r'^gfcloud_heap_bytes\{state="(in_use|free)"\} (\d+)$', re.M)
+
+
+def heap_kib(port, key):
+    """The node's heap from /metrics: {"in_use": KiB, "free": KiB}, or {}
+    (an allocator that does not tell, such as one preloaded)."""
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("GET", "/metrics",
+                     headers={"Authorization": "Bearer " + key})
+        text = conn.getresponse().read().decode()
+        conn.close()
+    except (http.client.HTTPException, OSError):
+        return {}
+    return {k: int(v) / 1024.0 for k, v in HEAP.findall(text)}
+
+
 def actions_round_trip(ports, key, n, rate, seconds, sample, threads=4):
     """Post `rate` actions/s for `seconds` to random machines, each through
     a random node of `ports`; one in `sample` is polled (on another random
@@ -288,7 +309,8 @@ def one_size(args, data, ports, key, n, store):
     """One fleet of n machines on len(ports) nodes; its figures."""
     k = len(ports)
     clouds = [Cloud(data, p, args.event_loop,
-                    store + (["--node-name", "node%d" % i] if k > 1 else []))
+                    store + (["--node-name", "node%d" % i] if k > 1 else []),
+                    args.cloud_preload)
               for i, p in enumerate(ports)]
     for c in clouds:
         c.start()
@@ -296,6 +318,7 @@ def one_size(args, data, ports, key, n, store):
     try:
         time.sleep(0.5)
         rss0 = [rss_kib(c.proc.pid) for c in clouds]
+        heap0 = [heap_kib(p, key) for p in ports]
         cpu0 = sum(cpu_s(c.proc.pid) for c in clouds)
         load = Load(ports, n, args.rate, args.max_opening)
         t = load.wait_all(args.timeout)
@@ -314,6 +337,15 @@ def one_size(args, data, ports, key, n, store):
         r["rss_kib_per_node"] = rss1
         r["kib_per_session"] = ((sum(rss1) - sum(rss0))
                                 / max(1, load.held()))
+        # Where the RSS goes: the heap in use per session, and what the
+        # allocator holds free (the ramp's transient memory) per session.
+        heap1 = [heap_kib(p, key) for p in ports]
+        if all(h.get("in_use") is not None for h in heap0 + heap1):
+            held = max(1, load.held())
+            r["heap_kib_per_session"] = sum(
+                b["in_use"] - a["in_use"] for a, b in zip(heap0, heap1)) / held
+            r["heap_free_kib_per_session"] = sum(
+                b["free"] - a["free"] for a, b in zip(heap0, heap1)) / held
         c0, w0 = sum(cpu_s(c.proc.pid) for c in clouds), time.monotonic()
         time.sleep(args.idle)
         c1, w1 = sum(cpu_s(c.proc.pid) for c in clouds), time.monotonic()
@@ -414,6 +446,12 @@ def report(results, load_before, load_after):
             "" if r.get("cpu_ms_per_reconnect") is None else
             ", per reconnect in the storm: %s ms" %
             fmt(r["cpu_ms_per_reconnect"])))
+        if r.get("heap_kib_per_session") is not None:
+            print("        heap per session: %s KiB in use, %s KiB kept free "
+                  "by the allocator (of the %s KiB RSS delta)" % (
+                      fmt(r["heap_kib_per_session"]),
+                      fmt(r["heap_free_kib_per_session"]),
+                      fmt(r["kib_per_session"])))
         g = r.get("gfload", {})
         print("        gfload: held %s, sign-in failures %s, connect "
               "failures %s, drops %s, rtt samples %d" % (
@@ -466,6 +504,10 @@ def main():
                     help="gfcloud's event-loop setting")
     ap.add_argument("--nodes", type=int, default=1,
                     help="gfcloud nodes on one PostgreSQL (default 1: SQLite)")
+    ap.add_argument("--cloud-preload", metavar="LIB",
+                    help="LD_PRELOAD for gfcloud only, e.g. another malloc "
+                    "(/usr/lib/x86_64-linux-gnu/libjemalloc.so.2) to compare "
+                    "RSS per session")
     ap.add_argument("--json", help="also write the figures here")
     ap.add_argument("--smoke", action="store_true",
                     help="tiny and quick: checks the machinery only")

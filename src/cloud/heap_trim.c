@@ -25,6 +25,19 @@ int heap_trim_worth(size_t free_bytes, size_t used_bytes)
     return free_bytes >= MIN_FREE && free_bytes > used_bytes / 4;
 }
 
+int heap_usage(size_t *in_use, size_t *unused)
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
+    struct mallinfo2 mi = mallinfo2();
+    *in_use = mi.uordblks + mi.hblkhd;
+    *unused = mi.fordblks;
+    return 0;
+#else
+    *in_use = *unused = 0;
+    return -1;
+#endif
+}
+
 size_t heap_trim_poll(int64_t now_ms)
 {
     static int64_t next_ms;

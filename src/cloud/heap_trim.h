@@ -15,4 +15,10 @@ int heap_trim_worth(size_t free_bytes, size_t used_bytes);
  * heap held unused before a trim it made, 0 when it made none. */
 size_t heap_trim_poll(int64_t now_ms);
 
+/* What the allocator holds now: bytes in use (blocks handed out, the large
+ * mapped ones too) and bytes it keeps unused inside its heap. 0 with both
+ * set, or -1 where the allocator does not tell (not glibc 2.33 or later;
+ * another malloc preloaded reports glibc's own, near-empty heap). */
+int heap_usage(size_t *in_use, size_t *unused);
+
 #endif

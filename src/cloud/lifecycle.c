@@ -31,6 +31,7 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,8 +78,10 @@ struct lm {
     int loc_done; /* result() came: free after the locator's call */
     int64_t loc_image, loc_motion;
     locator_host host;
-    char note[400];     /* what homing waits for, or why it stopped */
-    char camera[200];   /* what the camera's calibration last did */
+    /* On the heap, NULL when there is nothing to say: most machines have
+     * nothing, and a fleet's per-machine memory counts (docs/cloud.md). */
+    char *note;         /* what homing waits for, or why it stopped */
+    char *camera;       /* what the camera's calibration last did */
     char published[96]; /* the state last put on the event bus */
 };
 
@@ -86,6 +89,28 @@ struct lifecycle {
     cloud *c;
     struct lm *b[BUCKETS];
 };
+
+static void text_clear(char **dst)
+{
+    free(*dst);
+    *dst = NULL;
+}
+
+/* *dst = the text `fmt` makes (a copy on the heap; NULL if it is empty). */
+__attribute__((format(printf, 2, 3))) static void text_set(char **dst,
+                                                           const char *fmt, ...)
+{
+    text_clear(dst);
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n <= 0 || !(*dst = malloc((size_t)n + 1)))
+        return;
+    va_start(ap, fmt);
+    vsnprintf(*dst, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+}
 
 static void load_position(struct lm *m)
 {
@@ -155,6 +180,8 @@ void lifecycle_free(lifecycle *l)
             struct lm *m = l->b[i];
             l->b[i] = m->next;
             locator_free(m->loc);
+            free(m->note);
+            free(m->camera);
             free(m);
         }
     }
@@ -185,7 +212,7 @@ static void start_homing(struct lm *m);
 static void locator_owns_head(struct lm *m)
 {
     m->phase = PH_LOCATING;
-    m->note[0] = '\0';
+    text_clear(&m->note);
     m->known = 0;
     save_position(m);
 }
@@ -264,15 +291,14 @@ static void start_locating(struct lm *m)
 {
     const locator_ops *ops = locator_find(m->l->c->cfg.locator);
     m->phase = PH_LOCATING;
-    m->note[0] = '\0';
+    text_clear(&m->note);
     locator_free(m->loc);
     m->loc = ops ? locator_new(ops, &m->host) : NULL;
     if (!m->loc || m->loc->ops->start(m->loc) != 0) {
         locator_free(m->loc);
         m->loc = NULL;
         m->phase = PH_WAITING_HOME;
-        snprintf(m->note, sizeof(m->note),
-                 "the %s locator could not start; home by hand",
+        text_set(&m->note, "the %s locator could not start; home by hand",
                  m->l->c->cfg.locator);
     }
     settle_locator(m);
@@ -296,7 +322,7 @@ static void start_homing(struct lm *m)
     int64_t id = queue(m, "hunt", c->hunt_file_id);
     if (id < 0) {
         m->phase = PH_WAITING_HOME;
-        snprintf(m->note, sizeof(m->note), "cannot queue the homing hunt");
+        text_set(&m->note, "cannot queue the homing hunt");
         return;
     }
     m->homing_hunt = id;
@@ -340,13 +366,13 @@ static void host_waiting(locator_host *h, const char *what)
 {
     struct lm *m = host_lm(h);
     m->phase = PH_WAITING_HOME;
-    snprintf(m->note, sizeof(m->note), "%s", what);
+    text_set(&m->note, "%s", what);
 }
 
 static void host_note(locator_host *h, const char *what)
 {
     struct lm *m = host_lm(h);
-    snprintf(m->camera, sizeof(m->camera), "%s", what);
+    text_set(&m->camera, "%s", what);
 }
 
 /* May come from within a lifecycle call or on its own (a camera locator
@@ -359,7 +385,7 @@ static void host_result(locator_host *h, const locator_result *r)
     m->loc_done = 1;
     if (!r->found) {
         m->phase = PH_WAITING_HOME;
-        snprintf(m->note, sizeof(m->note), "%s", r->reason);
+        text_set(&m->note, "%s", r->reason);
         notify(m);
         return;
     }
@@ -372,7 +398,7 @@ static void host_result(locator_host *h, const locator_result *r)
     m->confidence = r->confidence;
     m->residual_mm = strcmp(r->source, "camera") == 0 ? r->residual_mm : -1;
     m->phase = PH_IDLE;
-    m->note[0] = '\0';
+    text_clear(&m->note);
     save_position(m);
     log_msg(LOG_INFO,
             "S%" PRIu64 ": homed (%s): x %" PRId64 " y %" PRId64 " steps",
@@ -410,7 +436,7 @@ static void do_disconnected(lifecycle *l, uint64_t serial)
     if (!m)
         return;
     m->phase = PH_OFFLINE;
-    m->note[0] = '\0';
+    text_clear(&m->note);
     locator_free(m->loc);
     m->loc = NULL;
     m->loc_done = 0;
@@ -464,7 +490,7 @@ static void homing_hunt_done(struct lm *m, int ok, const char *outcome)
         return;
     }
     m->phase = PH_WAITING_HOME;
-    snprintf(m->note, sizeof(m->note),
+    text_set(&m->note,
              "the homing hunt was %s; home by hand, or reconnect the "
              "machine to hunt again",
              outcome);
@@ -741,9 +767,9 @@ json_t *lifecycle_state(lifecycle *l, uint64_t serial)
         name = "busy";
     json_t *o = json_pack("{s:s, s:o}", "lifecycle", name, "head_position",
                           position_json(m));
-    if (m && m->note[0])
+    if (m && m->note)
         json_object_set_new(o, "homing", json_string(m->note));
-    if (m && m->camera[0])
+    if (m && m->camera)
         json_object_set_new(o, "camera_calibration", json_string(m->camera));
     return o;
 }

@@ -43,6 +43,15 @@
     "push the head into the rear-left corner, then POST "                      \
     "/api/v1/machines/{serial}/home {\"method\":\"manual\"}"
 
+/* What only a run needs: a path and a move file's record. Allocated with
+ * the run, so a machine the camera cannot home (not calibrated: it waits
+ * for a manual home, maybe for days) holds a few words, not 4.7 KiB
+ * (memory per session, docs/cloud.md). */
+struct cam_io {
+    char path[4300]; /* picture to look at, "" none */
+    files_result fres;
+};
+
 struct cam {
     locator *l; /* NULL once the locator is freed with work out */
     locator_host *host;
@@ -56,9 +65,8 @@ struct cam {
     char source[16]; /* calibration: the position's source before it */
     double confidence;
     /* the work item's input and output */
-    char path[4300]; /* picture to look at, "" none */
+    struct cam_io *io; /* with the run, NULL before it */
     int have_file;
-    files_result fres;
     uint8_t *blob; /* calibration: the locator to store */
     size_t blob_len;
 };
@@ -66,6 +74,7 @@ struct cam {
 static void cam_free_state(struct cam *k)
 {
     camrun_free(k->run);
+    free(k->io);
     free(k->blob);
     free(k);
 }
@@ -147,9 +156,9 @@ static void advance(struct cam *k)
             continue;
         }
         if (k->have_file) {
-            json_t *info = files_record(k->c, &k->fres);
+            json_t *info = files_record(k->c, &k->io->fres);
             k->have_file = 0;
-            int64_t id = info ? k->host->motion(k->host, k->fres.id) : -1;
+            int64_t id = info ? k->host->motion(k->host, k->io->fres.id) : -1;
             json_decref(info);
             if (id >= 0)
                 return;
@@ -184,24 +193,24 @@ static uint8_t *read_all(const char *path, size_t *len)
 static void work_step(void *ctx)
 {
     struct cam *k = ctx;
-    if (k->path[0]) {
+    if (k->io->path[0]) {
         size_t len = 0;
-        uint8_t *jpeg = read_all(k->path, &len);
+        uint8_t *jpeg = read_all(k->io->path, &len);
         camrun_image(k->run, jpeg, len);
         free(jpeg);
-        k->path[0] = '\0';
+        k->io->path[0] = '\0';
         if (k->calibrating && !k->blob &&
             camrun_blob(k->run, &k->blob, &k->blob_len) != GF_OK)
             k->blob = NULL;
     }
     camrun_step st = camrun_next(k->run);
     if (st.what == CAMRUN_MOVE) {
-        memset(&k->fres, 0, sizeof(k->fres));
+        memset(&k->io->fres, 0, sizeof(k->io->fres));
         k->have_file =
-            move_file_prepare(k->c, k->serial, st.dx, st.dy, &k->fres) == 0;
+            move_file_prepare(k->c, k->serial, st.dx, st.dy, &k->io->fres) == 0;
         if (!k->have_file)
             log_msg(LOG_WARN, "S%" PRIu64 ": cannot make a camera move: %s",
-                    k->serial, k->fres.err);
+                    k->serial, k->io->fres.err);
     }
 }
 
@@ -279,6 +288,20 @@ static struct cam *cam_new(locator *l, int calibrating)
     return k;
 }
 
+/* The run has begun (`run`, or NULL: out of memory): with its buffers.
+ * 0, or -1 with neither kept. */
+static int run_begin(struct cam *k, camrun *run)
+{
+    k->run = run;
+    if (run && !k->io)
+        k->io = calloc(1, sizeof(*k->io));
+    if (run && k->io)
+        return 0;
+    camrun_free(run);
+    k->run = NULL;
+    return -1;
+}
+
 /* Homing from (x, y) relative to the home offset. 0, or -1 (no memory). */
 static int home_from(locator *l, int64_t x, int64_t y)
 {
@@ -296,10 +319,11 @@ static int home_from(locator *l, int64_t x, int64_t y)
         return -1;
     k->ref_abs_x = sc.ref_x;
     k->ref_abs_y = sc.ref_y;
-    k->run = camrun_home(sc.blob, sc.len, x, y, sc.ref_x - k->off_x,
-                         sc.ref_y - k->off_y);
+    int began =
+        run_begin(k, camrun_home(sc.blob, sc.len, x, y, sc.ref_x - k->off_x,
+                                 sc.ref_y - k->off_y));
     store_camera_free(&sc);
-    if (!k->run)
+    if (began != 0)
         return -1;
     advance(k);
     return 0;
@@ -317,15 +341,15 @@ static void camera_on_image(locator *l, int64_t action_id, int ok)
     struct cam *k = cam_of(l);
     if (!k || !k->run || k->out)
         return;
-    if (!ok || k->host->image_path(k->host, action_id, k->path,
-                                   sizeof(k->path)) != 0) {
-        k->path[0] = '\0';
+    if (!ok || k->host->image_path(k->host, action_id, k->io->path,
+                                   sizeof(k->io->path)) != 0) {
+        k->io->path[0] = '\0';
         camrun_image(k->run, NULL, 0);
         advance(k);
         return;
     }
     if (work_queue(k->c->work, work_step, after_step, k) != 0) {
-        k->path[0] = '\0';
+        k->io->path[0] = '\0';
         camrun_image(k->run, NULL, 0);
         advance(k);
         return;
@@ -410,8 +434,8 @@ static int calib_start(locator *l)
     believed(k, &x, &y);
     k->ref_abs_x = LOCATOR_CAMERA_REF_X + k->off_x;
     k->ref_abs_y = LOCATOR_CAMERA_REF_Y + k->off_y;
-    k->run = camrun_calibrate(x, y, LOCATOR_CAMERA_REF_X, LOCATOR_CAMERA_REF_Y);
-    if (!k->run)
+    if (run_begin(k, camrun_calibrate(x, y, LOCATOR_CAMERA_REF_X,
+                                      LOCATOR_CAMERA_REF_Y)) != 0)
         return -1;
     k->host->note(k->host, "calibrating");
     advance(k);

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "heap_trim.h"
+
 #define MAX_ACTION_KINDS 128
 
 static const char *const signin_names[METRICS_SIGNIN_N] = {
@@ -215,6 +217,21 @@ static void render_store(FILE *f)
             m.write_count);
 }
 
+/* The heap beside the RSS an operator sees: what the sessions and requests
+ * hold, and what the allocator keeps free (docs/cloud.md, memory). */
+static void render_heap(FILE *f)
+{
+    size_t in_use, unused;
+    if (heap_usage(&in_use, &unused) != 0)
+        return;
+    family(f, "gfcloud_heap_bytes", "gauge",
+           "The allocator's heap: bytes in use, and bytes it keeps free.");
+    fprintf(f,
+            "gfcloud_heap_bytes{state=\"in_use\"} %zu\n"
+            "gfcloud_heap_bytes{state=\"free\"} %zu\n",
+            in_use, unused);
+}
+
 static void render_bytes(FILE *f)
 {
     static const char *const tr[2] = {"http", "ws"};
@@ -257,6 +274,7 @@ char *metrics_render(const json_t *jobs, int queue_depth, size_t *len)
     render_jobs(f, jobs);
     render_store(f);
     render_bytes(f);
+    render_heap(f);
     family(f, "gfcloud_worker_queue_depth", "gauge",
            "Work items queued or running on the worker pool.");
     fprintf(f, "gfcloud_worker_queue_depth %d\n",

@@ -50,6 +50,7 @@
 #include "tick.h"
 
 #define BUCKETS 1024
+#define WHY_MAX 256 /* a reason is a line, not a document */
 
 struct mstate {
     struct mstate *next;
@@ -62,7 +63,8 @@ struct mstate {
     int cancelling;
     double runtime;     /* seconds of the job in flight, for plus_runtime */
     unsigned rechecked; /* sched.epoch of the last recheck that found it */
-    char why[256];      /* last warning/error logged during it, "" if none */
+    char *why;          /* last warning/error logged during it (heap, at most
+                           WHY_MAX - 1 bytes), NULL if none: most actions have none */
     /* The deadline, on the service's timer wheel (tick.h): one per machine
      * with an action in flight, so not an lws_sul, whose sorted list costs
      * a walk over every earlier deadline to arm one in a fleet's ramp. */
@@ -103,6 +105,7 @@ void sched_free(sched *s)
             struct mstate *m = s->b[i];
             s->b[i] = m->next;
             disarm(m);
+            free(m->why);
             free(m);
         }
     }
@@ -155,7 +158,8 @@ static void clear_inflight(struct mstate *m)
     m->type[0] = '\0';
     m->stage = -1;
     m->cancelling = 0;
-    m->why[0] = '\0';
+    free(m->why);
+    m->why = NULL;
 }
 
 static void on_deadline(gfnet_timer *t);
@@ -558,8 +562,16 @@ void sched_on_log(sched *s, uint64_t serial, const char *level,
                   const char *text)
 {
     struct mstate *m = find(s, serial, 0);
-    if (m && m->inflight && text && *text && is_problem_level(level))
-        snprintf(m->why, sizeof(m->why), "%s", text);
+    if (!m || !m->inflight || !text || !*text || !is_problem_level(level))
+        return;
+    size_t n = strnlen(text, WHY_MAX - 1);
+    char *why = malloc(n + 1);
+    if (!why)
+        return; /* the earlier reason stays */
+    memcpy(why, text, n);
+    why[n] = '\0';
+    free(m->why);
+    m->why = why;
 }
 
 void sched_on_event(sched *s, uint64_t serial, const gf_msg *msg)
@@ -581,12 +593,12 @@ void sched_on_event(sched *s, uint64_t serial, const gf_msg *msg)
     }
     /* A reason is a line, not a document: the event's text is cut to the
      * size the log line would keep. */
-    char why[sizeof(m->why)];
+    char why[WHY_MAX];
     const char *reason = NULL;
     if (o != GF_OUTCOME_COMPLETED && msg->log && *msg->log) {
         snprintf(why, sizeof(why), "%s", msg->log);
         reason = why;
-    } else if (o != GF_OUTCOME_COMPLETED && m->why[0]) {
+    } else if (o != GF_OUTCOME_COMPLETED && m->why) {
         reason = m->why;
     }
     int64_t id = m->inflight;

@@ -79,11 +79,33 @@ static void burst_freed_is_given_back(void **state)
 #endif
 }
 
+/* The figures /metrics shows: 8 MiB more in use while a block of it is
+ * held, and back once it is freed. */
+static void usage_follows_what_is_held(void **state)
+{
+    (void)state;
+#ifdef UNDER_ASAN
+    skip(); /* the sanitizer's allocator is not glibc's */
+#else
+    size_t used0, free0, used1, free1, used2, free2;
+    assert_int_equal(heap_usage(&used0, &free0), 0);
+    char *block = malloc((size_t)8 << 20);
+    assert_non_null(block);
+    memset(block, 1, (size_t)8 << 20);
+    assert_int_equal(heap_usage(&used1, &free1), 0);
+    assert_true(used1 >= used0 + ((size_t)8 << 20));
+    free(block);
+    assert_int_equal(heap_usage(&used2, &free2), 0);
+    assert_true(used2 + ((size_t)8 << 20) <= used1);
+#endif
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(threshold_needs_8_mib_and_a_quarter_of_use),
         cmocka_unit_test(burst_freed_is_given_back),
+        cmocka_unit_test(usage_follows_what_is_held),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,14 @@
 
 #include "metrics.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
 static char *render(const json_t *jobs)
 {
     size_t len = 0;
@@ -112,12 +120,32 @@ static void action_table_overflows_into_other(void **state)
     free(t);
 }
 
+/* The heap beside the counters: in use and free, as the allocator says
+ * (test_cloud_heap_trim checks the figures follow what is held). */
+static void heap_is_shown(void **state)
+{
+    (void)state;
+    char *t = render(NULL);
+    assert_non_null(strstr(t, "# TYPE gfcloud_heap_bytes gauge\n"));
+    const char *in_use = strstr(t, "gfcloud_heap_bytes{state=\"in_use\"} ");
+    assert_non_null(in_use);
+    assert_non_null(strstr(t, "gfcloud_heap_bytes{state=\"free\"} "));
+    unsigned long long n = strtoull(strchr(in_use, '}') + 2, NULL, 10);
+#ifndef UNDER_ASAN
+    assert_true(n > 0); /* this test's own allocations at least */
+#else
+    (void)n; /* the sanitizer's allocator is not the one glibc reports */
+#endif
+    free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(counts_what_happened),
         cmocka_unit_test(histogram_is_cumulative),
         cmocka_unit_test(action_table_overflows_into_other),
+        cmocka_unit_test(heap_is_shown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
