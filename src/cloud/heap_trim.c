@@ -11,8 +11,9 @@
  * nothing. */
 #include "heap_trim.h"
 
-#ifdef __GLIBC__
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
 #include <malloc.h>
+#define HAVE_MALLINFO2 1
 #endif
 
 #include "log.h"
@@ -27,7 +28,7 @@ int heap_trim_worth(size_t free_bytes, size_t used_bytes)
 
 int heap_usage(size_t *in_use, size_t *unused)
 {
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
+#ifdef HAVE_MALLINFO2
     struct mallinfo2 mi = mallinfo2();
     *in_use = mi.uordblks + mi.hblkhd;
     *unused = mi.fordblks;
@@ -44,15 +45,13 @@ size_t heap_trim_poll(int64_t now_ms)
     if (now_ms < next_ms)
         return 0;
     next_ms = now_ms + POLL_MS;
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
-    struct mallinfo2 mi = mallinfo2();
-    if (!heap_trim_worth(mi.fordblks, mi.uordblks))
+    size_t used, unused;
+    if (heap_usage(&used, &unused) != 0 || !heap_trim_worth(unused, used))
         return 0;
+#ifdef HAVE_MALLINFO2
     malloc_trim(0);
-    log_msg(LOG_DEBUG, "heap: trimmed (%zu KiB unused, %zu KiB in use)",
-            mi.fordblks / 1024, mi.uordblks / 1024);
-    return mi.fordblks;
-#else
-    return 0;
 #endif
+    log_msg(LOG_DEBUG, "heap: trimmed (%zu KiB unused, %zu KiB in use)",
+            unused / 1024, used / 1024);
+    return unused;
 }

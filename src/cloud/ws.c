@@ -203,10 +203,17 @@ void ws_ingest(cloud *c, uint64_t serial, const char *buf, size_t len)
     ingest(c, serial, buf, len, NULL);
 }
 
-static void process_frame(ws_session *s)
+/* A session's frame, stored in the loop pass's transaction (group commit,
+ * store_batch_join; the pass's end or the next write commits it). */
+static void session_ingest(ws_session *s, const char *buf, size_t len)
 {
     store_batch_join(s->c->store);
-    ingest(s->c, s->serial, s->rx, s->rx_len, &s->seen_written);
+    ingest(s->c, s->serial, buf, len, &s->seen_written);
+}
+
+static void process_frame(ws_session *s)
+{
+    session_ingest(s, s->rx, s->rx_len);
     /* An idle session keeps no buffer (memory per session, docs/cloud.md):
      * only a message split over pieces lands here at all. */
     free(s->rx);
@@ -230,10 +237,8 @@ static int on_receive(ws_session *s, const void *in, size_t len)
         return -1;
     }
     if (s->rx_len == 0 && whole) {
-        /* The usual case: the whole message in one piece, read in place,
-         * stored in the loop pass's transaction (store_batch_join). */
-        store_batch_join(s->c->store);
-        ingest(s->c, s->serial, in, len, &s->seen_written);
+        /* The usual case: the whole message in one piece, read in place. */
+        session_ingest(s, in, len);
         return 0;
     }
     /* The message's cap was checked above. */

@@ -14,13 +14,7 @@
 
 #include "heap_trim.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
+#include "test_asan.h"
 
 static void threshold_needs_8_mib_and_a_quarter_of_use(void **state)
 {
