@@ -27,6 +27,12 @@
 
 gl_world gl_w;
 static lws_sorted_usec_list_t gl_tick_sul;
+
+/* Given to the context and to every client connection: libwebsockets 4.1
+ * does not take a client connection's policy from its context, and without
+ * one it arms the validity timer per connection. */
+const lws_retry_bo_t gl_no_validity = {.secs_since_valid_ping = 0,
+                                       .secs_since_valid_hangup = 0};
 static double gl_next_progress;
 
 int64_t gl_now_ms(void)
@@ -377,9 +383,7 @@ static int gl_context(void)
      * frame, an O(N) insert into its sorted timer list (issue 11). The
      * service pings idle sessions (§4.3) and lws answers with pongs; a
      * dead service shows as a closed socket. */
-    static const lws_retry_bo_t retry = {.secs_since_valid_ping = 0,
-                                         .secs_since_valid_hangup = 0};
-    info.retry_and_idle_policy = &retry;
+    info.retry_and_idle_policy = &gl_no_validity;
     /* libwebsockets' own lines may quote the WebSocket path, which is a
      * token: never logged. --verbose prints gfload's own lines instead. */
     lws_set_log_level(0, NULL);

@@ -194,6 +194,8 @@ typedef struct gl_world {
 } gl_world;
 
 extern gl_world gl_w;
+/* The retry policy of every connection: no validity timer (gfload.c). */
+extern const lws_retry_bo_t gl_no_validity;
 
 /* The machine's current node: its http(s) base and its status URL. */
 #define gl_server(m) (gl_w.servers[(m)->node])

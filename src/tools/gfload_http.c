@@ -197,6 +197,7 @@ static int gl_http_connect(gl_machine *m, gl_http *h, const char *url)
                             LCCSCF_ALLOW_INSECURE;
     i.userdata = m;
     i.iface = gl_source_for(m);
+    i.retry_and_idle_policy = &gl_no_validity;
     h->finished = 0;
     /* Callbacks made before lws_client_connect_via_info() returns (an
      * immediate connection error) find the request here. */

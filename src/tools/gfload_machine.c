@@ -219,6 +219,7 @@ static void gl_machine_connect(gl_machine *m, const char *ws_token)
                             LCCSCF_ALLOW_INSECURE;
     i.userdata = m;
     i.iface = gl_source_for(m);
+    i.retry_and_idle_policy = &gl_no_validity;
     m->connect_failed = 0;
     gl_w.ws_connecting = m;
     struct lws *wsi = lws_client_connect_via_info(&i);
