@@ -26,6 +26,11 @@ int64_t cloud_now_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+int cloud_deadline_passed(int64_t deadline, int64_t now)
+{
+    return deadline < now;
+}
+
 int cloud_parse_serial(const char *text, uint64_t *out)
 {
     if (!text)

@@ -52,6 +52,11 @@ typedef struct cloud {
 
 int64_t cloud_now(void);    /* Unix seconds */
 int64_t cloud_now_us(void); /* monotonic microseconds */
+/* Whether a deadline in whole Unix seconds has passed at `now`: only once
+ * the clock is in a later second. A stamp taken at T.999 with one second
+ * allowed must not lapse a millisecond later at T+1.000, so something
+ * given `ttl` seconds always gets more than `ttl` seconds. */
+int cloud_deadline_passed(int64_t deadline, int64_t now);
 /* "S12345" or "12345" -> 12345. 0 on success, -1 if not a serial. */
 int cloud_parse_serial(const char *text, uint64_t *out);
 

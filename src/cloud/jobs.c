@@ -568,7 +568,7 @@ static int kick_one(cloud *c, uint64_t serial)
     if (store_job_next(c->store, serial, &j) != 0)
         return 0;
     char why[300];
-    if (j.queued_at + c->cfg.queue_ttl <= cloud_now()) {
+    if (cloud_deadline_passed(j.queued_at + c->cfg.queue_ttl, cloud_now())) {
         snprintf(why, sizeof(why),
                  "not sent: it waited more than queue-ttl (%ld s); POST "
                  "/api/v1/jobs/%" PRId64 "/requeue to send it",
@@ -636,6 +636,16 @@ static void print_ended(cloud *c, store_job *j, int64_t id, const char *outcome)
     }
     if (by_api) {
         end_job(c, j, "cancelled", NULL);
+        return;
+    }
+    if (strcmp(outcome, "expired") == 0) {
+        /* Never sent: the same rule and remedy as a job that waited. */
+        snprintf(reason, sizeof(reason),
+                 "not sent: its print waited more than queue-ttl (%ld s) "
+                 "behind the machine's other actions; POST "
+                 "/api/v1/jobs/%" PRId64 "/requeue to send it",
+                 c->cfg.queue_ttl, j->id);
+        end_job(c, j, "cancelled", reason);
         return;
     }
     machine_reason(c, j->serial, id, "print", why, sizeof(why));

@@ -521,8 +521,10 @@ static void do_finished(lifecycle *l, uint64_t serial, int64_t id,
     int ok = strcmp(outcome, "completed") == 0;
     store_action a;
     char file[65] = "";
+    int sent = 1;
     if (store_action_get(l->c->store, id, &a) == 0) {
         snprintf(file, sizeof(file), "%s", a.file);
+        sent = a.sent_at != 0;
         store_action_free(&a);
     }
     if (id == m->homing_hunt) {
@@ -537,6 +539,8 @@ static void do_finished(lifecycle *l, uint64_t serial, int64_t id,
         settle_locator(m);
         return;
     }
+    if (!sent)
+        return; /* expired or refused in the queue: nothing moved */
     if (strcmp(outcome, "timed_out") == 0) {
         /* §10: a machine that missed a deadline may be wedged anywhere. */
         if (strcmp(type, "print") == 0)

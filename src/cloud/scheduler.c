@@ -461,6 +461,22 @@ static int dispatch(struct mstate *m, store_action *a)
     return 0;
 }
 
+/* A queued action that ends without going out (expired, or refused): the
+ * lifecycle and the jobs hear of it like any other end, or a homing would
+ * wait for its hunt, and a job for its print, forever. -2 if the store
+ * cannot record it. */
+static int end_unsent(struct mstate *m, const store_action *a,
+                      const char *outcome, const char *reason)
+{
+    if (store_action_finish(m->s->c->store, a->id, outcome, reason,
+                            cloud_now()) != 0)
+        return -2;
+    log_msg(LOG_INFO, "S%" PRIu64 ": %s %" PRId64 " %s: %s", m->serial, a->type,
+            a->id, outcome, reason);
+    finished(m, a->id, a->type, outcome);
+    return -1;
+}
+
 void sched_kick(sched *s, uint64_t serial)
 {
     struct mstate *m = find(s, serial, 0);
@@ -473,23 +489,20 @@ void sched_kick(sched *s, uint64_t serial)
      * next kick (an event, a reconnect, a new action) tries again. */
     while (store_action_next(s->c->store, serial, &a) == 0) {
         int sent = -1;
-        if (a.expires_at && a.expires_at <= cloud_now()) {
-            if (store_action_finish(s->c->store, a.id, "expired",
-                                    "waited too long for the machine",
-                                    cloud_now()) != 0)
-                sent = -2;
+        if (a.expires_at && cloud_deadline_passed(a.expires_at, cloud_now())) {
+            sent =
+                end_unsent(m, &a, "expired", "waited too long for the machine");
         } else if (!lifecycle_may_send(s->c->life, serial, &a)) {
             /* §17.3: nothing moves X/Y from an unknown position. */
-            if (store_action_finish(s->c->store, a.id, "failed",
-                                    "head position unknown: home the "
-                                    "machine first",
-                                    cloud_now()) != 0)
-                sent = -2;
+            sent = end_unsent(m, &a, "failed",
+                              "head position unknown: home the machine "
+                              "first");
         } else {
             sent = dispatch(m, &a);
         }
         store_action_free(&a);
-        if (sent == 0 || sent == -2)
+        /* The hooks of an unsent action may have sent the next one. */
+        if (sent == 0 || sent == -2 || m->inflight)
             return;
     }
 }

@@ -477,6 +477,42 @@ class StaleJobs(unittest.TestCase):
                                              % jid)[1]["actions"])
             m.close()
 
+    def test_print_that_expires_behind_another_action_ends_the_job(self):
+        """A job's print queued behind an operator's action that runs past
+        queue-ttl expires unsent: the job must end (re-queueable), not
+        wait in "sending" for an action that will never go out."""
+        with Cloud(extra_args=["--queue-ttl", "1"]) as cloud:
+            cloud.add_machine(SERIAL, PW)
+            m = FakeMachine(cloud, SERIAL, PW)
+            m.handshake(full=True, hunt=True, home=True)
+            st, resp = cloud.api(
+                "POST", "/api/v1/jobs?machine=S%d&x_mm=10&y_mm=20" % SERIAL,
+                body=body_of(SQUARE), headers={"Content-Type":
+                                               "image/svg+xml"})
+            self.assertEqual(st, 201, resp)
+            jid = resp["id"]
+            mv = m.expect_action("motion")
+            # Queued while the move runs, so it goes before the print.
+            other = cloud.send_action(SERIAL, "update_check")
+            m.event(mv["id"], "motion:completed")
+            a = m.expect_action("update_check")
+            self.assertEqual(a["id"], other)
+            time.sleep(2.1)  # the print waits past its one-second TTL
+            m.event(other, "update_check:completed")
+            j = wait_for(lambda: (lambda j: j if j["state"] == "cancelled"
+                                  else None)(cloud.api(
+                                      "GET", "/api/v1/jobs/%d" % jid)[1]),
+                         what="the job ended with its expired print")
+            self.assertIn("queue-ttl", j["reason"])
+            printed = j["actions"][-1]
+            self.assertEqual(cloud.action(printed)["state"], "expired")
+            m.expect_silence(0.5)
+            st, body = cloud.api("POST", "/api/v1/jobs/%d/requeue" % jid)
+            self.assertEqual(st, 200, body)
+            self.assertIn(m.expect_action("print")["id"], cloud.api(
+                "GET", "/api/v1/jobs/%d" % jid)[1]["actions"])
+            m.close()
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

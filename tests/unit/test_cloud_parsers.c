@@ -122,6 +122,20 @@ static void ids_and_queries(void **state)
     assert_int_equal(serial, 12);
 }
 
+/* A one-second queue-ttl stamped late in a second must not lapse at the
+ * next tick: an action queued at T.999 was expired when it was sent at
+ * T+1.000, and a freshly connected machine never got its homing hunt. */
+static void deadlines_lapse_only_in_a_later_second(void **state)
+{
+    (void)state;
+    int64_t created = 1764806400, ttl = 1;
+    assert_false(cloud_deadline_passed(created + ttl, created));
+    assert_false(cloud_deadline_passed(created + ttl, created + 1));
+    assert_true(cloud_deadline_passed(created + ttl, created + 2));
+    assert_false(cloud_deadline_passed(created + 3600, created + 3600));
+    assert_true(cloud_deadline_passed(created + 3600, created + 3601));
+}
+
 /* fuzz_cloud_auth: an uppercase mac used to pass (sodium_hex2bin takes
  * both cases), so one token had many spellings. */
 /* Issue 8 item 5: nothing a client sends reaches the log raw. */
@@ -229,6 +243,7 @@ int main(void)
         cmocka_unit_test(signin_form),
         cmocka_unit_test(paths),
         cmocka_unit_test(ids_and_queries),
+        cmocka_unit_test(deadlines_lapse_only_in_a_later_second),
         cmocka_unit_test(token_has_one_spelling),
         cmocka_unit_test(log_lines_are_escaped),
         cmocka_unit_test(media_types),
