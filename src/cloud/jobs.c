@@ -626,6 +626,17 @@ static void machine_reason(cloud *c, uint64_t serial, int64_t id,
     json_decref(a);
 }
 
+/* Whether action `id` ever went out to the machine. */
+static int was_sent(cloud *c, int64_t id)
+{
+    store_action a;
+    if (store_action_get(c->store, id, &a) != 0)
+        return 1;
+    int sent = a.sent_at != 0;
+    store_action_free(&a);
+    return sent;
+}
+
 static void print_ended(cloud *c, store_job *j, int64_t id, const char *outcome)
 {
     char why[450], reason[512];
@@ -636,6 +647,14 @@ static void print_ended(cloud *c, store_job *j, int64_t id, const char *outcome)
     }
     if (by_api) {
         end_job(c, j, "cancelled", NULL);
+        return;
+    }
+    if (strcmp(outcome, "cancelled") == 0 && !was_sent(c, id)) {
+        snprintf(reason, sizeof(reason),
+                 "its print (action %" PRId64 ") was cancelled before it "
+                 "was sent",
+                 id);
+        end_job(c, j, "cancelled", reason);
         return;
     }
     if (strcmp(outcome, "expired") == 0) {
@@ -768,13 +787,13 @@ int jobs_cancel(cloud *c, int64_t id, const char *who)
         rc = 2;
     } else if (j.print_action &&
                store_action_get(c->store, j.print_action, &a) == 0) {
-        int queued = strcmp(a.state, "queued") == 0;
         store_action_free(&a);
         snprintf(j.reason, sizeof(j.reason), "%s", reason);
         put(c, &j);
+        /* One never sent ends now: the scheduler tells
+         * jobs_action_finished, which reads the reason just stored. One
+         * sent ends with the machine's answer. */
         sched_cancel(c->sched, j.print_action);
-        if (queued) /* never sent: it ends now */
-            end_job(c, &j, "cancelled", NULL);
     } else {
         /* compiling, queued, waiting for home, or its move being made */
         end_job(c, &j, "cancelled", reason);

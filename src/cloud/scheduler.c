@@ -195,17 +195,23 @@ static double stage_deadline(struct mstate *m, int stage)
     return deadline_secs(m, &spec->stages[stage].deadline);
 }
 
-/* Tell the lifecycle (which keeps the head position) how the action in
- * flight ended, once the scheduler is done with it: the lifecycle may
+/* Tell the lifecycle (which keeps the head position) and the jobs how an
+ * action ended, sent or not, once the scheduler is done with it: they may
  * queue and send the next action at once. */
+static void told(sched *s, uint64_t serial, int64_t id, const char *type,
+                 const char *outcome)
+{
+    cloud *c = s->c;
+    metrics_action(type, outcome);
+    lifecycle_finished(c->life, serial, id, type, outcome);
+    jobs_action_finished(c, serial, id, type, outcome);
+    jobs_kick(c, serial);
+}
+
 static void finished(struct mstate *m, int64_t id, const char *type,
                      const char *outcome)
 {
-    cloud *c = m->s->c;
-    metrics_action(type, outcome);
-    lifecycle_finished(c->life, m->serial, id, type, outcome);
-    jobs_action_finished(c, m->serial, id, type, outcome);
-    jobs_kick(c, m->serial);
+    told(m->s, m->serial, id, type, outcome);
 }
 
 static void on_deadline(gfnet_timer *t)
@@ -435,33 +441,8 @@ static char *build_frame(struct mstate *m, const store_action *a)
     return line;
 }
 
-/* Send `a`; 0 sent, -1 it cannot be (recorded failed), -2 it cannot be and
- * the failure could not be recorded either (a full disk): it stays queued. */
-static int dispatch(struct mstate *m, store_action *a)
-{
-    store *st = m->s->c->store;
-    char *line = build_frame(m, a);
-    if (!line) {
-        return store_action_finish(st, a->id, "failed",
-                                   "cannot build the action", cloud_now()) == 0
-                   ? -1
-                   : -2;
-    }
-    store_action_mark_sent(st, a->id, cloud_now());
-    ws_send(m->sess, line);
-    free(line);
-    m->inflight = a->id;
-    snprintf(m->type, sizeof(m->type), "%s", a->type);
-    m->stage = 0;
-    m->cancelling = 0;
-    arm(m, stage_deadline(m, 0));
-    log_msg(LOG_INFO, "S%" PRIu64 ": sent %s %" PRId64, m->serial, a->type,
-            a->id);
-    lifecycle_sent(m->s->c->life, m->serial, a);
-    return 0;
-}
-
-/* A queued action that ends without going out (expired, or refused): the
+/* A queued action that ends without going out (expired, refused, or one
+ * that cannot be built; a queued one cancelled is told from cancel()): the
  * lifecycle and the jobs hear of it like any other end, or a homing would
  * wait for its hunt, and a job for its print, forever. -2 if the store
  * cannot record it. */
@@ -475,6 +456,28 @@ static int end_unsent(struct mstate *m, const store_action *a,
             a->id, outcome, reason);
     finished(m, a->id, a->type, outcome);
     return -1;
+}
+
+/* Send `a`; 0 sent, -1 it cannot be (recorded failed), -2 it cannot be and
+ * the failure could not be recorded either (a full disk): it stays queued. */
+static int dispatch(struct mstate *m, store_action *a)
+{
+    store *st = m->s->c->store;
+    char *line = build_frame(m, a);
+    if (!line)
+        return end_unsent(m, a, "failed", "cannot build the action");
+    store_action_mark_sent(st, a->id, cloud_now());
+    ws_send(m->sess, line);
+    free(line);
+    m->inflight = a->id;
+    snprintf(m->type, sizeof(m->type), "%s", a->type);
+    m->stage = 0;
+    m->cancelling = 0;
+    arm(m, stage_deadline(m, 0));
+    log_msg(LOG_INFO, "S%" PRIu64 ": sent %s %" PRId64, m->serial, a->type,
+            a->id);
+    lifecycle_sent(m->s->c->life, m->serial, a);
+    return 0;
 }
 
 void sched_kick(sched *s, uint64_t serial)
@@ -658,6 +661,8 @@ static store_rc cancel(sched *s, int64_t action_id, int forward)
     if (strcmp(a.state, "queued") == 0) {
         rc = store_action_finish(s->c->store, a.id, "cancelled",
                                  "cancelled before it was sent", cloud_now());
+        if (rc == STORE_OK)
+            told(s, a.serial, a.id, a.type, "cancelled");
     } else if (m && m->inflight == a.id && !m->cancelling) {
         send_cancel(m, a.id, a.type);
         store_action_set_state(s->c->store, a.id, "cancelling");

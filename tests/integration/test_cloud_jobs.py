@@ -513,6 +513,55 @@ class StaleJobs(unittest.TestCase):
                 "GET", "/api/v1/jobs/%d" % jid)[1]["actions"])
             m.close()
 
+    def test_print_cancelled_in_the_queue_by_the_actions_api_ends_the_job(self):
+        """POST /api/v1/actions/{id}/cancel on a job's queued print: the
+        job ends cancelled at once, and the machine never sees it."""
+        with Cloud() as cloud:
+            cloud.add_machine(SERIAL, PW)
+            m = FakeMachine(cloud, SERIAL, PW)
+            m.handshake(full=True, hunt=True, home=True)
+            st, resp = cloud.api(
+                "POST", "/api/v1/jobs?machine=S%d&x_mm=10&y_mm=20" % SERIAL,
+                body=body_of(SQUARE), headers={"Content-Type":
+                                               "image/svg+xml"})
+            jid = resp["id"]
+            mv = m.expect_action("motion")
+            other = cloud.send_action(SERIAL, "update_check")
+            m.event(mv["id"], "motion:completed")
+            self.assertEqual(m.expect_action("update_check")["id"], other)
+            j = cloud.api("GET", "/api/v1/jobs/%d" % jid)[1]
+            printed = j["actions"][-1]
+            self.assertNotEqual(printed, mv["id"])
+            self.assertEqual(cloud.action(printed)["state"], "queued")
+            st, body = cloud.api("POST", "/api/v1/actions/%d/cancel" % printed)
+            self.assertEqual(st, 200, body)
+            j = cloud.api("GET", "/api/v1/jobs/%d" % jid)[1]
+            self.assertEqual(j["state"], "cancelled", j)
+            self.assertIn("cancelled before it was sent", j["reason"])
+            m.event(other, "update_check:completed")
+            m.expect_silence(0.5)
+            # Cancelled through the jobs API instead, a queued print ends
+            # the job just the same, with who cancelled it.
+            st, resp = cloud.api(
+                "POST", "/api/v1/jobs?machine=S%d&x_mm=30&y_mm=20" % SERIAL,
+                body=body_of(SQUARE), headers={"Content-Type":
+                                               "image/svg+xml"})
+            jid = resp["id"]
+            mv = m.expect_action("motion")
+            other = cloud.send_action(SERIAL, "update_check")
+            m.event(mv["id"], "motion:completed")
+            self.assertEqual(m.expect_action("update_check")["id"], other)
+            printed = cloud.api("GET", "/api/v1/jobs/%d" % jid)[1][
+                "actions"][-1]
+            st, j = cloud.api("POST", "/api/v1/jobs/%d/cancel" % jid)
+            self.assertEqual(st, 200, j)
+            self.assertEqual(j["state"], "cancelled", j)
+            self.assertTrue(j["reason"].startswith("cancelled by"), j)
+            self.assertEqual(cloud.action(printed)["state"], "cancelled")
+            m.event(other, "update_check:completed")
+            m.expect_silence(0.5)
+            m.close()
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
