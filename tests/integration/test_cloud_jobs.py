@@ -477,26 +477,40 @@ class StaleJobs(unittest.TestCase):
                                              % jid)[1]["actions"])
             m.close()
 
+    def print_queued_behind(self, cloud, m, x_mm):
+        """Post a job placed at (x_mm, 20) and leave its print queued
+        behind an operator's update_check that the machine holds: the move
+        to the origin runs first, the update_check is queued during it, so
+        it goes before the print. Returns (job id, update_check id, print
+        id)."""
+        st, resp = cloud.api(
+            "POST", "/api/v1/jobs?machine=S%d&x_mm=%d&y_mm=20"
+            % (SERIAL, x_mm), body=body_of(SQUARE),
+            headers={"Content-Type": "image/svg+xml"})
+        self.assertEqual(st, 201, resp)
+        jid = resp["id"]
+        mv = m.expect_action("motion")
+        other = cloud.send_action(SERIAL, "update_check")
+        m.event(mv["id"], "motion:completed")
+        self.assertEqual(m.expect_action("update_check")["id"], other)
+        printed = cloud.api("GET", "/api/v1/jobs/%d" % jid)[1]["actions"][-1]
+        self.assertNotEqual(printed, mv["id"])
+        self.assertEqual(cloud.action(printed)["state"], "queued")
+        return jid, other, printed
+
+    def homed_machine(self, cloud):
+        cloud.add_machine(SERIAL, PW)
+        m = FakeMachine(cloud, SERIAL, PW)
+        m.handshake(full=True, hunt=True, home=True)
+        return m
+
     def test_print_that_expires_behind_another_action_ends_the_job(self):
         """A job's print queued behind an operator's action that runs past
         queue-ttl expires unsent: the job must end (re-queueable), not
         wait in "sending" for an action that will never go out."""
         with Cloud(extra_args=["--queue-ttl", "1"]) as cloud:
-            cloud.add_machine(SERIAL, PW)
-            m = FakeMachine(cloud, SERIAL, PW)
-            m.handshake(full=True, hunt=True, home=True)
-            st, resp = cloud.api(
-                "POST", "/api/v1/jobs?machine=S%d&x_mm=10&y_mm=20" % SERIAL,
-                body=body_of(SQUARE), headers={"Content-Type":
-                                               "image/svg+xml"})
-            self.assertEqual(st, 201, resp)
-            jid = resp["id"]
-            mv = m.expect_action("motion")
-            # Queued while the move runs, so it goes before the print.
-            other = cloud.send_action(SERIAL, "update_check")
-            m.event(mv["id"], "motion:completed")
-            a = m.expect_action("update_check")
-            self.assertEqual(a["id"], other)
+            m = self.homed_machine(cloud)
+            jid, other, printed = self.print_queued_behind(cloud, m, 10)
             time.sleep(2.1)  # the print waits past its one-second TTL
             m.event(other, "update_check:completed")
             j = wait_for(lambda: (lambda j: j if j["state"] == "cancelled"
@@ -504,7 +518,6 @@ class StaleJobs(unittest.TestCase):
                                       "GET", "/api/v1/jobs/%d" % jid)[1]),
                          what="the job ended with its expired print")
             self.assertIn("queue-ttl", j["reason"])
-            printed = j["actions"][-1]
             self.assertEqual(cloud.action(printed)["state"], "expired")
             m.expect_silence(0.5)
             st, body = cloud.api("POST", "/api/v1/jobs/%d/requeue" % jid)
@@ -513,26 +526,13 @@ class StaleJobs(unittest.TestCase):
                 "GET", "/api/v1/jobs/%d" % jid)[1]["actions"])
             m.close()
 
-    def test_print_cancelled_in_the_queue_by_the_actions_api_ends_the_job(self):
-        """POST /api/v1/actions/{id}/cancel on a job's queued print: the
-        job ends cancelled at once, and the machine never sees it."""
+    def test_print_cancelled_in_the_queue_ends_the_job(self):
+        """A job's queued print cancelled with POST
+        /api/v1/actions/{id}/cancel ends the job at once, and the machine
+        never sees it; through the jobs API, the same, naming who."""
         with Cloud() as cloud:
-            cloud.add_machine(SERIAL, PW)
-            m = FakeMachine(cloud, SERIAL, PW)
-            m.handshake(full=True, hunt=True, home=True)
-            st, resp = cloud.api(
-                "POST", "/api/v1/jobs?machine=S%d&x_mm=10&y_mm=20" % SERIAL,
-                body=body_of(SQUARE), headers={"Content-Type":
-                                               "image/svg+xml"})
-            jid = resp["id"]
-            mv = m.expect_action("motion")
-            other = cloud.send_action(SERIAL, "update_check")
-            m.event(mv["id"], "motion:completed")
-            self.assertEqual(m.expect_action("update_check")["id"], other)
-            j = cloud.api("GET", "/api/v1/jobs/%d" % jid)[1]
-            printed = j["actions"][-1]
-            self.assertNotEqual(printed, mv["id"])
-            self.assertEqual(cloud.action(printed)["state"], "queued")
+            m = self.homed_machine(cloud)
+            jid, other, printed = self.print_queued_behind(cloud, m, 10)
             st, body = cloud.api("POST", "/api/v1/actions/%d/cancel" % printed)
             self.assertEqual(st, 200, body)
             j = cloud.api("GET", "/api/v1/jobs/%d" % jid)[1]
@@ -540,19 +540,7 @@ class StaleJobs(unittest.TestCase):
             self.assertIn("cancelled before it was sent", j["reason"])
             m.event(other, "update_check:completed")
             m.expect_silence(0.5)
-            # Cancelled through the jobs API instead, a queued print ends
-            # the job just the same, with who cancelled it.
-            st, resp = cloud.api(
-                "POST", "/api/v1/jobs?machine=S%d&x_mm=30&y_mm=20" % SERIAL,
-                body=body_of(SQUARE), headers={"Content-Type":
-                                               "image/svg+xml"})
-            jid = resp["id"]
-            mv = m.expect_action("motion")
-            other = cloud.send_action(SERIAL, "update_check")
-            m.event(mv["id"], "motion:completed")
-            self.assertEqual(m.expect_action("update_check")["id"], other)
-            printed = cloud.api("GET", "/api/v1/jobs/%d" % jid)[1][
-                "actions"][-1]
+            jid, other, printed = self.print_queued_behind(cloud, m, 30)
             st, j = cloud.api("POST", "/api/v1/jobs/%d/cancel" % jid)
             self.assertEqual(st, 200, j)
             self.assertEqual(j["state"], "cancelled", j)
@@ -561,7 +549,6 @@ class StaleJobs(unittest.TestCase):
             m.event(other, "update_check:completed")
             m.expect_silence(0.5)
             m.close()
-
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
