@@ -14,8 +14,9 @@
  *     (on a Glowforge, the kernel ring written through /dev/glowforge) and
  *     block for as long as the hardware needs, so that play() paces the
  *     caller; return HW_ESTOPPED promptly once hw_stop() was called;
- *   - wait_button: block until the front button is pressed, the timeout
- *     passes or hw_stop() is called;
+ *   - wait_button: block until the front button has been pressed since
+ *     the press count the caller read, the timeout passes or hw_stop() is
+ *     called;
  *   - park: move the head back to a position (the start of a print);
  *   - make_safe: laser latch locked, motion stopped; must never fail.
  *   - report edges of the button and lid through the hw_notify callback
@@ -85,9 +86,11 @@ typedef struct hw_ops {
      * play/wait_button fails with HW_ESTOPPED until park (which is meant to
      * run after a stop) or make_safe (the end of a job) clears it. */
     void (*stop)(hw_dev *d);
-    /* Block until the button is pressed (0), `timeout_ms` passes
-     * (HW_ETIMEDOUT) or hw_stop() (HW_ESTOPPED). */
-    int (*wait_button)(hw_dev *d, int64_t timeout_ms);
+    /* Block until hw_state's button_presses differs from `presses_seen`
+     * (0), `timeout_ms` passes (HW_ETIMEDOUT) or hw_stop() (HW_ESTOPPED).
+     * The caller reads the count before it tells the service it waits, so
+     * a press that comes between the event and this call still counts. */
+    int (*wait_button)(hw_dev *d, uint64_t presses_seen, int64_t timeout_ms);
     /* Move the head to absolute (x, y, z) steps with the laser off. */
     int (*park)(hw_dev *d, int64_t x, int64_t y, int64_t z);
     /* Read the sensors and counters. */
@@ -124,9 +127,10 @@ static inline void hw_stop(hw_dev *d)
 {
     d->ops->stop(d);
 }
-static inline int hw_wait_button(hw_dev *d, int64_t timeout_ms)
+static inline int hw_wait_button(hw_dev *d, uint64_t presses_seen,
+                                 int64_t timeout_ms)
 {
-    return d->ops->wait_button(d, timeout_ms);
+    return d->ops->wait_button(d, presses_seen, timeout_ms);
 }
 static inline int hw_park(hw_dev *d, int64_t x, int64_t y, int64_t z)
 {

@@ -263,7 +263,7 @@ static void emu_notify_press(emu *e)
     }
 }
 
-static int emu_wait_button(hw_dev *d, int64_t timeout_ms)
+static int emu_wait_button(hw_dev *d, uint64_t seen, int64_t timeout_ms)
 {
     emu *e = emu_of(d);
     struct timespec now, until, autop;
@@ -272,7 +272,6 @@ static int emu_wait_button(hw_dev *d, int64_t timeout_ms)
     until = emu_deadline(&now, (double)timeout_ms / 1000.0);
     autop = emu_deadline(&now, (double)e->auto_button_ms / 1000.0);
     pthread_mutex_lock(&e->mu);
-    uint64_t seen = e->presses;
     for (;;) {
         if (e->presses != seen)
             break;

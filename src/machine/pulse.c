@@ -119,6 +119,18 @@ static void pls_progress(pls_run_state *s)
     clock_gettime(CLOCK_MONOTONIC, &s->last_progress);
 }
 
+/* Tell the service the print waits for the button, then wait. The press
+ * count is read before the event goes out: an operator who presses as soon
+ * as the event arrives may beat the wait itself, and that press counts. */
+static int pls_wait_button(act_job *j, const char *event, const char *note)
+{
+    hw_state st;
+    hw_state_read(j->ctx->hw, &st);
+    act_event(j, event, note);
+    return hw_wait_button(j->ctx->hw, st.button_presses,
+                          j->ctx->cfg->button_timeout_ms);
+}
+
 /* The button paused the print: back up, wait for the next press, replay.
  * 0 when resumed, 1 when stopped meanwhile. */
 static int pls_pause(pls_run_state *s)
@@ -130,8 +142,7 @@ static int pls_pause(pls_run_state *s)
     size_t n = pau_backward(&s->hist, &bytes);
     if (hw_play(hw, bytes, n) == HW_ESTOPPED)
         return 1;
-    act_event(j, "paused", NULL);
-    int rc = hw_wait_button(hw, j->ctx->cfg->button_timeout_ms);
+    int rc = pls_wait_button(j, "paused", NULL);
     if (rc == HW_ETIMEDOUT)
         mlog(MLOG_WARNING, "print %lld: not resumed within %lld s",
              (long long)j->id,
@@ -221,8 +232,7 @@ static void pls_log_end(pls_run_state *s, const char *how)
 static int pls_print_prelude(act_job *j)
 {
     const cfg *c = j->ctx->cfg;
-    act_event(j, "waiting", "waiting for button press");
-    int rc = hw_wait_button(j->ctx->hw, c->button_timeout_ms);
+    int rc = pls_wait_button(j, "waiting", "waiting for button press");
     if (rc == HW_ETIMEDOUT) {
         mlog(MLOG_WARNING,
              "print %lld: the button was not pressed within "

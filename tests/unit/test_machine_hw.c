@@ -129,7 +129,7 @@ static void test_stop_interrupts_play_and_is_sticky(void **state)
     clock_gettime(CLOCK_MONOTONIC, &b);
     assert_true(b.tv_sec - a.tv_sec < 5);
     assert_int_equal(hw_play(d, zeros, 10), HW_ESTOPPED);
-    assert_int_equal(hw_wait_button(d, 1000), HW_ESTOPPED);
+    assert_int_equal(hw_wait_button(d, 0, 1000), HW_ESTOPPED);
     /* park clears the stop, then make_safe ends the job clean */
     assert_int_equal(hw_park(d, 0, 0, 0), HW_OK);
     hw_make_safe(d);
@@ -152,12 +152,12 @@ static void test_button_auto_press_and_timeout(void **state)
 {
     hw_dev *d = emu(0, 10);
     presses = releases = 0;
-    assert_int_equal(hw_wait_button(d, 5000), HW_OK);
+    assert_int_equal(hw_wait_button(d, 0, 5000), HW_OK);
     assert_int_equal(presses, 1);
     assert_int_equal(releases, 1);
     hw_destroy(d);
     d = emu(0, -1);
-    assert_int_equal(hw_wait_button(d, 20), HW_ETIMEDOUT);
+    assert_int_equal(hw_wait_button(d, 0, 20), HW_ETIMEDOUT);
     hw_destroy(d);
 }
 
@@ -174,9 +174,27 @@ static void test_operator_press(void **state)
     pthread_t t;
     presses = 0;
     pthread_create(&t, NULL, press_later, d);
-    assert_int_equal(hw_wait_button(d, 10000), HW_OK);
+    assert_int_equal(hw_wait_button(d, 0, 10000), HW_OK);
     pthread_join(t, NULL);
     assert_int_equal(presses, 1);
+    hw_destroy(d);
+}
+
+/* The wait counts presses after the count the caller read, not after the
+ * call: an operator who answers the "waiting" event before the worker
+ * thread reaches the wait is not ignored. */
+static void test_press_before_the_wait_counts(void **state)
+{
+    hw_dev *d = emu(0, -1);
+    hw_state st;
+    hw_state_read(d, &st);
+    uint64_t seen = st.button_presses;
+    hw_emu_press(d);
+    assert_int_equal(hw_wait_button(d, seen, 20), HW_OK);
+    /* ...and a press before the count was read does not. */
+    hw_state_read(d, &st);
+    assert_int_equal(st.button_presses, seen + 1);
+    assert_int_equal(hw_wait_button(d, st.button_presses, 20), HW_ETIMEDOUT);
     hw_destroy(d);
 }
 
@@ -216,6 +234,7 @@ int main(void)
         cmocka_unit_test(test_speed_paces_playback),
         cmocka_unit_test(test_button_auto_press_and_timeout),
         cmocka_unit_test(test_operator_press),
+        cmocka_unit_test(test_press_before_the_wait_counts),
         cmocka_unit_test(test_cameras_and_park),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
