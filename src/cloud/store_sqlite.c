@@ -28,6 +28,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "store_impl.h"
+#include "store_sqlite_ckpt.h"
 
 #define MAX_STMTS      128
 #define ACTION_ID_BASE 1600000000LL /* ids look like the vendor's */
@@ -41,7 +42,8 @@ struct sq_store {
     } cache[MAX_STMTS];
     int n_cache;
     int in_tx;
-    int batch; /* store_batch_join()'s transaction is open */
+    int batch;     /* store_batch_join()'s transaction is open */
+    sq_ckpt *ckpt; /* WAL checkpoints on their own thread; NULL: SQLite's */
 };
 
 #define SQ(s) ((struct sq_store *)(s))
@@ -348,6 +350,11 @@ store_rc store_open_sqlite(store **out, const char *path, int sync_full,
                  sqlite3_errmsg(SQ(s)->db));
         goto fail;
     }
+    /* A database in a file (not ":memory:"): its checkpoints' fsyncs stay
+     * off the event loop (store_sqlite_ckpt.c). */
+    const char *file = sqlite3_db_filename(SQ(s)->db, "main");
+    if (file && *file)
+        SQ(s)->ckpt = sq_ckpt_start(SQ(s)->db, file, 1000);
     *out = s;
     return STORE_OK;
 fail:
@@ -359,6 +366,7 @@ static void sq_close(store *s)
 {
     if (!s)
         return;
+    sq_ckpt_stop(SQ(s)->ckpt);
     for (int i = 0; i < SQ(s)->n_cache; i++)
         sqlite3_finalize(SQ(s)->cache[i].st);
     sqlite3_close(SQ(s)->db);
