@@ -18,6 +18,7 @@
 
 #include "gf/version.h"
 #include "gfload.h"
+#include "gfload_settings.h"
 #include "gfnet_loop.h"
 
 #define GL_TICK_MS      10 /* the wheel's tick: sign-in pacing */
@@ -485,5 +486,6 @@ out:
     gfnet_wheel_free(gl_w.wheel);
     free(gl_w.jpeg);
     free(gl_w.txbuf);
+    gl_settings_tpl_free(gl_w.settings_tpl);
     return rc;
 }

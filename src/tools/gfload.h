@@ -191,6 +191,10 @@ typedef struct gl_world {
     size_t jpeg_len;
     unsigned char *txbuf;
     size_t txbuf_cap;
+    /* the full settings report, rendered once (gfload_settings.h); built on
+     * the first settings action, NULL until then or when it cannot be */
+    struct gl_settings_tpl *settings_tpl;
+    int settings_tpl_tried;
 } gl_world;
 
 extern gl_world gl_w;

@@ -18,6 +18,7 @@
 
 #include "gf/settings.h"
 #include "gfload.h"
+#include "gfload_settings.h"
 
 static const char *const gl_names[GL_NTYPES] = {
     [GL_T_SETTINGS] = "settings",
@@ -113,20 +114,50 @@ static void gl_slot_end(gl_machine *m, const char *suffix)
 
 /* -- settings and the slot-free actions ---------------------------------- */
 
+#define GL_FW_VERSION "2.6.0-2228"
+
+/* The full report (§12.4): from the template when there is one, or built
+ * and dumped by libgf. 0 when the event was queued. */
+static int gl_settings_full(gl_machine *m, int64_t id)
+{
+    if (!gl_w.settings_tpl_tried) {
+        gl_w.settings_tpl_tried = 1;
+        gl_w.settings_tpl = gl_settings_tpl_new(GL_FW_VERSION);
+    }
+    if (gl_w.settings_tpl) {
+        char *line = gl_settings_tpl_event(gl_w.settings_tpl, ++m->seq,
+                                           (int64_t)gl_now(), id, m->serial,
+                                           (int64_t)time(NULL));
+        if (!line)
+            return -1;
+        gl_machine_send(m, line);
+        return 0;
+    }
+    gf_identity ident = {m->serial, GL_FW_VERSION, NULL, -1, -1,
+                         -1,        NULL,          NULL};
+    json_t *report = gf_settings_report(&ident, (int64_t)time(NULL), id);
+    if (!report)
+        return -1;
+    gl_event(m, id, "settings", "completed", report);
+    json_decref(report);
+    return 0;
+}
+
+/* The empty form (§12.2), once the full report has gone. */
+static void gl_settings_empty(gl_machine *m, int64_t id)
+{
+    json_t *report = json_object();
+    gl_event(m, id, "settings", "completed", report);
+    json_decref(report);
+}
+
 static void gl_settings(gl_machine *m, int64_t id)
 {
     double t0 = gl_now();
-    json_t *report;
-    if (!m->reported_full) {
-        gf_identity ident = {m->serial, "2.6.0-2228", NULL, -1,
-                             -1,        -1,           NULL, NULL};
-        report = gf_settings_report(&ident, (int64_t)time(NULL), id);
-        m->reported_full = report != NULL;
-    } else {
-        report = json_object(); /* the empty form (§12.2) */
-    }
-    gl_event(m, id, "settings", "completed", report);
-    json_decref(report);
+    if (!m->reported_full)
+        m->reported_full = gl_settings_full(m, id) == 0;
+    else
+        gl_settings_empty(m, id);
     gl_type_stats *s = &gl_w.st.types[GL_T_SETTINGS];
     s->completed++;
     double ms = (gl_now() - t0) * 1000.0;
