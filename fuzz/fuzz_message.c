@@ -5,7 +5,9 @@
  * Beyond "does not crash", each input checks invariants: a refused line
  * always says why; an accepted message emits again (gf_msg_emit) and that
  * line parses back to the same type, id and name; the catalog helpers accept
- * whatever event or action name a peer sends. */
+ * whatever event or action name a peer sends; and the input read as one line
+ * with GF_PARSE_VALUES_TEXT is accepted or refused as without it, with the
+ * same values. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,8 +85,27 @@ static void fuzz_line(void *ud, const gf_msg *msg, int err, const char *errtext)
     fuzz_reemit(msg);
 }
 
+/* The two ways of reading one line agree (message.h, GF_PARSE_VALUES_TEXT). */
+static void fuzz_values_text(const char *text, size_t len)
+{
+    gf_msg a, b;
+    int ra = gf_msg_parse(text, len, &a, NULL, 0);
+    int rb = gf_msg_parse_ex(text, len, GF_PARSE_VALUES_TEXT, &b, NULL, 0);
+    if (ra != rb)
+        abort();
+    if (rb == GF_OK && b.values_text) {
+        json_t *got = json_loadb(b.values_text, b.values_len, 0, NULL);
+        if (!got || !json_equal(got, json_object_get(a.settings, "values")))
+            abort();
+        json_decref(got);
+    }
+    gf_msg_clear(&a);
+    gf_msg_clear(&b);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     (void)gf_frame_each((const char *)data, size, fuzz_line, NULL);
+    fuzz_values_text((const char *)data, size);
     return 0;
 }

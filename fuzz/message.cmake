@@ -8,6 +8,7 @@ set(gf_proto_src ${PROJECT_SOURCE_DIR}/src/gf/proto)
 gf_fuzz_target(fuzz_message
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_message.c
           ${gf_proto_src}/message.c ${gf_proto_src}/message_emit.c
+          ${gf_proto_src}/json_flat.c
           ${gf_proto_src}/catalog.c ${gf_proto_src}/settings_form.c
   LIBS gf_core PkgConfig::JANSSON
   ARGS -dict=${CMAKE_CURRENT_LIST_DIR}/fuzz_message.dict)

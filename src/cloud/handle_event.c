@@ -17,10 +17,27 @@
 #include "log.h"
 #include "scheduler.h"
 
+/* The report's values as the text to store: as they came, when the
+ * parser left them as text (checked, GF_PARSE_VALUES_TEXT), else dumped. */
+static char *report_values(const gf_msg *m)
+{
+    if (!m->values_text)
+        return json_dumps(json_object_get(m->settings, "values"), JSON_COMPACT);
+    char *text = malloc(m->values_len + 1);
+    if (text) {
+        memcpy(text, m->values_text, m->values_len);
+        text[m->values_len] = '\0';
+    }
+    return text;
+}
+
 static void settings_report(cloud *c, uint64_t serial, const gf_msg *m)
 {
     int full = 0;
-    if (!m->settings || gf_settings_report_form(m->settings, &full) != 0) {
+    if (m->values_text && m->values_count > 0) {
+        full = 1; /* a flat object of one or more values: the full form */
+    } else if (!m->settings ||
+               gf_settings_report_form(m->settings, &full) != 0) {
         log_msg(LOG_WARN, "S%llu: settings:completed without a valid report",
                 (unsigned long long)serial);
         store_machine_count_malformed(c->store, serial);
@@ -28,8 +45,7 @@ static void settings_report(cloud *c, uint64_t serial, const gf_msg *m)
     }
     char *values = NULL;
     if (full)
-        values =
-            json_dumps(json_object_get(m->settings, "values"), JSON_COMPACT);
+        values = report_values(m);
     store_machine_set_settings(c->store, serial, values,
                                full ? "full" : "empty");
     /* A full report comes from a fresh machine process: wherever the head

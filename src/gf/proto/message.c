@@ -8,9 +8,11 @@
  * fields stay in `raw` for whoever wants them and are otherwise ignored. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gf/message.h"
+#include "json_flat.h"
 
 /* Where an error is written while one object is parsed. */
 typedef struct msg_ctx {
@@ -233,12 +235,38 @@ static int msg_dispatch(msg_ctx *c, gf_msg *m)
                     "unknown message type `%.40s`", t);
 }
 
+/* The line with its report's values (already checked, json_flat.c) cut
+ * out, parsed by jansson: NULL when that fails, and then the caller parses
+ * the whole line, for the error jansson gives it. */
+static json_t *msg_load_cut(const char *text, size_t len, size_t from,
+                            size_t to)
+{
+    size_t n = from + 2 + (len - to);
+    char *cut = malloc(n);
+    json_t *obj;
+    if (!cut)
+        return NULL;
+    memcpy(cut, text, from);
+    memcpy(cut + from, "{}", 2);
+    memcpy(cut + from + 2, text + to, len - to);
+    obj = json_loadb(cut, n, JSON_DECODE_ANY, NULL);
+    free(cut);
+    return obj;
+}
+
 int gf_msg_parse(const char *text, size_t len, gf_msg *out, char *errbuf,
                  size_t errlen)
 {
+    return gf_msg_parse_ex(text, len, 0, out, errbuf, errlen);
+}
+
+int gf_msg_parse_ex(const char *text, size_t len, unsigned flags, gf_msg *out,
+                    char *errbuf, size_t errlen)
+{
     json_error_t jerr;
     msg_ctx c = {NULL, "message", errbuf, errlen};
-    int rc;
+    size_t from = 0, to = 0, count = 0;
+    int rc, cut = 0;
     if (!out)
         return msg_fail(errbuf, errlen, GF_EINVAL, "no message to fill");
     memset(out, 0, sizeof *out);
@@ -248,13 +276,22 @@ int gf_msg_parse(const char *text, size_t len, gf_msg *out, char *errbuf,
         return msg_fail(errbuf, errlen, GF_ETOOBIG,
                         "message of %zu bytes is past the %d-byte cap", len,
                         GF_MSG_MAX_BYTES);
+    if ((flags & GF_PARSE_VALUES_TEXT) &&
+        gf_json_find_values(text, len, &from, &to, &count))
+        cut = (c.obj = msg_load_cut(text, len, from, to)) != NULL;
     /* JSON_DECODE_ANY so that `42` is "not an object" rather than a parse
      * error: the two deserve different words in a log. */
-    c.obj = json_loadb(text, len, JSON_DECODE_ANY, &jerr);
+    if (!c.obj)
+        c.obj = json_loadb(text, len, JSON_DECODE_ANY, &jerr);
     if (!c.obj)
         return msg_fail(errbuf, errlen, GF_EJSON,
                         "not valid JSON at column %d: %s", jerr.column,
                         jerr.text);
+    if (cut) {
+        out->values_text = text + from;
+        out->values_len = to - from;
+        out->values_count = count;
+    }
     out->raw = c.obj;
     if (!json_is_object(c.obj))
         rc = msg_fail(errbuf, errlen, GF_ENOTOBJECT,
@@ -285,6 +322,12 @@ static int msg_blank(const char *p, size_t n)
 
 int gf_frame_each(const char *buf, size_t len, gf_frame_cb cb, void *ud)
 {
+    return gf_frame_each_ex(buf, len, 0, cb, ud);
+}
+
+int gf_frame_each_ex(const char *buf, size_t len, unsigned flags,
+                     gf_frame_cb cb, void *ud)
+{
     char errtext[256];
     size_t start = 0;
     int seen = 0;
@@ -300,7 +343,8 @@ int gf_frame_each(const char *buf, size_t len, gf_frame_cb cb, void *ud)
             n--; /* \r\n endings (the 2018 emulator, §4.2) */
         if (!msg_blank(buf + start, n)) {
             errtext[0] = '\0';
-            rc = gf_msg_parse(buf + start, n, &m, errtext, sizeof errtext);
+            rc = gf_msg_parse_ex(buf + start, n, flags, &m, errtext,
+                                 sizeof errtext);
             seen++;
             if (cb)
                 cb(ud, rc == GF_OK ? &m : NULL, rc, rc ? errtext : NULL);
