@@ -80,6 +80,9 @@ static const char schema[] =
     " expires_at INTEGER, cancel_pending INTEGER DEFAULT 0,"
     " upload_used INTEGER DEFAULT 0);"
     "CREATE INDEX IF NOT EXISTS actions_queue ON actions(serial, state);"
+    /* the cancels owed on connect: a handful among a machine's thousands */
+    "CREATE INDEX IF NOT EXISTS actions_cancel_owed ON actions(serial) "
+    "WHERE cancel_pending = 1;"
     "CREATE TABLE IF NOT EXISTS events("
     " id INTEGER PRIMARY KEY AUTOINCREMENT, serial INTEGER, action_id "
     "INTEGER,"

@@ -194,7 +194,8 @@ static void ingest(cloud *c, uint64_t serial, const char *buf, size_t len,
         store_machine_set_seen(c->store, serial, now);
     if (seen)
         *seen = now;
-    gf_frame_each(buf, len, on_msg, &from);
+    /* A full settings report is only stored: kept as text (message.h) */
+    gf_frame_each_ex(buf, len, GF_PARSE_VALUES_TEXT, on_msg, &from);
     store_commit(c->store);
 }
 
@@ -324,6 +325,11 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
         metrics_session(1);
         log_msg(LOG_INFO, "S%llu: session opened",
                 (unsigned long long)s->serial);
+        /* In the pass's transaction, like a frame: the session's reads and
+         * its first action were five commits and as many lock round trips
+         * of their own; the settings action goes out from WRITEABLE, which
+         * commits first. */
+        store_batch_join(c->store);
         sched_connected(c->sched, s->serial, s);
         return 0;
     case LWS_CALLBACK_RECEIVE:
@@ -340,6 +346,7 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
             log_msg(LOG_INFO, "S%llu: session closed",
                     (unsigned long long)s->serial);
             metrics_session(-1);
+            store_batch_join(c->store);
             sched_disconnected(c->sched, s->serial, s);
         }
         session_free(s);
