@@ -26,13 +26,16 @@
  * touched, and the caps keep room for new machine sign-ins and the API.
  *
  * Unknown connections are on one list and machine sessions on another, so
- * an accept, a bind and the sweep walk only the unknown ones (at most
- * max-unknown-connections), never the fleet's sessions. */
+ * a bind and the sweep walk only the unknown ones (at most
+ * max-unknown-connections), never the fleet's sessions; an accept checks
+ * its address's count in a table by address. */
 #include "conns.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -41,8 +44,21 @@
 #include "log.h"
 #include "throttle.h"
 
+/* How many unknown connections one address has open: a chained table by
+ * the address key, one slot per address with any, so that the cap is
+ * checked in O(1) rather than by a walk of every unknown connection (in a
+ * reconnect storm, thousands of them from a handful of addresses). */
+#define ADDR_BUCKETS 1024
+
+struct addr_count {
+    struct addr_count *next;
+    long n;
+    char key[72];
+};
+
 struct entry {
     struct entry *prev, *next; /* on conns.unknown or conns.sessions */
+    struct addr_count *addr;   /* while unknown: its address's count */
     struct lws *wsi;           /* NULL until conns_bind() */
     int fd;
     int unknown; /* counted against the caps */
@@ -65,6 +81,7 @@ struct conns {
     long refused;
     lws_sorted_usec_list_t sweep;
     struct lws_context *ctx;
+    struct addr_count *addrs[ADDR_BUCKETS];
 };
 
 static conns *g_conns; /* for conns_accept_failed(), from lws's log */
@@ -92,6 +109,13 @@ void conns_free(conns *g)
             struct entry *e = *lists[i];
             *lists[i] = e->next;
             free(e);
+        }
+    }
+    for (size_t i = 0; i < ADDR_BUCKETS; i++) {
+        while (g->addrs[i]) {
+            struct addr_count *a = g->addrs[i];
+            g->addrs[i] = a->next;
+            free(a);
         }
     }
     if (g->spare >= 0)
@@ -127,12 +151,51 @@ static int refuse(conns *g, const char *why)
     return 1;
 }
 
-static long from_address(const conns *g, const char *key)
+static struct addr_count **addr_slot(conns *g, const char *key)
 {
-    long n = 0;
-    for (const struct entry *e = g->unknown_head; e; e = e->next)
-        n += strcmp(e->key, key) == 0;
-    return n;
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    struct addr_count **slot = &g->addrs[h % ADDR_BUCKETS];
+    while (*slot && strcmp((*slot)->key, key) != 0)
+        slot = &(*slot)->next;
+    return slot;
+}
+
+static long from_address(conns *g, const char *key)
+{
+    struct addr_count *a = *addr_slot(g, key);
+    return a ? a->n : 0;
+}
+
+/* One more unknown connection from e's address; -1 when out of memory. */
+static int addr_hold(conns *g, struct entry *e)
+{
+    struct addr_count **slot = addr_slot(g, e->key);
+    if (!*slot) {
+        struct addr_count *a = calloc(1, sizeof(*a));
+        if (!a)
+            return -1;
+        snprintf(a->key, sizeof(a->key), "%s", e->key);
+        *slot = a;
+    }
+    (*slot)->n++;
+    e->addr = *slot;
+    return 0;
+}
+
+/* e is no longer unknown (a session, or gone): its address counts one less. */
+static void addr_release(conns *g, struct entry *e)
+{
+    if (!e->addr)
+        return;
+    e->addr = NULL;
+    struct addr_count **slot = addr_slot(g, e->key);
+    if (*slot && --(*slot)->n == 0) {
+        struct addr_count *a = *slot;
+        *slot = a->next;
+        free(a);
+    }
 }
 
 static struct entry **list_of(conns *g, const struct entry *e)
@@ -168,6 +231,7 @@ static void unlink_entry(conns *g, struct entry *e)
     g->open--;
     if (e->unknown)
         g->unknown--;
+    addr_release(g, e);
 }
 
 int conns_admit(conns *g, int fd, const struct sockaddr *addr)
@@ -193,6 +257,10 @@ int conns_admit(conns *g, int fd, const struct sockaddr *addr)
     if (from_address(g, e->key) >= g->cfg->max_address_connections) {
         free(e);
         return refuse(g, "max-address-connections reached by an address");
+    }
+    if (addr_hold(g, e) != 0) {
+        free(e);
+        return refuse(g, "out of memory");
     }
     e->fd = fd;
     e->unknown = 1;
@@ -241,6 +309,7 @@ void conns_trusted(conns *g, struct lws *wsi)
     e->unknown = 0;
     e->deadline_us = 0;
     g->unknown--;
+    addr_release(g, e);
     push_entry(&g->sessions_head, e);
 }
 

@@ -116,6 +116,16 @@ class Limits(unittest.TestCase):
             for s in held:
                 s.close()
             held = []
+            # An address whose connections are gone has its full share
+            # again (its count went down as each one closed).
+            time.sleep(0.5)
+            again = [open_from(cloud.port, "127.0.0.2") for _ in range(25)]
+            held += again
+            time.sleep(0.5)
+            self.assertEqual(len([s for s in again if not closed(s)]), 20)
+            for s in held:
+                s.close()
+            held = []
             self.assertTrue(cloud.alive())
             log = cloud.log_text()
             self.assertLess(log.count("refusing connections"), 10)
