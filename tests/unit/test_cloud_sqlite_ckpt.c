@@ -109,8 +109,11 @@ static void long_wal_wakes_the_thread_which_checkpoints(void **state)
         usleep(25000);
     assert_true(sq_ckpt_count(k) >= 1);
     assert_int_equal(sq_ckpt_caught_up(k), 0);
-    /* The thread copied them into the database file. */
-    assert_true(file_bytes("") >= 110 * 4096);
+    /* The thread copied into the database file what was committed when it
+     * began: at least the 100 frames that woke it (each row is a page of
+     * its own, and a commit writes two or three), all 110 rows if the
+     * thread was slower than the commits, which it usually is. */
+    assert_true(file_bytes("") >= 30 * 4096);
     assert_int_equal(count_rows(), 110);
     sq_ckpt_stop(k);
     sqlite3_close(db);
