@@ -58,7 +58,6 @@ struct addr_count {
 
 struct entry {
     struct entry *prev, *next; /* on conns.unknown or conns.sessions */
-    struct addr_count *addr;   /* while unknown: its address's count */
     struct lws *wsi;           /* NULL until conns_bind() */
     int fd;
     int unknown; /* counted against the caps */
@@ -168,29 +167,25 @@ static long from_address(conns *g, const char *key)
     return a ? a->n : 0;
 }
 
-/* One more unknown connection from e's address; -1 when out of memory. */
-static int addr_hold(conns *g, struct entry *e)
+/* One more unknown connection from `key`; -1 when out of memory. */
+static int addr_hold(conns *g, const char *key)
 {
-    struct addr_count **slot = addr_slot(g, e->key);
+    struct addr_count **slot = addr_slot(g, key);
     if (!*slot) {
         struct addr_count *a = calloc(1, sizeof(*a));
         if (!a)
             return -1;
-        snprintf(a->key, sizeof(a->key), "%s", e->key);
+        snprintf(a->key, sizeof(a->key), "%s", key);
         *slot = a;
     }
     (*slot)->n++;
-    e->addr = *slot;
     return 0;
 }
 
-/* e is no longer unknown (a session, or gone): its address counts one less. */
-static void addr_release(conns *g, struct entry *e)
+/* An unknown connection from `key` became a session or went away. */
+static void addr_release(conns *g, const char *key)
 {
-    if (!e->addr)
-        return;
-    e->addr = NULL;
-    struct addr_count **slot = addr_slot(g, e->key);
+    struct addr_count **slot = addr_slot(g, key);
     if (*slot && --(*slot)->n == 0) {
         struct addr_count *a = *slot;
         *slot = a->next;
@@ -229,9 +224,10 @@ static void unlink_entry(conns *g, struct entry *e)
 {
     take_entry(g, e);
     g->open--;
-    if (e->unknown)
+    if (e->unknown) {
         g->unknown--;
-    addr_release(g, e);
+        addr_release(g, e->key);
+    }
 }
 
 int conns_admit(conns *g, int fd, const struct sockaddr *addr)
@@ -258,7 +254,7 @@ int conns_admit(conns *g, int fd, const struct sockaddr *addr)
         free(e);
         return refuse(g, "max-address-connections reached by an address");
     }
-    if (addr_hold(g, e) != 0) {
+    if (addr_hold(g, e->key) != 0) {
         free(e);
         return refuse(g, "out of memory");
     }
@@ -309,7 +305,7 @@ void conns_trusted(conns *g, struct lws *wsi)
     e->unknown = 0;
     e->deadline_us = 0;
     g->unknown--;
-    addr_release(g, e);
+    addr_release(g, e->key);
     push_entry(&g->sessions_head, e);
 }
 

@@ -23,18 +23,13 @@ static char *report_values(const gf_msg *m)
 {
     if (!m->values_text)
         return json_dumps(json_object_get(m->settings, "values"), JSON_COMPACT);
-    char *text = malloc(m->values_len + 1);
-    if (text) {
-        memcpy(text, m->values_text, m->values_len);
-        text[m->values_len] = '\0';
-    }
-    return text;
+    return strndup(m->values_text, m->values_len);
 }
 
 static void settings_report(cloud *c, uint64_t serial, const gf_msg *m)
 {
     int full = 0;
-    if (m->values_text && m->values_count > 0) {
+    if (m->values_text) {
         full = 1; /* a flat object of one or more values: the full form */
     } else if (!m->settings ||
                gf_settings_report_form(m->settings, &full) != 0) {

@@ -57,6 +57,25 @@ class SettingsFirst(unittest.TestCase):
             self.assertEqual(st["settings"]["X559"], 559)
             self.assertEqual(st["head_position"], "unknown")
             self.assertIsInstance(st["last_seen"], int)
+            # Reports that are not JSON, or not a report, as the service reads
+            # a full one as text: refused (a NUL escape, a lone surrogate, a
+            # control byte, an integer past int64), the kept report stays,
+            # and a later good line still goes through.
+            head = ('{"id":900,"type":"event","event":"settings:completed",'
+                    '"action_id":%d,"settings":{"values":{"X000":1,' % a["id"])
+            for bad in ['"MCsn":"\\u0000"}}}', '"MCsn":"\\ud800"}}}',
+                        '"MCsn":""}}}', '"MCsn":99999999999999999999}}}',
+                        '"MCsn":1}}']:
+                m.ws.send(head + bad + "\n")
+            m.log("after the bad reports")
+            wait_for(lambda: "after the bad reports" in [
+                x["log"] for x in cloud.api(
+                    "GET", "/api/v1/machines/S%d/logs" % SERIAL)[1]["logs"]],
+                what="the log line after the bad reports")
+            st = cloud.api("GET", "/api/v1/machines/S%d" % SERIAL)[1]
+            self.assertEqual(st["settings"]["MCsn"], SERIAL)
+            self.assertEqual(len(st["settings"]), 563)
+            self.assertTrue(cloud.alive())
             m.close()
 
 

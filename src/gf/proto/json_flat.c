@@ -292,14 +292,6 @@ static int value_skip(cur *c)
     return 0;
 }
 
-/* Whether the string from `from` (its opening quote) to the cursor (just
- * past its closing quote) is `name`. */
-static int string_is(const cur *c, size_t from, const char *name)
-{
-    size_t n = strlen(name);
-    return c->i - from - 2 == n && memcmp(c->p + from + 1, name, n) == 0;
-}
-
 typedef struct key {
     const unsigned char *p;
     size_t n;
@@ -310,6 +302,18 @@ static int key_is(key k, const char *name)
     return k.n == strlen(name) && memcmp(k.p, name, k.n) == 0;
 }
 
+/* A plain string (no escapes) at the cursor, its bytes in *k. */
+static int plain_string(cur *c, key *k)
+{
+    int plain;
+    size_t from = c->i;
+    if (at(c) != '"' || !string_skip(c, &plain) || !plain)
+        return 0;
+    k->p = c->p + from + 1;
+    k->n = c->i - from - 2;
+    return 1;
+}
+
 /* The members of the object the cursor is on (its opening brace), each
  * key handed to `member` with the cursor on its value; the callback moves
  * the cursor past the value. 0 on an escaped key or anything unexpected. */
@@ -317,7 +321,6 @@ typedef int (*member_fn)(cur *c, key k, void *ud);
 
 static int walk_object(cur *c, member_fn member, void *ud)
 {
-    int plain;
     c->i++;
     skip_ws(c);
     if (at(c) == '}') {
@@ -325,10 +328,9 @@ static int walk_object(cur *c, member_fn member, void *ud)
         return 1;
     }
     for (;;) {
-        key k = {c->p + c->i + 1, 0};
-        if (at(c) != '"' || !string_skip(c, &plain) || !plain)
+        key k;
+        if (!plain_string(c, &k))
             return 0;
-        k.n = (size_t)(c->p + c->i - 1 - k.p);
         skip_ws(c);
         if (at(c) != ':')
             return 0;
@@ -377,14 +379,10 @@ static int top_member(cur *c, key k, void *ud)
     struct find *f = ud;
     if (key_is(k, "type")) {
         size_t from = c->i;
-        int plain = 0;
-        f->is_event = 0;
-        if (at(c) != '"')
-            return value_skip(c);
-        if (!string_skip(c, &plain))
-            return 0;
-        f->is_event = plain && string_is(c, from, "event");
-        return 1;
+        key v;
+        f->is_event = plain_string(c, &v) && key_is(v, "event");
+        c->i = from; /* and past it, whatever it is */
+        return value_skip(c);
     }
     if (!key_is(k, "settings"))
         return value_skip(c);
