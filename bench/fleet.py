@@ -36,6 +36,7 @@ it. Usage:
   GF_BUILD_DIR=build /usr/bin/python3 bench/fleet.py [N ...]
       [--rate R] [--idle S] [--actions S] [--action-rate R] [--json FILE]
       [--event-loop epoll|poll] [--nodes K] [--cloud-preload LIB]
+      [--cloud-set KEY=VALUE ...]
 or `cmake --build build --target bench_fleet`. `--smoke` runs a tiny fleet
 fast (the ctest bench_fleet_smoke checks the machinery, not the figures).
 """
@@ -320,8 +321,11 @@ def actions_round_trip(ports, key, n, rate, seconds, sample, threads=4):
 def one_size(args, data, ports, key, n, store):
     """One fleet of n machines on len(ports) nodes; its figures."""
     k = len(ports)
+    sets = [a for kv in args.cloud_set
+            for a in ("--" + kv.split("=", 1)[0], kv.split("=", 1)[1])]
     clouds = [Cloud(data, p, args.event_loop,
-                    store + (["--node-name", "node%d" % i] if k > 1 else []),
+                    store + sets +
+                    (["--node-name", "node%d" % i] if k > 1 else []),
                     args.cloud_preload)
               for i, p in enumerate(ports)]
     for c in clouds:
@@ -526,6 +530,9 @@ def main():
                     help="LD_PRELOAD for gfcloud only, e.g. another malloc "
                     "(/usr/lib/x86_64-linux-gnu/libjemalloc.so.2) to compare "
                     "RSS per session")
+    ap.add_argument("--cloud-set", metavar="KEY=VALUE", action="append",
+                    default=[], help="a gfcloud setting for every node, e.g. "
+                    "shards=1 (repeatable)")
     ap.add_argument("--json", help="also write the figures here")
     ap.add_argument("--smoke", action="store_true",
                     help="tiny and quick: checks the machinery only")

@@ -72,10 +72,11 @@ struct conns {
     struct entry *unknown_head;  /* unknown connections, newest first */
     struct entry *sessions_head; /* machine sessions */
     long open, unknown;
-    long fd_base;  /* descriptors in use before any connection */
-    long fd_limit; /* RLIMIT_NOFILE */
-    int spare;     /* kept open to be let go when accept() fails */
-    int at_limit;  /* accept() failed: refuse until a sweep finds room */
+    uint64_t admitted; /* every connection ever admitted */
+    long fd_base;      /* descriptors in use before any connection */
+    long fd_limit;     /* RLIMIT_NOFILE */
+    int spare;         /* kept open to be let go when accept() fails */
+    int at_limit;      /* accept() failed: refuse until a sweep finds room */
     int64_t last_refusal_log;
     long refused;
     lws_sorted_usec_list_t sweep;
@@ -265,7 +266,13 @@ int conns_admit(conns *g, int fd, const struct sockaddr *addr)
     push_entry(&g->unknown_head, e);
     g->open++;
     g->unknown++;
+    g->admitted++;
     return 0;
+}
+
+uint64_t conns_admitted(const conns *g)
+{
+    return g ? g->admitted : 0;
 }
 
 void conns_bind(conns *g, struct lws *wsi)

@@ -31,6 +31,9 @@ void conns_request_read(struct lws *wsi);
 void conns_trusted(conns *g, struct lws *wsi);
 /* LWS_CALLBACK_WSI_DESTROY. */
 void conns_closed(conns *g, struct lws *wsi);
+/* How many connections have been admitted since the start: what makes the
+ * heap churn (heap_trim.h). */
+uint64_t conns_admitted(const conns *g);
 /* lws could not accept (descriptors exhausted): see conns.c. */
 void conns_accept_failed(void);
 

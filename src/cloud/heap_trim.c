@@ -5,9 +5,10 @@
  * it a moment later. glibc keeps freed memory inside its heap unless it
  * lies at the very top, so after a storm of 15,000 the RSS stayed about
  * 8 KiB per session above what the sessions hold (docs/cloud.md, "Large
- * fleets"). Every 10 s the tick asks the allocator how much it holds
- * unused and, past a threshold, has malloc_trim() return the free pages
- * (madvise: the addresses stay, the pages go). Off glibc this does
+ * fleets"). Once a burst is over (2 s without a new connection; every
+ * 10 s while they keep coming) the tick asks the allocator how much it
+ * holds unused and, past a threshold, has malloc_trim() return the free
+ * pages (madvise: the addresses stay, the pages go). Off glibc this does
  * nothing. */
 #include "heap_trim.h"
 
@@ -18,7 +19,8 @@
 
 #include "log.h"
 
-#define POLL_MS  10000
+#define POLL_MS  10000 /* while connections keep coming */
+#define QUIET_MS 2000  /* none for this long: the burst is over */
 #define MIN_FREE ((size_t)8 << 20)
 
 int heap_trim_worth(size_t free_bytes, size_t used_bytes)
@@ -39,12 +41,32 @@ int heap_usage(size_t *in_use, size_t *unused)
 #endif
 }
 
-size_t heap_trim_poll(int64_t now_ms)
+int heap_trim_due(heap_trim_clock *k, int64_t now_ms, uint64_t activity)
 {
-    static int64_t next_ms;
-    if (now_ms < next_ms)
+    if (!k->started) {
+        k->started = 1;
+        k->moved_ms = k->looked_ms = now_ms;
+        k->seen = k->looked_at = activity;
         return 0;
-    next_ms = now_ms + POLL_MS;
+    }
+    if (activity != k->seen) {
+        k->seen = activity;
+        k->moved_ms = now_ms;
+    }
+    if (activity == k->looked_at)
+        return 0;
+    if (now_ms - k->moved_ms < QUIET_MS && now_ms - k->looked_ms < POLL_MS)
+        return 0;
+    k->looked_at = activity;
+    k->looked_ms = now_ms;
+    return 1;
+}
+
+size_t heap_trim_poll(int64_t now_ms, uint64_t activity)
+{
+    static heap_trim_clock clock;
+    if (!heap_trim_due(&clock, now_ms, activity))
+        return 0;
     size_t used, unused;
     if (heap_usage(&used, &unused) != 0 || !heap_trim_worth(unused, used))
         return 0;

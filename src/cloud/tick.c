@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cloud.h"
+#include "conns.h"
 #include "heap_trim.h"
 
 #define WHEEL_LOG2 10 /* 1024 slots of 100 ms: 102 s a turn */
@@ -30,7 +31,7 @@ static void on_tick(lws_sorted_usec_list_t *sul)
 {
     int64_t now = tick_now_ms();
     gfnet_wheel_run(tick_cloud->wheel, now);
-    heap_trim_poll(now);
+    heap_trim_poll(now, conns_admitted(tick_cloud->conns));
     lws_sul_schedule(tick_cloud->lws, 0, sul, on_tick,
                      (lws_usec_t)TICK_MS * LWS_US_PER_MS);
 }

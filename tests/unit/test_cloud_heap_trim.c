@@ -41,6 +41,37 @@ static long rss_kib(void)
 }
 #endif
 
+/* A burst: connections every 100 ms for 5 s, then none. No look while it
+ * lasts (less than 10 s), one 2 s after it ends, none after that. */
+static void looks_once_a_burst_is_over(void **state)
+{
+    (void)state;
+    heap_trim_clock k = {0};
+    uint64_t n = 0;
+    int64_t t = 0;
+    assert_false(heap_trim_due(&k, t, n));
+    for (; t < 5000; t += 100)
+        assert_false(heap_trim_due(&k, t, ++n));
+    for (; t < 6900; t += 100)
+        assert_false(heap_trim_due(&k, t, n));
+    assert_true(heap_trim_due(&k, 7000, n)); /* 2 s after the last */
+    for (t = 7100; t < 100000; t += 100)
+        assert_false(heap_trim_due(&k, t, n));
+}
+
+/* Connections that never stop: a look every 10 s, as a steady trickle
+ * never leaves 2 s quiet. */
+static void looks_every_10_s_while_connections_keep_coming(void **state)
+{
+    (void)state;
+    heap_trim_clock k = {0};
+    uint64_t n = 0;
+    int looks = 0;
+    for (int64_t t = 0; t <= 60000; t += 500)
+        looks += heap_trim_due(&k, t, ++n);
+    assert_int_equal(looks, 6); /* at 10, 20, ... 60 s */
+}
+
 /* 40 MiB in 16 KiB blocks, each followed by a small block that stays: the
  * freed blocks are holes below the top of the heap, which free() alone
  * never returns. */
@@ -62,12 +93,15 @@ static void burst_freed_is_given_back(void **state)
     for (int i = 0; i < BLOCKS; i++)
         free(big[i]);
     long before = rss_kib();
-    size_t unused = heap_trim_poll(INT64_MAX / 2);
+    /* First poll starts the clock; one connection more, then 2 s quiet. */
+    assert_int_equal(heap_trim_poll(1000, 1), 0);
+    assert_int_equal(heap_trim_poll(1100, 2), 0);
+    size_t unused = heap_trim_poll(3100, 2);
     long after = rss_kib();
     assert_true(unused >= (size_t)32 << 20);
     assert_true(before - after >= 24 * 1024); /* most of the 40 MiB */
-    /* Polled again at once: not looked at before 10 s have passed. */
-    assert_int_equal(heap_trim_poll(INT64_MAX / 2 + 1), 0);
+    /* Nothing admitted since: not looked at again, however long. */
+    assert_int_equal(heap_trim_poll(60000, 2), 0);
     for (int i = 0; i < BLOCKS; i++)
         free(keep[i]);
 #endif
@@ -98,6 +132,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(threshold_needs_8_mib_and_a_quarter_of_use),
+        cmocka_unit_test(looks_once_a_burst_is_over),
+        cmocka_unit_test(looks_every_10_s_while_connections_keep_coming),
         cmocka_unit_test(burst_freed_is_given_back),
         cmocka_unit_test(usage_follows_what_is_held),
     };
