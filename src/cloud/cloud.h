@@ -43,6 +43,13 @@ typedef struct cloud {
     struct lws_context *lws;
     struct lws_vhost *vhost;
     struct gfnet_wheel *wheel; /* per-session timers (tick.c) */
+    /* The upgrade whose registration http.c has just checked: ws.c's
+     * filter, called next in the same handshake, need not read it again.
+     * Cleared after every loop pass (server.c), so never older than one. */
+    struct {
+        const struct lws *wsi;
+        uint64_t serial, reg;
+    } upgrade_checked;
     char public_url[512];
     char hunt_file_id[65]; /* bundled hunt job, "" when none */
     char web_root[4096];   /* the dashboard's files, resolved; "" = none */

@@ -625,6 +625,9 @@ static int confirm_upgrade(cloud *c, struct lws *wsi)
         now_reg != reg)
         return refuse_upgrade(wsi, 401, "unknown_machine",
                               "the machine is no longer registered");
+    c->upgrade_checked.wsi = wsi;
+    c->upgrade_checked.serial = serial;
+    c->upgrade_checked.reg = reg;
     return 0;
 }
 

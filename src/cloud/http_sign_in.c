@@ -27,26 +27,28 @@ static int is_json(struct lws *wsi, const char *body)
     return body[0] == '{';
 }
 
-static int check(cloud *c, const signin_creds *cr, uint64_t serial, int *known)
+/* The password against the stored hash; the registration comes with it
+ * (one read). -1 when the store could not be read. */
+static int check(cloud *c, const signin_creds *cr, uint64_t serial, int *known,
+                 uint64_t *reg)
 {
     uint8_t want[AUTH_HASH_LEN], got[AUTH_HASH_LEN];
+    store_rc rc = store_machine_get_login(c->store, serial, want, reg);
+    if (rc != STORE_OK && rc != STORE_NOT_FOUND)
+        return -1;
+    *known = rc == STORE_OK;
     /* Hash even for an unknown serial so both answers cost the same. */
-    *known = store_machine_get_hash(c->store, serial, want) == STORE_OK;
     auth_hash_secret(c->auth, cr->password, got);
     return *known && auth_is_password(cr->password) &&
            auth_hash_equal(want, got);
 }
 
 /* Both tokens are bound to the machine's current registration (auth.h). */
-static int issue(cloud *c, struct lws *wsi, http_req *r, uint64_t serial)
+static int issue(cloud *c, struct lws *wsi, http_req *r, uint64_t serial,
+                 uint64_t reg)
 {
     char ws[65], at[AUTH_TOKEN_MAX];
-    uint64_t reg = 0;
     int64_t now = cloud_now();
-    if (store_machine_get_reg(c->store, serial, &reg) != STORE_OK) {
-        metrics_signin_count(METRICS_SIGNIN_ERROR);
-        return http_error(wsi, r, 500, "internal", "database error");
-    }
     metrics_signin_count(METRICS_SIGNIN_OK);
     auth_ws_token_issue(c->auth, serial, reg, now, c->cfg.ws_token_ttl, ws);
     auth_token_make(c->auth, serial, reg, now + c->cfg.auth_token_ttl, at);
@@ -85,7 +87,13 @@ int http_sign_in(cloud *c, struct lws *wsi, http_req *r)
                           "too many failed sign-ins; try later");
     }
     int known = 0;
-    if (!check(c, &cr, serial, &known)) {
+    uint64_t reg = 0;
+    int ok = check(c, &cr, serial, &known, &reg);
+    if (ok < 0) {
+        metrics_signin_count(METRICS_SIGNIN_ERROR);
+        return http_error(wsi, r, 500, "internal", "database error");
+    }
+    if (!ok) {
         /* Only registered serials are counted: guesses at serials that do
          * not exist cannot fill the serial table. */
         int serial_blocked = throttle_blocked(c->throttle, skey, now);
@@ -103,5 +111,5 @@ int http_sign_in(cloud *c, struct lws *wsi, http_req *r)
                           "invalid_credentials");
     }
     throttle_clear(c->throttle, skey);
-    return issue(c, wsi, r, serial);
+    return issue(c, wsi, r, serial, reg);
 }

@@ -565,8 +565,13 @@ static int kick_one(cloud *c, uint64_t serial)
     store_job j;
     int64_t px, py;
     int more = 0;
-    if (store_job_next(c->store, serial, &j) != 0)
+    if (store_job_first(c->store, serial, &j) != 0)
         return 0;
+    if (strcmp(j.state, "queued") != 0 &&
+        strcmp(j.state, "waiting_for_home") != 0) {
+        store_job_free(&j);
+        return 0; /* one under way: one job at a time per machine */
+    }
     char why[300];
     if (cloud_deadline_passed(j.queued_at + c->cfg.queue_ttl, cloud_now())) {
         snprintf(why, sizeof(why),
@@ -595,13 +600,8 @@ static int kick_one(cloud *c, uint64_t serial)
 
 void jobs_kick(cloud *c, uint64_t serial)
 {
-    store_job active;
     if (!c->work || !c->life)
         return;
-    if (store_job_active(c->store, serial, &active) == 0) {
-        store_job_free(&active);
-        return; /* one job at a time per machine */
-    }
     while (kick_one(c, serial))
         ;
 }

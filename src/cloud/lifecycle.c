@@ -519,14 +519,6 @@ static void do_finished(lifecycle *l, uint64_t serial, int64_t id,
     if (!m)
         return;
     int ok = strcmp(outcome, "completed") == 0;
-    store_action a;
-    char file[65] = "";
-    int sent = 1;
-    if (store_action_get(l->c->store, id, &a) == 0) {
-        snprintf(file, sizeof(file), "%s", a.file);
-        sent = a.sent_at != 0;
-        store_action_free(&a);
-    }
     if (id == m->homing_hunt) {
         homing_hunt_done(m, ok, outcome);
         return;
@@ -539,9 +531,24 @@ static void do_finished(lifecycle *l, uint64_t serial, int64_t id,
         settle_locator(m);
         return;
     }
+    int timed_out = strcmp(outcome, "timed_out") == 0;
+    /* Only these move the head, and any action may have wedged it by
+     * missing its deadline: the rest (settings, images, ...) end here
+     * without a read of the action. */
+    if (!timed_out && strcmp(type, "print") != 0 &&
+        strcmp(type, "motion") != 0 && strcmp(type, "hunt") != 0)
+        return;
+    store_action a;
+    char file[65] = "";
+    int sent = 1;
+    if (store_action_get(l->c->store, id, &a) == 0) {
+        snprintf(file, sizeof(file), "%s", a.file);
+        sent = a.sent_at != 0;
+        store_action_free(&a);
+    }
     if (!sent)
         return; /* expired or refused in the queue: nothing moved */
-    if (strcmp(outcome, "timed_out") == 0) {
+    if (timed_out) {
         /* §10: a machine that missed a deadline may be wedged anywhere. */
         if (strcmp(type, "print") == 0)
             m->print_id = 0;

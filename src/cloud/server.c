@@ -397,6 +397,7 @@ int server_run(cloud *c)
     if (rc == 0) {
         while (!c->stop) {
             int pass = gfnet_loop_run_once(c->loop, c->lws);
+            c->upgrade_checked.wsi = NULL; /* good for one pass only */
             /* One commit for the frames of a pass (store_batch_join). */
             store_batch_flush(c->store);
             if (pass < 0)

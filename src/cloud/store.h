@@ -106,6 +106,9 @@ store_rc store_machine_get_hash(store *s, uint64_t serial,
  * is added); tokens are bound to it. */
 store_rc store_machine_get_reg(store *s, uint64_t serial,
                                uint64_t *reg); /* NOT_FOUND */
+/* Both of the above in one read (a sign-in needs the two). */
+store_rc store_machine_get_login(store *s, uint64_t serial, uint8_t hash[32],
+                                 uint64_t *reg); /* NOT_FOUND */
 /* Every registered machine's serial and registration, in one statement
  * (the scheduler's recheck of all connected machines: one read for the
  * fleet, not one per machine). How many, or STORE_ERROR. */
@@ -243,9 +246,10 @@ store_rc store_job_get(store *s, int64_t id, store_job *out); /* NOT_FOUND */
 store_rc store_job_put(store *s, const store_job *j);         /* NOT_FOUND */
 store_rc store_job_by_action(store *s, int64_t action_id,
                              store_job *out); /* NOT_FOUND */
-/* The oldest job of `serial` waiting to be sent (queued or
- * waiting_for_home). NOT_FOUND: none. */
-store_rc store_job_next(store *s, uint64_t serial, store_job *out);
+/* What decides `serial`'s next step, in one read: its job under way
+ * (sending, waiting_for_button, running) if it has one, else its oldest
+ * waiting to be sent (queued, waiting_for_home). NOT_FOUND: neither. */
+store_rc store_job_first(store *s, uint64_t serial, store_job *out);
 /* The job of `serial` under way (sending, waiting_for_button, running).
  * NOT_FOUND: none. */
 store_rc store_job_active(store *s, uint64_t serial, store_job *out);

@@ -736,22 +736,6 @@ static int unhex32(const char *t, uint8_t out[32])
     return 0;
 }
 
-static store_rc pg_machine_get_hash(store *s, uint64_t serial, uint8_t hash[32])
-{
-    static const char q[] = "SELECT encode(pw_hash, 'hex') FROM machines "
-                            "WHERE serial = $1";
-    struct params pa = {0};
-    p_int(&pa, (int64_t)serial);
-    PGresult *r = run(s, q, &pa, 0);
-    if (!r)
-        return STORE_ERROR;
-    store_rc rc = STORE_NOT_FOUND;
-    if (PQntuples(r) == 1 && unhex32(PQgetvalue(r, 0, 0), hash) == 0)
-        rc = STORE_OK;
-    PQclear(r);
-    return rc;
-}
-
 static store_rc pg_machine_get_reg(store *s, uint64_t serial, uint64_t *reg)
 {
     static const char q[] = "SELECT reg FROM machines WHERE serial = $1";
@@ -767,6 +751,31 @@ static store_rc pg_machine_get_reg(store *s, uint64_t serial, uint64_t *reg)
     }
     PQclear(r);
     return rc;
+}
+
+static store_rc pg_machine_get_login(store *s, uint64_t serial,
+                                     uint8_t hash[32], uint64_t *reg)
+{
+    static const char q[] = "SELECT encode(pw_hash, 'hex'), reg FROM "
+                            "machines WHERE serial = $1";
+    struct params pa = {0};
+    p_int(&pa, (int64_t)serial);
+    PGresult *r = run(s, q, &pa, 0);
+    if (!r)
+        return STORE_ERROR;
+    store_rc rc = STORE_NOT_FOUND;
+    if (PQntuples(r) == 1 && unhex32(PQgetvalue(r, 0, 0), hash) == 0) {
+        *reg = (uint64_t)val_int(r, 0, 1);
+        rc = STORE_OK;
+    }
+    PQclear(r);
+    return rc;
+}
+
+static store_rc pg_machine_get_hash(store *s, uint64_t serial, uint8_t hash[32])
+{
+    uint64_t reg;
+    return pg_machine_get_login(s, serial, hash, &reg);
 }
 
 static long pg_machine_each_reg(store *s, store_reg_cb cb, void *ud)
@@ -1582,11 +1591,13 @@ static store_rc pg_job_by_action(store *s, int64_t action_id, store_job *out)
     return one_job(s, q, action_id, out);
 }
 
-static store_rc pg_job_next(store *s, uint64_t serial, store_job *out)
+static store_rc pg_job_first(store *s, uint64_t serial, store_job *out)
 {
     static const char q[] =
         "SELECT " JOB_COLS " FROM jobs WHERE serial = $1 AND state IN "
-        "('queued', 'waiting_for_home') ORDER BY id LIMIT 1";
+        "('sending', 'waiting_for_button', 'running', 'queued', "
+        "'waiting_for_home') ORDER BY state IN ('queued', "
+        "'waiting_for_home'), id LIMIT 1";
     return one_job(s, q, (int64_t)serial, out);
 }
 

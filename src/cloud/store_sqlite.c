@@ -463,22 +463,6 @@ static store_rc sq_machine_add(store *s, uint64_t serial,
     return sqlite3_changes(SQ(s)->db) == 1 ? STORE_OK : STORE_ALREADY;
 }
 
-static store_rc sq_machine_get_hash(store *s, uint64_t serial, uint8_t hash[32])
-{
-    static const char q[] = "SELECT pw_hash FROM machines WHERE serial = ?";
-    sqlite3_stmt *st = stmt(s, q);
-    if (!st)
-        return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, (int64_t)serial);
-    store_rc rc = STORE_NOT_FOUND;
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32) {
-        memcpy(hash, sqlite3_column_blob(st, 0), 32);
-        rc = STORE_OK;
-    }
-    sqlite3_reset(st);
-    return rc;
-}
-
 static store_rc sq_machine_get_reg(store *s, uint64_t serial, uint64_t *reg)
 {
     static const char q[] = "SELECT reg FROM machines WHERE serial = ?";
@@ -493,6 +477,31 @@ static store_rc sq_machine_get_reg(store *s, uint64_t serial, uint64_t *reg)
     }
     sqlite3_reset(st);
     return rc;
+}
+
+static store_rc sq_machine_get_login(store *s, uint64_t serial,
+                                     uint8_t hash[32], uint64_t *reg)
+{
+    static const char q[] =
+        "SELECT pw_hash, reg FROM machines WHERE serial = ?";
+    sqlite3_stmt *st = stmt(s, q);
+    if (!st)
+        return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, (int64_t)serial);
+    store_rc rc = STORE_NOT_FOUND;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32) {
+        memcpy(hash, sqlite3_column_blob(st, 0), 32);
+        *reg = (uint64_t)sqlite3_column_int64(st, 1);
+        rc = STORE_OK;
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+static store_rc sq_machine_get_hash(store *s, uint64_t serial, uint8_t hash[32])
+{
+    uint64_t reg;
+    return sq_machine_get_login(s, serial, hash, &reg);
 }
 
 static long sq_machine_each_reg(store *s, store_reg_cb cb, void *ud)
@@ -1391,11 +1400,13 @@ static store_rc sq_job_by_action(store *s, int64_t action_id, store_job *out)
     return one_job(st, out);
 }
 
-static store_rc sq_job_next(store *s, uint64_t serial, store_job *out)
+static store_rc sq_job_first(store *s, uint64_t serial, store_job *out)
 {
     static const char q[] =
         "SELECT " JOB_COLS " FROM jobs WHERE serial = ? AND state IN "
-        "('queued', 'waiting_for_home') ORDER BY id LIMIT 1";
+        "('sending', 'waiting_for_button', 'running', 'queued', "
+        "'waiting_for_home') ORDER BY state IN ('queued', "
+        "'waiting_for_home'), id LIMIT 1";
     sqlite3_stmt *st = stmt(s, q);
     if (!st)
         return STORE_ERROR;

@@ -298,9 +298,16 @@ static int on_filter(cloud *c, struct lws *wsi, ws_session *s)
     if (auth_ws_token_take(c->auth, path + 1, cloud_now(), &s->serial, &reg) !=
         0)
         return 1;
-    /* The machine may have been removed (or re-added) since it signed in. */
-    if (store_machine_get_reg(c->store, s->serial, &now_reg) != STORE_OK ||
-        now_reg != reg)
+    /* The machine may have been removed (or re-added) since it signed in:
+     * checked by http.c's confirm_upgrade a moment ago in this handshake,
+     * else here. */
+    int checked = c->upgrade_checked.wsi == wsi &&
+                  c->upgrade_checked.serial == s->serial &&
+                  c->upgrade_checked.reg == reg;
+    c->upgrade_checked.wsi = NULL;
+    if (!checked &&
+        (store_machine_get_reg(c->store, s->serial, &now_reg) != STORE_OK ||
+         now_reg != reg))
         return 1;
     s->reg = reg;
     s->wsi = wsi;

@@ -74,6 +74,9 @@ static void machines_and_keys(void **state)
     assert_int_equal(store_machine_get_hash(f->s, 42, got), STORE_OK);
     assert_memory_equal(h, got, 32);
     assert_int_equal(store_machine_get_hash(f->s, 43, got), STORE_NOT_FOUND);
+    uint64_t reg = 0;
+    assert_int_equal(store_machine_get_login(f->s, 43, got, &reg),
+                     STORE_NOT_FOUND);
     int64_t id = 0;
     assert_int_equal(store_apikey_add(f->s, h, 1, &id), STORE_OK);
     assert_int_equal(store_apikey_check(f->s, h), STORE_OK);
@@ -132,6 +135,12 @@ static void registrations_listed_in_one_read(void **state)
         assert_int_equal(store_machine_get_reg(f->s, serial, &reg), STORE_OK);
         assert_true(reg != 0);
         assert_true(regs_of(&r, serial) == reg);
+        uint8_t got[32];
+        uint64_t login_reg = 0;
+        assert_int_equal(store_machine_get_login(f->s, serial, got, &login_reg),
+                         STORE_OK);
+        assert_memory_equal(h, got, 32);
+        assert_true(login_reg == reg);
     }
     uint64_t old = regs_of(&r, 101);
     assert_int_equal(store_machine_remove(f->s, 101), STORE_OK);
@@ -696,16 +705,19 @@ static void jobs_queue_history_and_restart(void **state)
     store_job_free(&got);
     assert_int_equal(store_job_get(f->s, c.id + 9, &got), STORE_NOT_FOUND);
 
-    assert_int_equal(store_job_next(f->s, 5, &got), STORE_OK);
-    assert_int_equal(got.id, a.id);
+    assert_int_equal(store_job_first(f->s, 5, &got), STORE_OK);
+    assert_int_equal(got.id, a.id); /* the oldest waiting */
     store_job_free(&got);
+    assert_int_equal(store_job_first(f->s, 7, &got), STORE_NOT_FOUND);
     snprintf(a.state, sizeof(a.state), "sending");
     a.print_action = 1600000123;
     a.stats = strdup("{\"run_s\":3}");
     snprintf(a.reason, sizeof(a.reason), "it's \"quoted\"");
     assert_int_equal(store_job_put(f->s, &a), STORE_OK);
-    assert_int_equal(store_job_next(f->s, 5, &got), STORE_OK);
-    assert_int_equal(got.id, b.id);
+    /* Under way comes before waiting, though b is the only one waiting. */
+    assert_int_equal(store_job_first(f->s, 5, &got), STORE_OK);
+    assert_int_equal(got.id, a.id);
+    assert_string_equal(got.state, "sending");
     store_job_free(&got);
     assert_int_equal(store_job_active(f->s, 5, &got), STORE_OK);
     assert_int_equal(got.id, a.id);
@@ -736,6 +748,10 @@ static void jobs_queue_history_and_restart(void **state)
     assert_string_equal(got.reason, "service restarted while the job was "
                                     "running");
     assert_int_equal(got.finished, 200);
+    store_job_free(&got);
+    /* a has ended: the one waiting is next. */
+    assert_int_equal(store_job_first(f->s, 5, &got), STORE_OK);
+    assert_int_equal(got.id, b.id);
     store_job_free(&got);
     store_job_free(&a);
     store_job_free(&b);
