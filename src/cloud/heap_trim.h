@@ -10,25 +10,26 @@
  * in use (the steady churn of a loaded service stays below that). */
 int heap_trim_worth(size_t free_bytes, size_t used_bytes);
 
-/* When to look at the allocator's figures. `activity` is a count that
- * grows with whatever makes the heap churn (connections accepted): a
- * look is due once the count has stood still for 2 s (a burst is over:
- * trim then, not 10 s later, and not in the middle of it), or, while it
- * keeps moving, every 10 s as before; never twice for the same count
- * (nothing has been freed since the last look that a trim could give). */
+/* When to look at the allocator's figures: every 10 s, and once 2 s after
+ * a burst ends. `activity` is a count that grows with what makes the heap
+ * churn (connections accepted); when it has stood still for 2 s the burst
+ * is over, and its leftovers are given back then rather than up to 10 s
+ * later (and not in the middle of it). */
 typedef struct {
-    int64_t moved_ms;   /* when `activity` last changed */
-    int64_t looked_ms;  /* the last look */
-    uint64_t seen;      /* `activity` as last seen */
-    uint64_t looked_at; /* `activity` at the last look */
+    int64_t moved_ms;  /* when `activity` last changed */
+    int64_t looked_ms; /* the last look */
+    uint64_t seen;     /* `activity` as last seen */
+    int burst_looked;  /* looked since it last changed */
     int started;
 } heap_trim_clock;
 
 int heap_trim_due(heap_trim_clock *k, int64_t now_ms, uint64_t activity);
 
 /* Called from the tick: when heap_trim_due() says so it looks at the
- * allocator's figures and trims when heap_trim_worth() does. Returns the
- * bytes the heap held unused before a trim it made, 0 when it made none. */
+ * allocator's figures and trims when heap_trim_worth() does, unless they
+ * are what they were at the last look (nothing allocated or freed since:
+ * nothing more to give back). Returns the bytes the heap held unused
+ * before a trim it made, 0 when it made none. */
 size_t heap_trim_poll(int64_t now_ms, uint64_t activity);
 
 /* What the allocator holds now: bytes in use (blocks handed out, the large
