@@ -252,20 +252,49 @@ class Api:
 
 
 HEAP = re.compile(r'^gfcloud_heap_bytes\{state="(in_use|free)"\} (\d+)$', re.M)
+PASS = re.compile(r'^gfcloud_loop_pass_seconds_bucket\{le="([^"]+)"\} (\d+)$',
+                  re.M)
 
 
-def heap_kib(port, key):
-    """The node's heap from /metrics: {"in_use": KiB, "free": KiB}, or {}
-    (an allocator that does not tell, such as one preloaded)."""
+def metrics_text(port, key):
+    """The node's /metrics, or "" when it cannot be had."""
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         conn.request("GET", "/metrics",
                      headers={"Authorization": "Bearer " + key})
         text = conn.getresponse().read().decode()
         conn.close()
+        return text
     except (http.client.HTTPException, OSError):
-        return {}
-    return {k: int(v) / 1024.0 for k, v in HEAP.findall(text)}
+        return ""
+
+
+def heap_kib(port, key):
+    """The node's heap from /metrics: {"in_use": KiB, "free": KiB}, or {}
+    (an allocator that does not tell, such as one preloaded)."""
+    return {k: int(v) / 1024.0
+            for k, v in HEAP.findall(metrics_text(port, key))}
+
+
+def loop_passes(port, key):
+    """The node's loop-pass histogram: [(bound in s, cumulative count)]."""
+    return [(float(le), int(n))
+            for le, n in PASS.findall(metrics_text(port, key))]
+
+
+def pass_quantile(before, after, q):
+    """The bucket bound (ms) under which a fraction q of the passes between
+    two readings of loop_passes lie; None without the histogram."""
+    if not before or not after or len(before) != len(after):
+        return None
+    delta = [(b[0], b[1] - a[1]) for a, b in zip(before, after)]
+    total = delta[-1][1]
+    if total <= 0:
+        return None
+    for bound, n in delta:
+        if n >= q * total:
+            return bound * 1000.0
+    return float("inf")
 
 
 def actions_round_trip(ports, key, n, rate, seconds, sample, threads=4):
@@ -371,8 +400,15 @@ def one_size(args, data, ports, key, n, store):
         c1, w1 = sum(cpu_s(c.proc.pid) for c in clouds), time.monotonic()
         r["cpu_pct_per_1000_idle"] = (100.0 * (c1 - c0) / (w1 - w0)
                                       / (max(1, load.held()) / 1000.0))
+        # The loop passes of the first node while the actions run: where a
+        # round trip's tail waits (gfcloud_loop_pass_seconds).
+        lp0 = loop_passes(ports[0], key)
         sent, achieved, rtts = actions_round_trip(
             ports, key, n, args.action_rate, args.actions, args.sample)
+        lp1 = loop_passes(ports[0], key)
+        r["loop_pass_p50_ms"] = pass_quantile(lp0, lp1, 0.50)
+        r["loop_pass_p99_ms"] = pass_quantile(lp0, lp1, 0.99)
+        r["loop_pass_p999_ms"] = pass_quantile(lp0, lp1, 0.999)
         r["actions_sent"], r["actions_per_s"] = sent, achieved
         r["rtt_samples"] = len(rtts)
         r["rtt_p50_ms"], r["rtt_p99_ms"] = pct(rtts, 50), pct(rtts, 99)
@@ -468,6 +504,12 @@ def report(results, load_before, load_after):
             fmt(r["cpu_ms_per_reconnect"])))
         print("        gfload's CPU per machine brought online: %s ms "
               "(on the same cores)" % fmt(r.get("load_cpu_ms_per_connect")))
+        if r.get("loop_pass_p99_ms") is not None:
+            print("        loop passes during the actions%s: p50 <= %s ms, "
+                  "p99 <= %s ms, p99.9 <= %s ms (histogram bounds)" % (
+                      " (node0)" if r["nodes"] > 1 else "",
+                      fmt(r["loop_pass_p50_ms"]), fmt(r["loop_pass_p99_ms"]),
+                      fmt(r["loop_pass_p999_ms"])))
         if r.get("heap_kib_per_session") is not None:
             print("        heap per session: %s KiB in use, %s KiB kept free "
                   "by the allocator (of the %s KiB RSS delta)" % (

@@ -23,8 +23,8 @@
 static const char *const signin_names[METRICS_SIGNIN_N] = {
     "ok", "bad_password", "unknown", "throttled", "bad_request", "error"};
 
-/* Upper bounds of the store write histogram, in microseconds, and the same
- * in seconds as the text's le labels. */
+/* Upper bounds of the histograms (a store write, a loop pass), in
+ * microseconds, and the same in seconds as the text's le labels. */
 static const int64_t bucket_us[] = {100,    250,    500,     1000,   2500,
                                     5000,   10000,  25000,   50000,  100000,
                                     250000, 500000, 1000000, 2500000};
@@ -32,6 +32,12 @@ static const char *const bucket_le[] = {
     "0.0001", "0.00025", "0.0005", "0.001", "0.0025", "0.005", "0.01",
     "0.025",  "0.05",    "0.1",    "0.25",  "0.5",    "1",     "2.5"};
 #define N_BUCKETS (sizeof(bucket_us) / sizeof(bucket_us[0]))
+
+struct hist {
+    uint64_t buckets[N_BUCKETS]; /* not cumulative: one per bound */
+    uint64_t count;
+    uint64_t sum_us;
+};
 
 struct action_kind {
     char type[32];
@@ -45,9 +51,8 @@ static struct {
     struct action_kind actions[MAX_ACTION_KINDS];
     int n_actions;
     uint64_t deadlines_missed;
-    uint64_t write_buckets[N_BUCKETS]; /* not cumulative: one per bound */
-    uint64_t write_count;
-    uint64_t write_sum_us;
+    struct hist write;            /* one database write */
+    struct hist pass;             /* the work of one loop pass */
     uint64_t bytes[2][2];         /* [transport][in] */
     uint64_t webhook_attempts[2]; /* [ok] */
 } m;
@@ -102,20 +107,29 @@ int64_t metrics_clock_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-void metrics_store_write(int64_t start_us)
+static void hist_add(struct hist *h, int64_t us)
 {
-    int64_t us = metrics_clock_us() - start_us;
     if (us < 0)
         us = 0;
-    m.write_count++;
-    m.write_sum_us += (uint64_t)us;
+    h->count++;
+    h->sum_us += (uint64_t)us;
     for (size_t i = 0; i < N_BUCKETS; i++) {
         if (us <= bucket_us[i]) {
-            m.write_buckets[i]++;
+            h->buckets[i]++;
             return;
         }
     }
     /* Slower than the last bound: only +Inf (the count) holds it. */
+}
+
+void metrics_store_write(int64_t start_us)
+{
+    hist_add(&m.write, metrics_clock_us() - start_us);
+}
+
+void metrics_loop_pass(int64_t busy_us)
+{
+    hist_add(&m.pass, busy_us);
 }
 
 void metrics_bytes(enum metrics_transport t, int in, size_t n)
@@ -197,24 +211,41 @@ static void render_jobs(FILE *f, const json_t *jobs)
     }
 }
 
-static void render_store(FILE *f)
+static void render_hist(FILE *f, const char *name, const char *help,
+                        const struct hist *h)
 {
     uint64_t cum = 0;
-    family(f, "gfcloud_store_write_seconds", "histogram",
-           "Time of one database write: a statement or a transaction's "
-           "commit.");
+    family(f, name, "histogram", help);
     for (size_t i = 0; i < N_BUCKETS; i++) {
-        cum += m.write_buckets[i];
-        fprintf(f,
-                "gfcloud_store_write_seconds_bucket{le=\"%s\"} %" PRIu64 "\n",
-                bucket_le[i], cum);
+        cum += h->buckets[i];
+        fprintf(f, "%s_bucket{le=\"%s\"} %" PRIu64 "\n", name, bucket_le[i],
+                cum);
     }
     fprintf(f,
-            "gfcloud_store_write_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n"
-            "gfcloud_store_write_seconds_sum %" PRIu64 ".%06" PRIu64 "\n"
-            "gfcloud_store_write_seconds_count %" PRIu64 "\n",
-            m.write_count, m.write_sum_us / 1000000, m.write_sum_us % 1000000,
-            m.write_count);
+            "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n"
+            "%s_sum %" PRIu64 ".%06" PRIu64 "\n"
+            "%s_count %" PRIu64 "\n",
+            name, h->count, name, h->sum_us / 1000000, h->sum_us % 1000000,
+            name, h->count);
+}
+
+static void render_store(FILE *f)
+{
+    render_hist(f, "gfcloud_store_write_seconds",
+                "Time of one database write: a statement or a transaction's "
+                "commit.",
+                &m.write);
+}
+
+static void render_loop(FILE *f)
+{
+    /* Only where the loop says when it woke (event-loop = epoll). */
+    if (m.pass.count)
+        render_hist(f, "gfcloud_loop_pass_seconds",
+                    "Work of one pass of the event loop, from the wake-up to "
+                    "its group commit: how long any request or frame can "
+                    "wait behind others.",
+                    &m.pass);
 }
 
 /* The heap beside the RSS an operator sees: what the sessions and requests
@@ -273,6 +304,7 @@ char *metrics_render(const json_t *jobs, int queue_depth, size_t *len)
             m.deadlines_missed);
     render_jobs(f, jobs);
     render_store(f);
+    render_loop(f);
     render_bytes(f);
     render_heap(f);
     family(f, "gfcloud_worker_queue_depth", "gauge",

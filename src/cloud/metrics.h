@@ -44,6 +44,8 @@ int64_t metrics_clock_us(void);
 /* A database write (a statement, or a transaction's COMMIT) that began at
  * metrics_clock_us() `start_us` has ended. */
 void metrics_store_write(int64_t start_us);
+/* One pass of the event loop did `busy_us` of work (server.c). */
+void metrics_loop_pass(int64_t busy_us);
 /* Bytes read from (`in`) or written to a client. */
 void metrics_bytes(enum metrics_transport t, int in, size_t n);
 /* A webhook delivery attempt ended: `ok` a 2xx answer. */

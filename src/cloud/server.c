@@ -33,6 +33,7 @@
 #include "log.h"
 #include "lwslog.h"
 #include "materials.h"
+#include "metrics.h"
 #include "nodes.h"
 #include "scheduler.h"
 #include "throttle.h"
@@ -400,6 +401,9 @@ int server_run(cloud *c)
             c->upgrade_checked.wsi = NULL; /* good for one pass only */
             /* One commit for the frames of a pass (store_batch_join). */
             store_batch_flush(c->store);
+            long long woke = gfnet_loop_woke_us(c->loop);
+            if (woke)
+                metrics_loop_pass(metrics_clock_us() - woke);
             if (pass < 0)
                 break;
         }

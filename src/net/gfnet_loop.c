@@ -10,12 +10,30 @@
 #include <libwebsockets.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct gfnet_loop {
     gfnet_loop_kind kind;
     struct ev_loop *ev;
     void *foreign[1]; /* read by lws_create_context only */
+    ev_check woke;    /* runs first once the wait returns */
+    long long woke_us;
 };
+
+static long long now_us(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
+static void on_woke(struct ev_loop *ev, ev_check *w, int revents)
+{
+    (void)ev;
+    (void)revents;
+    gfnet_loop *l = w->data;
+    l->woke_us = now_us();
+}
 
 int gfnet_loop_parse(const char *name)
 {
@@ -45,6 +63,13 @@ gfnet_loop *gfnet_loop_new(gfnet_loop_kind kind)
             free(l);
             return NULL;
         }
+        /* Check watchers are queued after the wait; the highest priority
+         * runs before every socket's watcher of the same pass. */
+        ev_check_init(&l->woke, on_woke);
+        ev_set_priority(&l->woke, EV_MAXPRI);
+        l->woke.data = l;
+        ev_check_start(l->ev, &l->woke);
+        ev_unref(l->ev); /* not a reason for the loop to keep running */
     }
     return l;
 }
@@ -66,11 +91,19 @@ int gfnet_loop_run_once(gfnet_loop *l, struct lws_context *ctx)
     return 0;
 }
 
+long long gfnet_loop_woke_us(const gfnet_loop *l)
+{
+    return l->kind == GFNET_LOOP_EPOLL ? l->woke_us : 0;
+}
+
 void gfnet_loop_free(gfnet_loop *l)
 {
     if (!l)
         return;
-    if (l->ev)
+    if (l->ev) {
+        ev_ref(l->ev);
+        ev_check_stop(l->ev, &l->woke);
         ev_loop_destroy(l->ev);
+    }
     free(l);
 }

@@ -40,6 +40,11 @@ void gfnet_loop_prepare(gfnet_loop *l, struct lws_context_creation_info *info);
  * lws_cancel_service) and handle it. < 0 when the context failed. */
 int gfnet_loop_run_once(gfnet_loop *l, struct lws_context *ctx);
 
+/* When the pass under way woke from its wait (CLOCK_MONOTONIC, µs), so the
+ * caller can time the work of a pass apart from the wait; 0 on the poll
+ * kind, where it is not known. */
+long long gfnet_loop_woke_us(const gfnet_loop *l);
+
 /* After lws_context_destroy(). NULL is fine. */
 void gfnet_loop_free(gfnet_loop *l);
 

@@ -30,6 +30,7 @@ FAMILIES = {
     "gfcloud_deadlines_missed_total": "counter",
     "gfcloud_jobs": "gauge",
     "gfcloud_store_write_seconds": "histogram",
+    "gfcloud_loop_pass_seconds": "histogram",
     "gfcloud_received_bytes_total": "counter",
     "gfcloud_sent_bytes_total": "counter",
     "gfcloud_worker_queue_depth": "gauge",
@@ -167,6 +168,16 @@ class Metrics(unittest.TestCase):
             # Writes were timed; bytes went both ways on both transports.
             self.assertGreater(v(f4, "gfcloud_store_write_seconds_count"),
                                v(f0, "gfcloud_store_write_seconds_count"))
+            # Every pass of the loop in between was timed, and each lies in
+            # a bucket no bigger than +Inf's count.
+            passes = v(f4, "gfcloud_loop_pass_seconds_count")
+            self.assertGreater(passes,
+                               v(f0, "gfcloud_loop_pass_seconds_count"))
+            self.assertEqual(
+                v(f4, "gfcloud_loop_pass_seconds_bucket", le="+Inf"), passes)
+            self.assertLessEqual(
+                v(f4, "gfcloud_loop_pass_seconds_bucket", le="0.0001"),
+                v(f4, "gfcloud_loop_pass_seconds_bucket", le="2.5"))
             for fam in ("gfcloud_received_bytes_total",
                         "gfcloud_sent_bytes_total"):
                 for tr in ("http", "ws"):

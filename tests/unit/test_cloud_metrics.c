@@ -92,6 +92,21 @@ static void histogram_is_cumulative(void **state)
         strstr(t, "gfcloud_store_write_seconds_bucket{le=\"+Inf\"} 3\n"));
     assert_non_null(strstr(t, "gfcloud_store_write_seconds_count 3\n"));
     assert_non_null(strstr(t, "gfcloud_store_write_seconds_sum 10.00"));
+    /* No loop pass timed yet (the poll loop never times one): no family. */
+    assert_null(strstr(t, "gfcloud_loop_pass_seconds"));
+    free(t);
+    metrics_loop_pass(1500);
+    metrics_loop_pass(40);
+    t = render(NULL);
+    assert_non_null(strstr(t, "# TYPE gfcloud_loop_pass_seconds histogram\n"));
+    assert_non_null(
+        strstr(t, "gfcloud_loop_pass_seconds_bucket{le=\"0.0001\"} 1\n"));
+    assert_non_null(
+        strstr(t, "gfcloud_loop_pass_seconds_bucket{le=\"0.0025\"} 2\n"));
+    assert_non_null(strstr(t, "gfcloud_loop_pass_seconds_sum 0.001540\n"));
+    assert_non_null(strstr(t, "gfcloud_loop_pass_seconds_count 2\n"));
+    /* The store's histogram is its own. */
+    assert_non_null(strstr(t, "gfcloud_store_write_seconds_count 3\n"));
     free(t);
 }
 
