@@ -156,6 +156,29 @@ class SignIn(unittest.TestCase):
         status, _ = self.cloud.sign_in_raw(10000070, PW)
         self.assertEqual(status, 401)
 
+    def test_ws_token_from_before_a_remove_is_refused(self):
+        """The upgrade checks the registration the token was issued for:
+        gone, or replaced by a new one (remove, then add again)."""
+        self.cloud.add_machine(10000071, PW)
+        t = self.cloud.sign_in(10000071, PW)
+        self.cloud.cli("machine", "remove", "--serial", "10000071")
+        with self.assertRaises(websocket.WebSocketBadStatusException) as cm:
+            self.cloud.connect(t["ws_token"])
+        self.assertEqual(cm.exception.status_code, 401)
+        t = self.cloud.sign_in_raw(10000071, PW)
+        self.assertEqual(t[0], 401)
+        self.cloud.add_machine(10000071, PW)
+        old = self.cloud.sign_in(10000071, PW)
+        self.cloud.cli("machine", "remove", "--serial", "10000071")
+        self.cloud.add_machine(10000071, PW)
+        with self.assertRaises(websocket.WebSocketBadStatusException) as cm:
+            self.cloud.connect(old["ws_token"])
+        self.assertEqual(cm.exception.status_code, 401)
+        # A token of the new registration opens a session.
+        ws = self.cloud.connect(self.cloud.sign_in(10000071, PW)["ws_token"])
+        self.assertEqual(ws.getsubprotocol(), "glowforge")
+        ws.close()
+
     def test_no_secret_in_log(self):
         t = self.cloud.sign_in(10000042, PW)
         log = self.cloud.log_text()
