@@ -574,7 +574,7 @@ def main():
                     "RSS per session")
     ap.add_argument("--cloud-set", metavar="KEY=VALUE", action="append",
                     default=[], help="a gfcloud setting for every node, e.g. "
-                    "shards=1 (repeatable)")
+                    "ping-interval=60 (repeatable)")
     ap.add_argument("--json", help="also write the figures here")
     ap.add_argument("--smoke", action="store_true",
                     help="tiny and quick: checks the machinery only")

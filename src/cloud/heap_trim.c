@@ -18,7 +18,7 @@
 
 #include "log.h"
 
-#define POLL_MS  10000 /* while connections keep coming */
+#define POLL_MS  10000 /* a look at least this often */
 #define QUIET_MS 2000  /* none for this long: the burst is over */
 #define MIN_FREE ((size_t)8 << 20)
 

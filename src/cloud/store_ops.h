@@ -18,7 +18,6 @@ STORE_OP(store_rc, node_beat, (store *s, int64_t now), (s, now))
 STORE_OP(int, node_reap, (store *s, int64_t dead_before, int64_t now), (s, dead_before, now))
 
 STORE_OP(store_rc, machine_add, (store *s, uint64_t serial, const uint8_t hash[32], int64_t now), (s, serial, hash, now))
-STORE_OP(store_rc, machine_get_hash, (store *s, uint64_t serial, uint8_t hash[32]), (s, serial, hash))
 STORE_OP(store_rc, machine_get_reg, (store *s, uint64_t serial, uint64_t *reg), (s, serial, reg))
 STORE_OP(store_rc, machine_get_login, (store *s, uint64_t serial, uint8_t hash[32], uint64_t *reg), (s, serial, hash, reg))
 STORE_OP(long, machine_each_reg, (store *s, store_reg_cb cb, void *ud), (s, cb, ud))

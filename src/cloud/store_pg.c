@@ -772,12 +772,6 @@ static store_rc pg_machine_get_login(store *s, uint64_t serial,
     return rc;
 }
 
-static store_rc pg_machine_get_hash(store *s, uint64_t serial, uint8_t hash[32])
-{
-    uint64_t reg;
-    return pg_machine_get_login(s, serial, hash, &reg);
-}
-
 static long pg_machine_each_reg(store *s, store_reg_cb cb, void *ud)
 {
     static const char q[] = "SELECT serial, reg FROM machines";

@@ -498,12 +498,6 @@ static store_rc sq_machine_get_login(store *s, uint64_t serial,
     return rc;
 }
 
-static store_rc sq_machine_get_hash(store *s, uint64_t serial, uint8_t hash[32])
-{
-    uint64_t reg;
-    return sq_machine_get_login(s, serial, hash, &reg);
-}
-
 static long sq_machine_each_reg(store *s, store_reg_cb cb, void *ud)
 {
     static const char q[] = "SELECT serial, reg FROM machines";
