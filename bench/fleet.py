@@ -133,8 +133,12 @@ def failover_fits(held, k):
 class Cloud:
     """gfcloud serve on a fixed port (the storm restarts it there)."""
 
-    def __init__(self, data, port, event_loop="epoll", extra=(), preload=None):
+    def __init__(self, data, port, event_loop="epoll", extra=(), preload=None,
+                 status_port=None):
         self.data, self.port, self.proc = data, port, None
+        if status_port:  # the sessions on a port of their own
+            extra = list(extra) + ["--status-listen",
+                                   "127.0.0.1:%d" % status_port]
         self.env = dict(os.environ)
         if preload:  # another allocator for gfcloud only (--cloud-preload)
             self.env["LD_PRELOAD"] = preload
@@ -180,13 +184,16 @@ class Load:
     LINE = re.compile(r"^(gfload(?:\[\d+\])?):\s+\S+s signed-in (\d+) "
                       r"connected (\d+)/(\d+)")
 
-    def __init__(self, ports, n, rate, max_opening):
+    def __init__(self, ports, n, rate, max_opening, status_ports=None):
         procs = max(1, math.ceil(n / PER_PROCESS))
         self.n = n
         self.connected = {}
         servers = ",".join("http://127.0.0.1:%d" % p for p in ports)
+        statuses = ",".join("ws://127.0.0.1:%d" % p
+                            for p in (status_ports or ports))
         self.proc = subprocess.Popen(
             [binary("tools", "gfload"), "--server", servers,
+             "--status", statuses,
              "--machines", str(n),
              "--serial-base", str(BASE), "--password", PW, "--rate",
              str(rate), "--max-opening", str(max_opening), "--duration",
@@ -347,7 +354,7 @@ def actions_round_trip(ports, key, n, rate, seconds, sample, threads=4):
     return sent[0], sent[0] / (time.monotonic() - t0), rtts
 
 
-def one_size(args, data, ports, key, n, store):
+def one_size(args, data, ports, key, n, store, status_ports=None):
     """One fleet of n machines on len(ports) nodes; its figures."""
     k = len(ports)
     sets = [a for kv in args.cloud_set
@@ -355,17 +362,19 @@ def one_size(args, data, ports, key, n, store):
     clouds = [Cloud(data, p, args.event_loop,
                     store + sets +
                     (["--node-name", "node%d" % i] if k > 1 else []),
-                    args.cloud_preload)
+                    args.cloud_preload,
+                    status_ports[i] if status_ports else None)
               for i, p in enumerate(ports)]
     for c in clouds:
         c.start()
-    r = {"n": n, "nodes": k}
+    r = {"n": n, "nodes": k, "status_port": "own" if status_ports else
+         "shared"}
     try:
         time.sleep(0.5)
         rss0 = [rss_kib(c.proc.pid) for c in clouds]
         heap0 = [heap_kib(p, key) for p in ports]
         cpu0 = sum(cpu_s(c.proc.pid) for c in clouds)
-        load = Load(ports, n, args.rate, args.max_opening)
+        load = Load(ports, n, args.rate, args.max_opening, status_ports)
         t = load.wait_all(args.timeout)
         # The load generator's CPU for the same: the host's two cores are
         # shared, so its cost bounds the connect time as much as ours.
@@ -483,10 +492,14 @@ def projection(r, total=100000, per_process=19000):
 
 def report(results, load_before, load_after):
     k = results[0]["nodes"] if results else 1
+    own = results and results[0].get("status_port") == "own"
     print("bench fleet: %s, gfload processes of <= %d machines, "
-          "%d cores" % ("one gfcloud" if k == 1 else
-                        "%d gfcloud nodes on one PostgreSQL" % k,
-                        PER_PROCESS, os.cpu_count()))
+          "%d cores, the status WebSocket %s" % (
+              "one gfcloud" if k == 1 else
+              "%d gfcloud nodes on one PostgreSQL" % k,
+              PER_PROCESS, os.cpu_count(),
+              "on a port of its own (status-listen)" if own else
+              "on the API's port"))
     print("load average before: %s   after: %s" % (load_before, load_after))
     print("%7s %9s %10s %9s %11s %9s %9s %9s %8s" % (
         "N", "connect", "sign-in/s", "KiB/sess", "CPU%/1k idle", "act/s",
@@ -575,6 +588,11 @@ def main():
     ap.add_argument("--cloud-set", metavar="KEY=VALUE", action="append",
                     default=[], help="a gfcloud setting for every node, e.g. "
                     "ping-interval=60 (repeatable)")
+    ap.add_argument("--status-port", choices=("own", "shared"),
+                    default="own",
+                    help="the status WebSocket on a status-listen port of "
+                    "its own (default, docs/cloud.md's tuning for a fleet) "
+                    "or on the API's port")
     ap.add_argument("--json", help="also write the figures here")
     ap.add_argument("--smoke", action="store_true",
                     help="tiny and quick: checks the machinery only")
@@ -605,7 +623,11 @@ def main():
                              text=True).stdout.strip()
         ports = [free_port() for _ in range(args.nodes)]
         load_before = uptime()
-        results = [one_size(args, data, ports, key, n, store) for n in sizes]
+        status_ports = ([free_port() for _ in range(args.nodes)]
+                        if args.status_port == "own" and
+                        args.event_loop == "epoll" else None)
+        results = [one_size(args, data, ports, key, n, store, status_ports)
+                   for n in sizes]
         report(results, load_before, uptime())
         if args.json:
             with open(args.json, "w") as f:

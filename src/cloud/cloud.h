@@ -41,6 +41,10 @@ typedef struct cloud {
     struct webhooks *hooks;  /* the webhooks' sender (webhook.c) */
     struct gfnet_loop *loop; /* what lws waits in (gfnet_loop.h) */
     struct lws_context *lws;
+    /* status-listen's context (sessions only), or NULL: sessions on lws.
+     * libwebsockets' libev glue re-arms a context's timer only after an
+     * event of that context, so the tick wakes this one (tick.c). */
+    struct lws_context *lws_status;
     struct lws_vhost *vhost;
     struct gfnet_wheel *wheel; /* per-session timers (tick.c) */
     /* The upgrade whose registration http.c has just checked: ws.c's

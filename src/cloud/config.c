@@ -41,6 +41,12 @@ static const struct key keys[] = {
      "base URL machines reach us at (default http://LISTEN)"},
     {"port-file", S(port_file), "",
      "write the port actually bound to this file once listening"},
+    {"status-listen", S(status_listen), "",
+     "HOST:PORT for the status WebSocket in a connection table of its own "
+     "(large fleets: sign-ins and downloads then cost less; needs "
+     "event-loop epoll); empty = on listen"},
+    {"status-port-file", S(status_port_file), "",
+     "write the status-listen port actually bound to this file"},
     {"tls-cert", S(tls_cert), "", "PEM certificate; enables TLS with tls-key"},
     {"tls-key", S(tls_key), "", "PEM private key for tls-cert"},
     {"firmware-version", S(firmware_version), "",
@@ -210,6 +216,18 @@ static int check_listen(const char *v, char *err, size_t errlen)
     return listen_parse(v, host, sizeof(host), &port, err, errlen);
 }
 
+static int check_status_listen(const char *v, char *err, size_t errlen)
+{
+    char host[256], why[256];
+    int port;
+    if (!*v ||
+        listen_parse(v, host, sizeof(host), &port, why, sizeof(why)) == 0)
+        return 0;
+    /* listen_parse speaks of "listen: ..."; this is the other setting. */
+    snprintf(err, errlen, "status-%s", why);
+    return -1;
+}
+
 static int check_public_url(const char *v, char *err, size_t errlen)
 {
     if (!*v || strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8) == 0)
@@ -222,13 +240,10 @@ static const struct {
     const char *name;
     int (*check)(const char *value, char *err, size_t errlen);
 } checks[] = {
-    {"listen", check_listen},
-    {"log-level", check_log_level},
-    {"sync", check_sync},
-    {"store", check_store},
-    {"public-url", check_public_url},
-    {"metrics-public", check_yes_no},
-    {"event-loop", check_event_loop},
+    {"listen", check_listen},         {"status-listen", check_status_listen},
+    {"log-level", check_log_level},   {"sync", check_sync},
+    {"store", check_store},           {"public-url", check_public_url},
+    {"metrics-public", check_yes_no}, {"event-loop", check_event_loop},
 };
 
 static int check_value(const struct key *k, const char *value, char *err,
@@ -471,5 +486,11 @@ int cfg_check_serve(const cfg *c, char *err, size_t errlen)
         return -1;
     if (c->hunt_file[0] && readable("hunt-file", c->hunt_file, err, errlen))
         return -1;
+    if (c->status_listen[0] && strcmp(c->event_loop, "epoll") != 0) {
+        snprintf(err, errlen,
+                 "status-listen needs event-loop = epoll (a poll loop serves "
+                 "one connection table)");
+        return -1;
+    }
     return 0;
 }

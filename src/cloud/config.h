@@ -12,6 +12,8 @@ typedef struct cfg {
     char data_dir[PATH_MAX];
     char public_url[512]; /* base of motion_url / endpoint URLs */
     char port_file[PATH_MAX];
+    char status_listen[256]; /* "" = sessions on listen (server.c) */
+    char status_port_file[PATH_MAX];
     char tls_cert[PATH_MAX];
     char tls_key[PATH_MAX];
     char firmware_version[128];

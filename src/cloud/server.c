@@ -143,24 +143,25 @@ static int find_web(cloud *c)
     return 0;
 }
 
-static int write_port_file(const cloud *c, int port)
+static int write_port_file(const char *path, int port)
 {
-    if (!c->cfg.port_file[0])
+    if (!path[0])
         return 0;
     char tmp[PATH_MAX + 8];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", c->cfg.port_file);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
     if (!f)
         return -1;
     fprintf(f, "%d\n", port);
     if (fclose(f) != 0)
         return -1;
-    return rename(tmp, c->cfg.port_file);
+    return rename(tmp, path);
 }
 
-/* The context carries no vhost of its own: one is made per address the
- * listen setting resolves to (bind_all). */
-static int make_context(cloud *c)
+/* A context carries no vhost of its own: one is made per address the
+ * listen setting resolves to (bind_all). Both contexts (status-listen)
+ * are made alike and wait in the one loop. */
+static struct lws_context *new_context(cloud *c)
 {
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof(info));
@@ -178,6 +179,12 @@ static int make_context(cloud *c)
     /* max-header is enforced in http.c (431); lws's own buffer is as big
      * as it goes, since lws drops an overflowing request unanswered. */
     info.max_http_header_data = 65535;
+    gfnet_loop_prepare(c->loop, &info);
+    return lws_create_context(&info);
+}
+
+static int make_context(cloud *c)
+{
     int kind = gfnet_loop_parse(c->cfg.event_loop);
     c->loop =
         gfnet_loop_new(kind < 0 ? GFNET_LOOP_POLL : (gfnet_loop_kind)kind);
@@ -186,18 +193,26 @@ static int make_context(cloud *c)
                 c->cfg.event_loop);
         return -1;
     }
-    gfnet_loop_prepare(c->loop, &info);
-    c->lws = lws_create_context(&info);
+    c->lws = new_context(c);
     if (!c->lws && kind == GFNET_LOOP_EPOLL)
         log_msg(LOG_ERR,
                 "event-loop epoll: libwebsockets could not load its libev "
                 "plugin (Debian package libwebsockets-evlib-ev); "
                 "event-loop = poll needs none");
-    return c->lws ? 0 : -1;
+    if (!c->lws)
+        return -1;
+    /* status-listen: the sessions in a connection table of their own.
+     * Debian's libwebsockets (built with _DEBUG) reads its context's whole
+     * table on every connect and close; a sign-in's or a download's close
+     * then reads the few requests in flight, not every session held. */
+    if (c->cfg.status_listen[0] && !(c->lws_status = new_context(c)))
+        return -1;
+    return 0;
 }
 
-/* One vhost listening on `a`; its bound port, or -1. */
-static int add_vhost(cloud *c, const listen_addr *a, int port, int idx)
+/* One vhost of `ctx` listening on `a`; its bound port, or -1. */
+static int add_vhost(cloud *c, struct lws_context *ctx, const listen_addr *a,
+                     int port, int idx)
 {
     static lws_retry_bo_t retry;
     struct lws_context_creation_info info;
@@ -208,7 +223,10 @@ static int add_vhost(cloud *c, const listen_addr *a, int port, int idx)
      * wheel instead (tick.c); a zero hang-up time turns lws' off. */
     retry.secs_since_valid_ping = 0;
     retry.secs_since_valid_hangup = 0;
-    snprintf(name, sizeof(name), idx ? "listen%d" : "default", idx);
+    if (ctx == c->lws_status)
+        snprintf(name, sizeof(name), "status%d", idx);
+    else
+        snprintf(name, sizeof(name), idx ? "listen%d" : "default", idx);
     info.vhost_name = name;
     info.port = port;
     info.iface = a->host[0] ? a->host : NULL;
@@ -222,10 +240,10 @@ static int add_vhost(cloud *c, const listen_addr *a, int port, int idx)
         info.ssl_cert_filepath = c->cfg.tls_cert;
         info.ssl_private_key_filepath = c->cfg.tls_key;
     }
-    struct lws_vhost *vh = lws_create_vhost(c->lws, &info);
+    struct lws_vhost *vh = lws_create_vhost(ctx, &info);
     if (!vh)
         return -1;
-    if (!c->vhost)
+    if (!c->vhost && ctx == c->lws)
         c->vhost = vh;
     int bound = lws_get_vhost_listen_port(vh);
     return bound > 0 ? bound : -1;
@@ -254,11 +272,13 @@ static void why_not(const cloud *c, const listen_plan *p, const listen_addr *a,
         out[0] = (char)(out[0] - 'A' + 'a');
 }
 
-/* Bind every address of the plan (port 0: the first picks the port, the
- * others take the same). An address that cannot be bound is logged and
- * skipped; none at all is an error (one line naming each reason). Returns
- * the bound port, or -1. */
-static int bind_all(cloud *c, const listen_plan *p)
+/* Bind every address of the plan in `ctx` (port 0: the first picks the
+ * port, the others take the same). An address that cannot be bound is
+ * logged and skipped; none at all is an error (one line naming each
+ * reason). `what` leads messages ("" for listen). Returns the bound
+ * port, or -1. */
+static int bind_all(cloud *c, struct lws_context *ctx, const listen_plan *p,
+                    const char *what, const char *value)
 {
     char why[2 * PATH_MAX + 1024] = "", one[2 * PATH_MAX + 400], name[300];
     int port = p->port, bound = 0;
@@ -266,7 +286,7 @@ static int bind_all(cloud *c, const listen_plan *p)
     for (int i = 0; i < p->n; i++) {
         const listen_addr *a = &p->addr[i];
         int e = listen_probe(a, port);
-        int got = e ? -1 : add_vhost(c, a, port, bound);
+        int got = e ? -1 : add_vhost(c, ctx, a, port, bound);
         if (got < 0) {
             why_not(c, p, a, port, e, one, sizeof(one));
             int w = snprintf(why + used, sizeof(why) - used, "%s%s",
@@ -278,14 +298,17 @@ static int bind_all(cloud *c, const listen_plan *p)
         port = got;
         bound++;
         listen_name(a->host, port, name, sizeof(name));
-        log_msg(LOG_INFO, "listening on %s", name);
+        log_msg(LOG_INFO, "%s on %s",
+                ctx == c->lws_status ? "status WebSocket listening"
+                                     : "listening",
+                name);
     }
     if (!bound) {
-        log_msg(LOG_ERR, "cannot listen on %s: %s", c->cfg.listen, why);
+        log_msg(LOG_ERR, "%scannot listen on %s: %s", what, value, why);
         return -1;
     }
     if (used)
-        log_msg(LOG_WARN, "not listening on %s", why);
+        log_msg(LOG_WARN, "%snot listening on %s", what, why);
     return port;
 }
 
@@ -305,10 +328,16 @@ static void set_public_url(cloud *c, const listen_plan *p, int port)
 static int start(cloud *c)
 {
     char err[512];
-    listen_plan plan;
+    listen_plan plan, status_plan;
     if (cfg_check_serve(&c->cfg, err, sizeof(err)) != 0 ||
         listen_resolve(c->cfg.listen, &plan, err, sizeof(err)) != 0) {
         log_msg(LOG_ERR, "%s", err);
+        return 2;
+    }
+    if (c->cfg.status_listen[0] &&
+        listen_resolve(c->cfg.status_listen, &status_plan, err, sizeof(err)) !=
+            0) {
+        log_msg(LOG_ERR, "status-%s", err); /* "listen: ..." */
         return 2;
     }
     if (!locator_find(c->cfg.locator)) {
@@ -353,8 +382,13 @@ static int start(cloud *c)
     }
     if (tick_start(c) != 0)
         return 1;
-    int port = bind_all(c, &plan);
+    int port = bind_all(c, c->lws, &plan, "", c->cfg.listen);
     if (port < 0)
+        return 2;
+    int status_port = 0;
+    if (c->lws_status &&
+        (status_port = bind_all(c, c->lws_status, &status_plan,
+                                "status-listen: ", c->cfg.status_listen)) < 0)
         return 2;
     conns_start(c->conns, c->lws);
     if (nodes_start(c) != 0)
@@ -365,7 +399,10 @@ static int start(cloud *c)
         return 1;
     }
     set_public_url(c, &plan, port);
-    if (write_port_file(c, port) != 0)
+    /* The status port first: whoever waits for port-file finds both. */
+    if (write_port_file(c->cfg.status_port_file, status_port) != 0)
+        log_msg(LOG_WARN, "cannot write %s", c->cfg.status_port_file);
+    if (write_port_file(c->cfg.port_file, port) != 0)
         log_msg(LOG_WARN, "cannot write %s", c->cfg.port_file);
     return 0;
 }
@@ -416,6 +453,9 @@ int server_run(cloud *c)
     c->hooks = NULL;
     work_drain(c->work);
     tick_stop(c);
+    if (c->lws_status)
+        lws_context_destroy(c->lws_status);
+    c->lws_status = NULL;
     if (c->lws)
         lws_context_destroy(c->lws); /* sessions close: timers cancelled */
     c->lws = NULL;

@@ -32,6 +32,11 @@ static void on_tick(lws_sorted_usec_list_t *sul)
     int64_t now = tick_now_ms();
     gfnet_wheel_run(tick_cloud->wheel, now);
     heap_trim_poll(now, conns_admitted(tick_cloud->conns));
+    /* Timeouts set from here (keep-alive hang-ups, the connection sweep)
+     * on the status context's connections wait for that context's next
+     * event: this is one, at most TICK_MS after they were set. */
+    if (tick_cloud->lws_status)
+        lws_cancel_service(tick_cloud->lws_status);
     lws_sul_schedule(tick_cloud->lws, 0, sul, on_tick,
                      (lws_usec_t)TICK_MS * LWS_US_PER_MS);
 }

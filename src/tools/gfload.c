@@ -393,7 +393,27 @@ static int gl_context(void)
         return -1;
     gfnet_loop_prepare(gl_w.loop, &info);
     gl_w.ctx = lws_create_context(&info);
-    return gl_w.ctx ? 0 : -1;
+    if (!gl_w.ctx)
+        return -1;
+    if ((gfnet_loop_kind)gl_w.opt.event_loop != GFNET_LOOP_EPOLL) {
+        gl_w.http_ctx = gl_w.ctx; /* one poll(2) loop serves one context */
+        return 0;
+    }
+    gl_w.http_ctx = lws_create_context(&info);
+    return gl_w.http_ctx ? 0 : -1;
+}
+
+/* One pass of the loop, then the wake-ups a pass owes (gl_world). */
+static int gl_pass(void)
+{
+    if (gfnet_loop_run_once(gl_w.loop, gl_w.ctx) < 0)
+        return -1;
+    if (gl_w.http_wake)
+        lws_cancel_service(gl_w.http_ctx);
+    if (gl_w.ws_wake)
+        lws_cancel_service(gl_w.ctx);
+    gl_w.http_wake = gl_w.ws_wake = 0;
+    return 0;
 }
 
 /* Every tick: the machines' timers, the stop flag, the duration, the
@@ -424,7 +444,7 @@ static long gl_run(void)
     lws_sul_schedule(gl_w.ctx, 0, &gl_tick_sul, gl_tick,
                      (lws_usec_t)GL_TICK_MS * LWS_US_PER_MS);
     while (!gl_w.stop)
-        if (gfnet_loop_run_once(gl_w.loop, gl_w.ctx) < 0)
+        if (gl_pass() < 0)
             break;
     for (long k = 0; k < gl_w.opt.machines; k++)
         if (gl_w.m[k].up)
@@ -438,7 +458,7 @@ static void gl_close(void)
     gl_w.stop = 1;
     gl_machine_close_all();
     while (gl_w.st.connected > 0 && gl_now() < until)
-        if (gfnet_loop_run_once(gl_w.loop, gl_w.ctx) < 0)
+        if (gl_pass() < 0)
             break;
     lws_sul_cancel(&gl_tick_sul);
 }
@@ -477,6 +497,8 @@ int main(int argc, char **argv)
     gl_report_summary(rss_base, rss_end, held);
     rc = 0;
 out:
+    if (gl_w.http_ctx && gl_w.http_ctx != gl_w.ctx)
+        lws_context_destroy(gl_w.http_ctx);
     if (gl_w.ctx)
         lws_context_destroy(gl_w.ctx);
     gfnet_loop_free(gl_w.loop);

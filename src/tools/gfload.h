@@ -166,8 +166,19 @@ struct gl_machine {
 
 typedef struct gl_world {
     gl_opts opt;
-    struct lws_context *ctx;
-    struct gfnet_loop *loop; /* what ctx waits in (gfnet_loop.h) */
+    struct lws_context *ctx; /* the WebSocket sessions */
+    /* The HTTP requests (sign-in, downloads, uploads): a context of their
+     * own on the epoll loop, the same one as ctx on the poll loop. Debian's
+     * libwebsockets walks its context's whole connection table on every
+     * connect and close; kept apart from thousands of sessions, the walk
+     * for a short request touches only the few requests in flight. */
+    struct lws_context *http_ctx;
+    /* A connection was made in a context from the other's callbacks:
+     * libwebsockets' libev glue re-arms a context's timer only after an
+     * event of that context, so its new connection's timeouts wait for a
+     * wake-up (gl_pass). */
+    int http_wake, ws_wake;
+    struct gfnet_loop *loop; /* what both wait in (gfnet_loop.h) */
     gfnet_wheel *wheel;      /* every machine's timers (gfnet_wheel.h) */
     gl_machine *m;
     int tls;

@@ -185,7 +185,7 @@ static int gl_http_connect(gl_machine *m, gl_http *h, const char *url)
         return -1;
     struct lws_client_connect_info i;
     memset(&i, 0, sizeof(i));
-    i.context = gl_w.ctx;
+    i.context = gl_w.http_ctx;
     i.method = h->method;
     i.protocol = "gfload-http";
     i.local_protocol_name = "gfload-http";
@@ -204,6 +204,7 @@ static int gl_http_connect(gl_machine *m, gl_http *h, const char *url)
     gl_w.connecting = h;
     struct lws *wsi = lws_client_connect_via_info(&i);
     gl_w.connecting = NULL;
+    gl_w.http_wake = gl_w.http_ctx != gl_w.ctx;
     if (h->finished)
         return 0; /* a failure reported already counts */
     h->wsi = wsi;

@@ -224,6 +224,7 @@ static void gl_machine_connect(gl_machine *m, const char *ws_token)
     gl_w.ws_connecting = m;
     struct lws *wsi = lws_client_connect_via_info(&i);
     gl_w.ws_connecting = NULL;
+    gl_w.ws_wake = gl_w.http_ctx != gl_w.ctx;
     if (m->connect_failed)
         return; /* the error callback rescheduled already */
     m->ws = wsi;

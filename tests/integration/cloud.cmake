@@ -25,6 +25,16 @@ foreach(t wire keepalive actions deadline)
   set_property(TEST cloud_${t}_poll APPEND PROPERTY ENVIRONMENT
     GF_TEST_EVENT_LOOP=poll)
 endforeach()
+# The sessions' tests again with the status WebSocket on a status-listen
+# port of its own: a second libwebsockets context on the one loop, whose
+# timers (keep-alive hang-ups, the slow-handshake sweep) are set from the
+# other's (tick.c).
+foreach(t signin actions keepalive remove)
+  gf_py_test(cloud_${t}_status SCRIPT
+    ${CMAKE_CURRENT_LIST_DIR}/test_cloud_${t}.py TIMEOUT 120)
+  set_property(TEST cloud_${t}_status APPEND PROPERTY ENVIRONMENT
+    GF_TEST_STATUS_LISTEN=1)
+endforeach()
 # Several nodes on one database: PostgreSQL only.
 gf_py_test(cloud_nodes_pg SCRIPT ${CMAKE_CURRENT_LIST_DIR}/test_cloud_nodes.py
   TIMEOUT 180)

@@ -146,9 +146,11 @@ class Cloud:
             self.pg = PgDatabase()
         self.data = share.data if share else os.path.join(self.tmp, "data")
         self.port_file = os.path.join(self.tmp, "port")
+        self.status_port_file = os.path.join(self.tmp, "status-port")
         self.log_path = os.path.join(self.tmp, "gfcloud.log")
         self.proc = None
         self.port = None
+        self.status_port = None  # the WebSocket's port (status-listen)
         self._api_key = None
         self._log = None
         if start:
@@ -166,6 +168,13 @@ class Cloud:
         # (the default is epoll).
         if os.environ.get("GF_TEST_EVENT_LOOP"):
             args += ["--event-loop", os.environ["GF_TEST_EVENT_LOOP"]]
+        # ctest's *_status tests: the sessions on a status-listen port of
+        # their own (a connection table apart from the HTTP requests').
+        if os.environ.get("GF_TEST_STATUS_LISTEN"):
+            if os.path.exists(self.status_port_file):
+                os.unlink(self.status_port_file)
+            args += ["--status-listen", "127.0.0.1:0",
+                     "--status-port-file", self.status_port_file]
         self.proc = subprocess.Popen(args + self.extra_args,
                                      stdout=self._log, stderr=self._log)
 
@@ -178,6 +187,12 @@ class Cloud:
             except (OSError, ValueError):
                 return 0
         self.port = wait_for(port_ready, what="gfcloud to listen")
+        self.status_port = self.port
+        if os.environ.get("GF_TEST_STATUS_LISTEN"):
+            # Written before port-file: there already.
+            with open(self.status_port_file) as f:
+                self.status_port = int(f.read().strip())
+            assert self.status_port != self.port
         return self
 
     def stop(self, sig=signal.SIGTERM, timeout=DEFAULT_TIMEOUT):
@@ -279,7 +294,8 @@ class Cloud:
     @property
     def status_url(self):
         """Base of the status WebSocket (``ws://`` or ``wss://``)."""
-        return "%s://127.0.0.1:%d" % ("wss" if self.tls else "ws", self.port)
+        return "%s://127.0.0.1:%d" % ("wss" if self.tls else "ws",
+                                      self.status_port)
 
     def http(self, method, path, body=None, headers=None, token=None,
              timeout=DEFAULT_TIMEOUT, stream_ok=False):
@@ -419,8 +435,8 @@ class Cloud:
                 timeout=DEFAULT_TIMEOUT):
         """Open the status WebSocket; raises on a refused upgrade."""
         return websocket.create_connection(
-            "%s://127.0.0.1:%d/%s" % ("wss" if self.tls else "ws", self.port,
-                                      ws_token),
+            "%s://127.0.0.1:%d/%s" % ("wss" if self.tls else "ws",
+                                      self.status_port, ws_token),
             subprotocols=list(subprotocols) if subprotocols else None,
             timeout=timeout, sslopt={"cert_reqs": ssl.CERT_NONE})
 

@@ -4,9 +4,14 @@ timer wheel rather than libwebsockets' per-session timer.
 With --ping-interval 1: a session silent for a second gets a ping; one that
 answers its pings (and sends nothing else) stays open; one that never
 answers is closed once silent for twice the interval plus 10 s; a session
-that keeps sending frames is never pinged at all."""
+that keeps sending frames is never pinged at all. A connection to the
+status port that never sends its handshake is closed at header-timeout,
+even when nothing else happens on that port (with status-listen, its
+connection table is a second libwebsockets context: the deadline is set
+from the other one's timer)."""
 
 import os
+import socket
 import sys
 import time
 import unittest
@@ -18,6 +23,7 @@ from gfharness import Cloud  # noqa: E402
 
 PW = "cd" * 32
 HANGUP = 2 * 1 + 10  # seconds of silence before the service hangs up
+HEADER_TIMEOUT = 2
 
 
 def frames_until(ws, seconds, answer_pings):
@@ -46,6 +52,8 @@ class Keepalive(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.cloud = Cloud(extra_args=["--ping-interval", "1",
+                                      "--header-timeout",
+                                      str(HEADER_TIMEOUT),
                                       "--log-level", "info"])
         for s in (71000001, 71000002, 71000003):
             cls.cloud.add_machine(s, PW)
@@ -57,6 +65,22 @@ class Keepalive(unittest.TestCase):
     def open(self, serial):
         tok = self.cloud.sign_in(serial, PW)["ws_token"]
         return self.cloud.connect(tok)
+
+    def test_a_handshake_never_sent_is_cut_on_a_quiet_port(self):
+        # Runs first (the name): no session is open, so the connection's
+        # own deadline is all that can end it.
+        s = socket.create_connection(("127.0.0.1", self.cloud.status_port),
+                                     timeout=HEADER_TIMEOUT + 8)
+        t0 = time.monotonic()
+        try:
+            got = s.recv(1)
+        except OSError:
+            got = b""
+        after = time.monotonic() - t0
+        s.close()
+        self.assertEqual(got, b"", "the service answered a silent client")
+        self.assertGreaterEqual(after, HEADER_TIMEOUT - 0.5)
+        self.assertLess(after, HEADER_TIMEOUT + 3)
 
     def test_pings_answered_keep_it_and_silence_ends_it(self):
         quiet = self.open(71000001)   # never answers

@@ -130,6 +130,27 @@ class Listen(Tmp):
             self.assertIn("listen:", p.stderr)
         self.assertIn("brackets", run("serve", "--listen", "::1:8080").stderr)
 
+    def test_status_listen_is_checked_like_listen(self):
+        p = self.serve_fails("--status-listen", "8080")
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("status-listen: expected HOST:PORT", p.stderr)
+        # The poll loop serves one connection table: said, not ignored.
+        p = self.serve_fails("--listen", "127.0.0.1:0", "--status-listen",
+                             "127.0.0.1:0", "--event-loop", "poll")
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("status-listen needs event-loop = epoll", p.stderr)
+        taken = socket.socket()
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        try:
+            p = self.serve_fails("--listen", "127.0.0.1:0", "--status-listen",
+                                 "127.0.0.1:%d" % taken.getsockname()[1])
+        finally:
+            taken.close()
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("status-listen: cannot listen on 127.0.0.1:", p.stderr)
+        self.assertIn("address already in use", p.stderr)
+
 
 class Settings(Tmp):
     def test_enumerations_are_checked(self):
