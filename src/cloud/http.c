@@ -463,6 +463,12 @@ static int route(cloud *c, struct lws *wsi, http_req *r)
     const char *p = r->path;
     if (!api_path_ok(p)) /* api_path.c */
         return http_error(wsi, r, 400, "bad_path", "malformed path");
+    /* status-listen's port is the sessions' table: a request there would
+     * read all of it at its close (server.c), and was meant for listen. */
+    if (c->lws_status && lws_get_context(wsi) == c->lws_status)
+        return http_error(wsi, r, 404, "not_found",
+                          "this port serves the status WebSocket only; the "
+                          "API is on the listen address");
     if (strcmp(p, "/machines/sign_in") == 0) {
         if (r->method != LWSHUMETH_POST)
             return http_error(wsi, r, 405, "method_not_allowed", "use POST");

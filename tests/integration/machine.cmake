@@ -8,3 +8,9 @@ endforeach()
 gf_py_test(test_machine_e2e_pg
   SCRIPT ${CMAKE_CURRENT_LIST_DIR}/test_machine_e2e.py TIMEOUT 120)
 gf_on_postgresql(test_machine_e2e_pg)
+# ... and with the status WebSocket on gfcloud's status-listen port: the
+# real machine given that port as its status URL.
+gf_py_test(test_machine_e2e_status
+  SCRIPT ${CMAKE_CURRENT_LIST_DIR}/test_machine_e2e.py TIMEOUT 120)
+set_property(TEST test_machine_e2e_status APPEND PROPERTY ENVIRONMENT
+  GF_TEST_STATUS_LISTEN=1)

@@ -4,6 +4,7 @@ Starts the real gfcloud, signs in over real HTTP in both encodings, and
 checks the token rules: ws_token single use and expiry, auth_token expiry,
 401/400/429 answers, subprotocol required, one session per machine."""
 
+import http.client
 import json
 import os
 import sys
@@ -96,6 +97,24 @@ class SignIn(unittest.TestCase):
         status, _, data = self.cloud.http("GET", "/machines/sign_in")
         self.assertEqual(status, 405)
         self.assertEqual(json.loads(data)["code"], "method_not_allowed")
+
+    def test_status_port_serves_the_websocket_only(self):
+        if self.cloud.status_port == self.cloud.port:
+            self.skipTest("no status-listen (cloud_signin_status has one)")
+        for path in ("/api/v1/machines", "/machines/sign_in", "/"):
+            conn = http.client.HTTPConnection("127.0.0.1",
+                                              self.cloud.status_port,
+                                              timeout=10)
+            conn.request("GET", path)
+            resp = conn.getresponse()
+            body = json.loads(resp.read())
+            conn.close()
+            self.assertEqual(resp.status, 404, path)
+            self.assertIn("status WebSocket only", body["error"])
+        # ... and the sessions are there.
+        ws = self.cloud.connect(self.cloud.sign_in(10000042, PW)["ws_token"])
+        self.assertEqual(ws.getsubprotocol(), "glowforge")
+        ws.close()
 
     def test_ws_token_single_use(self):
         t = self.cloud.sign_in(10000042, PW)

@@ -45,7 +45,7 @@ class E2E:
             raise
 
     def ws_url(self):
-        return "ws://127.0.0.1:%d" % self.cloud.port
+        return self.cloud.status_url
 
     def machine_state(self):
         st, body = self.cloud.api("GET", "/api/v1/machines/S%d" % SERIAL)
@@ -342,6 +342,8 @@ class MachineEndToEnd(unittest.TestCase):
     def test_service_killed_and_restarted_mid_session(self):
         port = gh.free_port()
         args = ["--listen", "127.0.0.1:%d" % port]
+        if os.environ.get("GF_TEST_STATUS_LISTEN"):  # both ports the same
+            args += ["--status-listen", "127.0.0.1:%d" % gh.free_port()]
         with E2E(extra_args=args) as t:
             assert t.cloud.port == port
             assert t.run("lid_image")["state"] == "completed"
