@@ -29,7 +29,7 @@ endforeach()
 # port of its own: a second libwebsockets context on the one loop, whose
 # timers (keep-alive hang-ups, the slow-handshake sweep) are set from the
 # other's (tick.c).
-foreach(t signin actions keepalive remove)
+foreach(t signin actions keepalive remove tls)
   gf_py_test(cloud_${t}_status SCRIPT
     ${CMAKE_CURRENT_LIST_DIR}/test_cloud_${t}.py TIMEOUT 120)
   set_property(TEST cloud_${t}_status APPEND PROPERTY ENVIRONMENT
