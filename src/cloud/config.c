@@ -46,7 +46,8 @@ static const struct key keys[] = {
      "(large fleets: sign-ins and downloads then cost less; needs "
      "event-loop epoll); empty = on listen"},
     {"status-port-file", S(status_port_file), "",
-     "write the status-listen port actually bound to this file"},
+     "write the status WebSocket's port to this file (status-listen's, or "
+     "listen's without it)"},
     {"tls-cert", S(tls_cert), "", "PEM certificate; enables TLS with tls-key"},
     {"tls-key", S(tls_key), "", "PEM private key for tls-cert"},
     {"firmware-version", S(firmware_version), "",
@@ -240,10 +241,14 @@ static const struct {
     const char *name;
     int (*check)(const char *value, char *err, size_t errlen);
 } checks[] = {
-    {"listen", check_listen},         {"status-listen", check_status_listen},
-    {"log-level", check_log_level},   {"sync", check_sync},
-    {"store", check_store},           {"public-url", check_public_url},
-    {"metrics-public", check_yes_no}, {"event-loop", check_event_loop},
+    {"listen", check_listen},
+    {"status-listen", check_status_listen}, /* as listen, or empty */
+    {"log-level", check_log_level},
+    {"sync", check_sync},
+    {"store", check_store},
+    {"public-url", check_public_url},
+    {"metrics-public", check_yes_no},
+    {"event-loop", check_event_loop},
 };
 
 static int check_value(const struct key *k, const char *value, char *err,

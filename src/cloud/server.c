@@ -385,7 +385,7 @@ static int start(cloud *c)
     int port = bind_all(c, c->lws, &plan, "", c->cfg.listen);
     if (port < 0)
         return 2;
-    int status_port = 0;
+    int status_port = port; /* without status-listen, sessions are here */
     if (c->lws_status &&
         (status_port = bind_all(c, c->lws_status, &status_plan,
                                 "status-listen: ", c->cfg.status_listen)) < 0)

@@ -170,11 +170,11 @@ class Cloud:
             args += ["--event-loop", os.environ["GF_TEST_EVENT_LOOP"]]
         # ctest's *_status tests: the sessions on a status-listen port of
         # their own (a connection table apart from the HTTP requests').
+        if os.path.exists(self.status_port_file):
+            os.unlink(self.status_port_file)
+        args += ["--status-port-file", self.status_port_file]
         if os.environ.get("GF_TEST_STATUS_LISTEN"):
-            if os.path.exists(self.status_port_file):
-                os.unlink(self.status_port_file)
-            args += ["--status-listen", "127.0.0.1:0",
-                     "--status-port-file", self.status_port_file]
+            args += ["--status-listen", "127.0.0.1:0"]
         self.proc = subprocess.Popen(args + self.extra_args,
                                      stdout=self._log, stderr=self._log)
 
@@ -187,12 +187,14 @@ class Cloud:
             except (OSError, ValueError):
                 return 0
         self.port = wait_for(port_ready, what="gfcloud to listen")
-        self.status_port = self.port
+        # Written before port-file: there already. Without status-listen
+        # the sessions are on the listen port, and the file says so.
+        with open(self.status_port_file) as f:
+            self.status_port = int(f.read().strip())
         if os.environ.get("GF_TEST_STATUS_LISTEN"):
-            # Written before port-file: there already.
-            with open(self.status_port_file) as f:
-                self.status_port = int(f.read().strip())
             assert self.status_port != self.port
+        else:
+            assert self.status_port == self.port
         return self
 
     def stop(self, sig=signal.SIGTERM, timeout=DEFAULT_TIMEOUT):
