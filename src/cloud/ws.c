@@ -103,6 +103,21 @@ static int64_t hangup_ms(const cloud *c)
     return ((int64_t)c->cfg.ping_interval * 2 + 10) * 1000;
 }
 
+/* With status-listen, a session on the listen port works but gives up
+ * what the setting is for (server.c): said once, with the first machine
+ * that does it, so that the operator can fix the machines' status URL. */
+static void warn_off_status_port(cloud *c, struct lws *wsi, uint64_t serial)
+{
+    static int warned;
+    if (!c->lws_status || lws_get_context(wsi) == c->lws_status || warned)
+        return;
+    warned = 1;
+    log_msg(LOG_WARN,
+            "S%llu: session on the listen port although status-listen is "
+            "%s; point the machines' status URL at that port (said once)",
+            (unsigned long long)serial, c->cfg.status_listen);
+}
+
 static void on_keepalive(gfnet_timer *t)
 {
     ws_session *s = lws_container_of(t, ws_session, keepalive);
@@ -332,6 +347,7 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
         metrics_session(1);
         log_msg(LOG_INFO, "S%llu: session opened",
                 (unsigned long long)s->serial);
+        warn_off_status_port(c, wsi, s->serial);
         /* In the pass's transaction, like a frame: the session's reads and
          * its first action were five commits and as many lock round trips
          * of their own; the settings action goes out from WRITEABLE, which

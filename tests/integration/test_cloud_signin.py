@@ -115,6 +115,19 @@ class SignIn(unittest.TestCase):
         ws = self.cloud.connect(self.cloud.sign_in(10000042, PW)["ws_token"])
         self.assertEqual(ws.getsubprotocol(), "glowforge")
         ws.close()
+        self.assertNotIn("although status-listen", self.cloud.log_text())
+        # A machine still on the listen port is served, and the operator
+        # told (once) that its status URL is not the status port.
+        for _ in range(2):
+            tok = self.cloud.sign_in(10000042, PW)["ws_token"]
+            ws = websocket.create_connection(
+                "ws://127.0.0.1:%d/%s" % (self.cloud.port, tok),
+                subprotocols=["glowforge"], timeout=10)
+            ws.close()
+        wait_for(lambda: "although status-listen" in self.cloud.log_text(),
+                 what="the warning")
+        self.assertEqual(
+            self.cloud.log_text().count("although status-listen"), 1)
 
     def test_ws_token_single_use(self):
         t = self.cloud.sign_in(10000042, PW)
