@@ -210,23 +210,26 @@ static int check_event_loop(const char *v, char *err, size_t errlen)
     return -1;
 }
 
+/* An address setting (listen.h); its name leads the message. */
+static int check_address(const char *name, const char *v, char *err,
+                         size_t errlen)
+{
+    char host[256], why[256];
+    int port;
+    if (listen_parse(v, host, sizeof(host), &port, why, sizeof(why)) == 0)
+        return 0;
+    snprintf(err, errlen, "%s: %s", name, why);
+    return -1;
+}
+
 static int check_listen(const char *v, char *err, size_t errlen)
 {
-    char host[256];
-    int port;
-    return listen_parse(v, host, sizeof(host), &port, err, errlen);
+    return check_address("listen", v, err, errlen);
 }
 
 static int check_status_listen(const char *v, char *err, size_t errlen)
 {
-    char host[256], why[256];
-    int port;
-    if (!*v ||
-        listen_parse(v, host, sizeof(host), &port, why, sizeof(why)) == 0)
-        return 0;
-    /* listen_parse speaks of "listen: ..."; this is the other setting. */
-    snprintf(err, errlen, "status-%s", why);
-    return -1;
+    return *v ? check_address("status-listen", v, err, errlen) : 0;
 }
 
 static int check_public_url(const char *v, char *err, size_t errlen)

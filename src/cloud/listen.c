@@ -52,7 +52,7 @@ int listen_parse(const char *text, char *host, size_t hostlen, int *port,
         n = (size_t)(colon - text);
         if (memchr(text, ':', n)) {
             snprintf(err, errlen,
-                     "listen: an IPv6 address goes in brackets, as in "
+                     "an IPv6 address goes in brackets, as in "
                      "[::1]:8080");
             return -1;
         }
@@ -64,7 +64,7 @@ int listen_parse(const char *text, char *host, size_t hostlen, int *port,
     return 0;
 bad:
     snprintf(err, errlen,
-             "listen: expected HOST:PORT, [IPv6]:PORT or :PORT with a port "
+             "expected HOST:PORT, [IPv6]:PORT or :PORT with a port "
              "of 0..65535");
     return -1;
 }
@@ -96,7 +96,7 @@ int listen_resolve(const char *text, listen_plan *p, char *err, size_t errlen)
     hints.ai_flags = AI_PASSIVE;
     int rc = getaddrinfo(p->host, NULL, &hints, &res);
     if (rc != 0) {
-        snprintf(err, errlen, "listen: cannot resolve %s: %s", p->host,
+        snprintf(err, errlen, "cannot resolve %s: %s", p->host,
                  rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
         return -1;
     }
@@ -109,8 +109,7 @@ int listen_resolve(const char *text, listen_plan *p, char *err, size_t errlen)
     }
     freeaddrinfo(res);
     if (p->n == 0) {
-        snprintf(err, errlen, "listen: %s has no IPv4 or IPv6 address",
-                 p->host);
+        snprintf(err, errlen, "%s has no IPv4 or IPv6 address", p->host);
         return -1;
     }
     return 0;

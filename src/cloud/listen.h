@@ -19,7 +19,8 @@ typedef struct listen_plan {
 } listen_plan;
 
 /* "HOST:PORT", "[IPv6]:PORT" or ":PORT" (every interface) into host and
- * port. 0 or -1 with a message in `err`. */
+ * port. 0 or -1 with a message in `err`, which the caller prefixes with
+ * the setting's name (listen, status-listen). */
 int listen_parse(const char *text, char *host, size_t hostlen, int *port,
                  char *err, size_t errlen);
 

@@ -324,22 +324,29 @@ static void set_public_url(cloud *c, const listen_plan *p, int port)
              c->cfg.tls_cert[0] ? "https" : "http", where);
 }
 
+/* Resolve the address setting `name`; a failure is logged under it. */
+static int resolve(const char *name, const char *value, listen_plan *p)
+{
+    char err[512];
+    if (listen_resolve(value, p, err, sizeof(err)) == 0)
+        return 0;
+    log_msg(LOG_ERR, "%s: %s", name, err);
+    return -1;
+}
+
 /* 0 serving, 2 a setting is wrong or nothing could be bound, 1 otherwise. */
 static int start(cloud *c)
 {
     char err[512];
     listen_plan plan, status_plan;
-    if (cfg_check_serve(&c->cfg, err, sizeof(err)) != 0 ||
-        listen_resolve(c->cfg.listen, &plan, err, sizeof(err)) != 0) {
+    if (cfg_check_serve(&c->cfg, err, sizeof(err)) != 0) {
         log_msg(LOG_ERR, "%s", err);
         return 2;
     }
-    if (c->cfg.status_listen[0] &&
-        listen_resolve(c->cfg.status_listen, &status_plan, err, sizeof(err)) !=
-            0) {
-        log_msg(LOG_ERR, "status-%s", err); /* "listen: ..." */
+    if (resolve("listen", c->cfg.listen, &plan) != 0 ||
+        (c->cfg.status_listen[0] &&
+         resolve("status-listen", c->cfg.status_listen, &status_plan) != 0))
         return 2;
-    }
     if (!locator_find(c->cfg.locator)) {
         log_msg(LOG_ERR, "locator: unknown method %s (known: manual, camera)",
                 c->cfg.locator);

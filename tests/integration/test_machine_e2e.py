@@ -342,7 +342,8 @@ class MachineEndToEnd(unittest.TestCase):
     def test_service_killed_and_restarted_mid_session(self):
         port = gh.free_port()
         args = ["--listen", "127.0.0.1:%d" % port]
-        if os.environ.get("GF_TEST_STATUS_LISTEN"):  # both ports the same
+        # The status port stays the same across the restart too.
+        if os.environ.get("GF_TEST_STATUS_LISTEN"):
             args += ["--status-listen", "127.0.0.1:%d" % gh.free_port()]
         with E2E(extra_args=args) as t:
             assert t.cloud.port == port
