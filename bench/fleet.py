@@ -153,6 +153,12 @@ class Cloud:
             [binary("cloud", "gfcloud"), "serve", "--data", self.data,
              "--listen", "127.0.0.1:%d" % self.port, "--log-level", "warn",
              "--throttle-address-max", "1000000",
+             # The fleet comes from 8 loopback addresses, 1,024 connections
+             # opening at once: 128 an address, the default cap, past which
+             # a connection is closed at once (a sign-in or an upgrade
+             # failure). A real fleet comes from many addresses.
+             "--max-address-connections", "4096",
+             "--max-unknown-connections", "4096",
              "--event-loop", self.event_loop, *self.extra],
             stdout=self.log, stderr=self.log, preexec_fn=raise_nofile,
             env=self.env)
@@ -184,7 +190,8 @@ class Load:
     LINE = re.compile(r"^(gfload(?:\[\d+\])?):\s+\S+s signed-in (\d+) "
                       r"connected (\d+)/(\d+)")
 
-    def __init__(self, ports, n, rate, max_opening, status_ports=None):
+    def __init__(self, ports, n, rate, max_opening, status_ports=None,
+                 log=None):
         procs = max(1, math.ceil(n / PER_PROCESS))
         self.n = n
         self.connected = {}
@@ -198,8 +205,10 @@ class Load:
              "--serial-base", str(BASE), "--password", PW, "--rate",
              str(rate), "--max-opening", str(max_opening), "--duration",
              "0", "--processes", str(procs), "--source",
-             "127.0.0.2-127.0.0.9", "--progress", "0.1", "--json"],
+             "127.0.0.2-127.0.0.9", "--progress", "0.1", "--json"]
+            + (["--verbose"] if log else []),
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.log = open(log, "a") if log else None
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
 
@@ -208,6 +217,8 @@ class Load:
             m = self.LINE.match(line)
             if m:
                 self.connected[m.group(1)] = int(m.group(3))
+            elif self.log:
+                self.log.write(line)
 
     def held(self):
         return sum(self.connected.values())
@@ -374,7 +385,8 @@ def one_size(args, data, ports, key, n, store, status_ports=None):
         rss0 = [rss_kib(c.proc.pid) for c in clouds]
         heap0 = [heap_kib(p, key) for p in ports]
         cpu0 = sum(cpu_s(c.proc.pid) for c in clouds)
-        load = Load(ports, n, args.rate, args.max_opening, status_ports)
+        load = Load(ports, n, args.rate, args.max_opening, status_ports,
+                    args.load_log)
         t = load.wait_all(args.timeout)
         # The load generator's CPU for the same: the host's two cores are
         # shared, so its cost bounds the connect time as much as ours.
@@ -594,6 +606,9 @@ def main():
                     "its own (default, docs/cloud.md's tuning for a fleet) "
                     "or on the API's port")
     ap.add_argument("--json", help="also write the figures here")
+    ap.add_argument("--load-log", metavar="FILE",
+                    help="gfload --verbose: its lines about each failure "
+                    "are appended here")
     ap.add_argument("--smoke", action="store_true",
                     help="tiny and quick: checks the machinery only")
     args = ap.parse_args()

@@ -122,19 +122,53 @@ static int extra_headers(struct lws *wsi, const http_req *r, unsigned char **p,
     return 0;
 }
 
-int http_reply(struct lws *wsi, http_req *r, int status, const char *ctype,
-               const void *body, size_t len)
+/* Room for an answer's headers: the common ones, a cookie, retry-after. */
+#define HEADER_ROOM 1024
+
+/* Write the answer's headers and body. On HTTP/1 they go out in one write
+ * (one TCP segment for a small answer, where two writes cost a second send
+ * and segment): the headers are built in place and the body copied right
+ * after them. An HTTP/2 stream needs its headers in a frame of their own. */
+static int write_answer(struct lws *wsi, unsigned char *buf, unsigned char *p,
+                        const void *body, size_t len)
 {
-    unsigned char hbuf[LWS_PRE + 1024];
-    unsigned char *start = hbuf + LWS_PRE, *p = start;
-    unsigned char *end = hbuf + sizeof(hbuf) - 1;
+    unsigned char *start = buf + LWS_PRE;
+    size_t hlen = (size_t)(p - start);
+    metrics_bytes(METRICS_HTTP, 0, hlen);
+    if (lws_get_network_wsi(wsi) == wsi) {
+        if (len)
+            memcpy(p, body, len);
+        if (lws_write(wsi, start, hlen + len, LWS_WRITE_HTTP_FINAL) !=
+            (int)(hlen + len))
+            return -1;
+    } else {
+        unsigned char *b = start + HEADER_ROOM + LWS_PRE;
+        if (lws_write(wsi, start, hlen, LWS_WRITE_HTTP_HEADERS) != (int)hlen)
+            return -1;
+        if (len) {
+            memcpy(b, body, len);
+            if (lws_write(wsi, b, len, LWS_WRITE_HTTP_FINAL) != (int)len)
+                return -1;
+        }
+    }
+    metrics_bytes(METRICS_HTTP, 0, len);
+    return 0;
+}
+
+/* A whole answer with Content-Length, never cached, closing the connection
+ * (see finish()); `encoding` is a Content-Encoding or NULL. */
+static int reply_whole(struct lws *wsi, http_req *r, int status,
+                       const char *ctype, const char *encoding,
+                       const void *body, size_t len)
+{
     if (r->responded)
         return 0;
     r->responded = 1;
-    unsigned char *out = malloc(LWS_PRE + len + 1);
-    if (!out)
+    unsigned char *buf = malloc(LWS_PRE + HEADER_ROOM + LWS_PRE + len + 1);
+    if (!buf)
         return -1;
-    memcpy(out + LWS_PRE, body, len);
+    unsigned char *start = buf + LWS_PRE, *p = start;
+    unsigned char *end = start + HEADER_ROOM - 1;
     int rc = -1;
     if (lws_add_http_common_headers(wsi, (unsigned int)status, ctype,
                                     (lws_filepos_t)len, &p, end) ||
@@ -144,18 +178,23 @@ int http_reply(struct lws *wsi, http_req *r, int status, const char *ctype,
         lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:",
                                     (const unsigned char *)"close", 5, &p,
                                     end) ||
+        (encoding && lws_add_http_header_by_name(
+                         wsi, (const unsigned char *)"content-encoding:",
+                         (const unsigned char *)encoding, (int)strlen(encoding),
+                         &p, end)) ||
         extra_headers(wsi, r, &p, end) ||
-        lws_finalize_write_http_header(wsi, start, &p, end))
+        lws_finalize_http_header(wsi, &p, end))
         goto out;
-    metrics_bytes(METRICS_HTTP, 0, (size_t)(p - start));
-    if (len &&
-        lws_write(wsi, out + LWS_PRE, len, LWS_WRITE_HTTP_FINAL) != (int)len)
-        goto out;
-    metrics_bytes(METRICS_HTTP, 0, len);
-    rc = 0;
+    rc = write_answer(wsi, buf, p, body, len);
 out:
-    free(out);
+    free(buf);
     return rc;
+}
+
+int http_reply(struct lws *wsi, http_req *r, int status, const char *ctype,
+               const void *body, size_t len)
+{
+    return reply_whole(wsi, r, status, ctype, NULL, body, len);
 }
 
 int http_reply_json(struct lws *wsi, http_req *r, int status, json_t *obj)
@@ -200,9 +239,56 @@ int http_reject(struct lws *wsi, http_req *r, int status, const char *code,
                                                       : HTTP_CLOSE;
 }
 
+/* A file up to this size is read whole and sent with its headers in one
+ * write (the bundled hunt file is 16 KiB): no file kept open, no wait for
+ * the socket to be writable between headers and body. A bigger one (a print
+ * job) is streamed by lws from the disk as the socket drains. */
+#define SMALL_FILE (64 * 1024)
+
+/* 0 with the file's bytes in *out; -1 when it is bigger than SMALL_FILE or
+ * cannot be read (the streaming path then answers, as for any file). */
+static int read_small(const char *path, unsigned char **out, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    unsigned char *buf = NULL;
+    size_t got = 0;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > SMALL_FILE)
+        goto fail;
+    buf = malloc((size_t)st.st_size + 1);
+    if (!buf)
+        goto fail;
+    while (got < (size_t)st.st_size) {
+        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            goto fail; /* changed under us: let the streaming path answer */
+        got += (size_t)n;
+    }
+    close(fd);
+    *out = buf;
+    *len = got;
+    return 0;
+fail:
+    free(buf);
+    close(fd);
+    return -1;
+}
+
 int http_serve_file(struct lws *wsi, http_req *r, const char *path,
                     const char *ctype, int gzip)
 {
+    unsigned char *body;
+    size_t len;
+    if (read_small(path, &body, &len) == 0) {
+        int rc =
+            reply_whole(wsi, r, 200, ctype, gzip ? "gzip" : NULL, body, len);
+        free(body);
+        return rc;
+    }
     unsigned char extra[256], *p = extra, *end = extra + sizeof(extra) - 1;
     if (lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:",
                                     (const unsigned char *)"close", 5, &p,

@@ -219,6 +219,51 @@ class Files(unittest.TestCase):
         self.m.event(aid, "motion:completed")
         self.cloud.wait_action_state(aid, "completed")
 
+    def download(self, path, gzip_ok):
+        hdrs = {"Accept-Encoding": "gzip"} if gzip_ok else {}
+        status, headers, body = self.cloud.http(
+            "GET", path, token=self.m.tokens["auth_token"], headers=hdrs)
+        self.assertEqual(status, 200)
+        self.assertEqual(int(headers["content-length"]), len(body))
+        self.assertEqual(headers["content-type"], "application/octet-stream")
+        self.assertEqual(headers["cache-control"], "no-store")
+        self.assertEqual(headers["connection"], "close")
+        self.assertEqual(headers.get("content-encoding"),
+                         "gzip" if gzip_ok else None)
+        return body
+
+    def test_small_and_big_jobs_download_alike(self):
+        # A job file up to 64 KiB is read whole and sent with its headers
+        # in one write; a bigger one is streamed from the disk. Both give
+        # the same answer: the locked copy, whole, with the same headers.
+        gfpuls = os.path.join(build_dir(), "src", "tools", "gfpuls")
+        with tempfile.TemporaryDirectory() as d:
+            big = os.path.join(d, "big.puls")
+            subprocess.run([gfpuls, "compile",
+                            fixture("img", "HOME_1.jpg") + "@10,10,60",
+                            "-o", big, "-q"], check=True, timeout=60)
+            with open(big, "rb") as f:
+                big_bytes = f.read()
+            with open(JOB, "rb") as f:
+                small_bytes = f.read()
+            self.assertLess(len(small_bytes), 64 * 1024)
+            self.assertGreater(len(big_bytes), 64 * 1024)
+            for name, data in [(JOB, small_bytes), (big, big_bytes)]:
+                status, info = self.cloud.upload_file(name)
+                self.assertEqual(status, 201, info)
+                aid = self.cloud.send_action(SERIAL, "motion",
+                                             file=info["id"])
+                a = self.m.expect_action("motion")
+                path = urllib.parse.urlsplit(a["motion_url"]).path
+                plain = self.download(path, False)
+                self.assertEqual(self.download(path, True), plain)
+                if data[:2] == b"\x1f\x8b":
+                    data = gzip.decompress(data)
+                self.assertEqual(gzip.decompress(plain),
+                                 with_mcsn(data, SERIAL))
+                self.m.event(aid, "motion:completed")
+                self.cloud.wait_action_state(aid, "completed")
+
     def fetch(self, machine, motion_url):
         path = urllib.parse.urlsplit(motion_url).path
         status, _, body = self.cloud.http(
