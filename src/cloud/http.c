@@ -122,37 +122,37 @@ static int extra_headers(struct lws *wsi, const http_req *r, unsigned char **p,
     return 0;
 }
 
-/* Room for an answer's headers: the common ones, a cookie, retry-after. */
-#define HEADER_ROOM 1024
-
-/* Write the answer's headers and body. On HTTP/1 they go out in one write
- * (one TCP segment for a small answer, where two writes cost a second send
- * and segment): the headers are built in place and the body copied right
- * after them. An HTTP/2 stream needs its headers in a frame of their own. */
-static int write_answer(struct lws *wsi, unsigned char *buf, unsigned char *p,
-                        const void *body, size_t len)
+/* Send an answer: `hlen` bytes of finished headers, then `len` bytes of
+ * body. On HTTP/1 they go out in one write (one TCP segment for a small
+ * answer, where two writes cost a second send and segment); an HTTP/2
+ * stream needs its headers in a frame of their own. */
+int http_write_answer(struct lws *wsi, const unsigned char *headers,
+                      size_t hlen, const void *body, size_t len)
 {
-    unsigned char *start = buf + LWS_PRE;
-    size_t hlen = (size_t)(p - start);
-    metrics_bytes(METRICS_HTTP, 0, hlen);
-    if (lws_get_network_wsi(wsi) == wsi) {
-        if (len)
-            memcpy(p, body, len);
-        if (lws_write(wsi, start, hlen + len, LWS_WRITE_HTTP_FINAL) !=
+    int one = lws_get_network_wsi(wsi) == wsi;
+    unsigned char *buf = malloc(LWS_PRE + hlen + LWS_PRE + len + 1);
+    if (!buf)
+        return -1;
+    unsigned char *h = buf + LWS_PRE;
+    unsigned char *b = one ? h + hlen : h + hlen + LWS_PRE;
+    memcpy(h, headers, hlen);
+    if (len)
+        memcpy(b, body, len);
+    int rc = -1;
+    if (one) {
+        if (lws_write(wsi, h, hlen + len, LWS_WRITE_HTTP_FINAL) !=
             (int)(hlen + len))
-            return -1;
-    } else {
-        unsigned char *b = start + HEADER_ROOM + LWS_PRE;
-        if (lws_write(wsi, start, hlen, LWS_WRITE_HTTP_HEADERS) != (int)hlen)
-            return -1;
-        if (len) {
-            memcpy(b, body, len);
-            if (lws_write(wsi, b, len, LWS_WRITE_HTTP_FINAL) != (int)len)
-                return -1;
-        }
+            goto out;
+    } else if (lws_write(wsi, h, hlen, LWS_WRITE_HTTP_HEADERS) != (int)hlen ||
+               (len &&
+                lws_write(wsi, b, len, LWS_WRITE_HTTP_FINAL) != (int)len)) {
+        goto out;
     }
-    metrics_bytes(METRICS_HTTP, 0, len);
-    return 0;
+    metrics_bytes(METRICS_HTTP, 0, hlen + len);
+    rc = 0;
+out:
+    free(buf);
+    return rc;
 }
 
 /* A whole answer with Content-Length, never cached, closing the connection
@@ -161,15 +161,12 @@ static int reply_whole(struct lws *wsi, http_req *r, int status,
                        const char *ctype, const char *encoding,
                        const void *body, size_t len)
 {
+    unsigned char hbuf[LWS_PRE + 1024];
+    unsigned char *start = hbuf + LWS_PRE, *p = start;
+    unsigned char *end = hbuf + sizeof(hbuf) - 1;
     if (r->responded)
         return 0;
     r->responded = 1;
-    unsigned char *buf = malloc(LWS_PRE + HEADER_ROOM + LWS_PRE + len + 1);
-    if (!buf)
-        return -1;
-    unsigned char *start = buf + LWS_PRE, *p = start;
-    unsigned char *end = start + HEADER_ROOM - 1;
-    int rc = -1;
     if (lws_add_http_common_headers(wsi, (unsigned int)status, ctype,
                                     (lws_filepos_t)len, &p, end) ||
         lws_add_http_header_by_name(
@@ -184,11 +181,8 @@ static int reply_whole(struct lws *wsi, http_req *r, int status,
                          &p, end)) ||
         extra_headers(wsi, r, &p, end) ||
         lws_finalize_http_header(wsi, &p, end))
-        goto out;
-    rc = write_answer(wsi, buf, p, body, len);
-out:
-    free(buf);
-    return rc;
+        return -1;
+    return http_write_answer(wsi, start, (size_t)(p - start), body, len);
 }
 
 int http_reply(struct lws *wsi, http_req *r, int status, const char *ctype,
@@ -676,12 +670,9 @@ static int refuse_upgrade(struct lws *wsi, int status, const char *code,
     if (lws_add_http_common_headers(wsi, (unsigned int)status,
                                     "application/json", (lws_filepos_t)n, &p,
                                     end) ||
-        lws_finalize_write_http_header(wsi, start, &p, end))
+        lws_finalize_http_header(wsi, &p, end) ||
+        http_write_answer(wsi, start, (size_t)(p - start), body, (size_t)n))
         return -1;
-    memcpy(start, body, (size_t)n);
-    if (lws_write(wsi, start, (size_t)n, LWS_WRITE_HTTP_FINAL) != n)
-        return -1;
-    metrics_bytes(METRICS_HTTP, 0, (size_t)n);
     return 1;
 }
 

@@ -62,6 +62,10 @@ struct http_req {
 /* Replies: headers and body are written at once (lws flushes what the
  * socket does not take); the connection closes at the end of the callback
  * that answered (one request per connection, http.c). */
+/* Send finished headers and a body (http_reply and the dashboard's files):
+ * one write on HTTP/1, headers then body on an HTTP/2 stream. */
+int http_write_answer(struct lws *wsi, const unsigned char *headers,
+                      size_t hlen, const void *body, size_t len);
 int http_reply(struct lws *wsi, http_req *r, int status, const char *ctype,
                const void *body, size_t len);
 int http_reply_json(struct lws *wsi, http_req *r, int status, json_t *obj);

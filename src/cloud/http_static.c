@@ -43,7 +43,7 @@ static int add_header(struct lws *wsi, const char *name, const char *value,
                                        (int)strlen(value), p, end);
 }
 
-/* Headers, then the body unless it is HEAD or a 304. */
+/* Headers and the body (none for HEAD or a 304), in one write. */
 static int send_file(struct lws *wsi, http_req *r, int status,
                      const char *ctype, const char *etag, const char *body,
                      size_t len)
@@ -60,19 +60,11 @@ static int send_file(struct lws *wsi, http_req *r, int status,
         add_header(wsi, "referrer-policy:", "same-origin", &p, end) ||
         add_header(wsi, "content-security-policy:", csp, &p, end) ||
         add_header(wsi, "connection:", "close", &p, end) ||
-        lws_finalize_write_http_header(wsi, start, &p, end))
+        lws_finalize_http_header(wsi, &p, end))
         return -1;
-    metrics_bytes(METRICS_HTTP, 0, (size_t)(p - start));
-    if (status != 200 || r->method == LWSHUMETH_HEAD || !len)
-        return 0;
-    unsigned char *out = malloc(LWS_PRE + len);
-    if (!out)
-        return -1;
-    memcpy(out + LWS_PRE, body, len);
-    int n = lws_write(wsi, out + LWS_PRE, len, LWS_WRITE_HTTP_FINAL);
-    free(out);
-    metrics_bytes(METRICS_HTTP, 0, n > 0 ? (size_t)n : 0);
-    return n == (int)len ? 0 : -1;
+    if (status != 200 || r->method == LWSHUMETH_HEAD)
+        len = 0; /* Content-Length says the size; no body follows */
+    return http_write_answer(wsi, start, (size_t)(p - start), body, len);
 }
 
 /* The file `rel` names under `root`, opened: an fd, or -1 when it is
