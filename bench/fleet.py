@@ -16,7 +16,12 @@ loopback addresses (`--source 127.0.0.2-127.0.0.9`). It prints:
     p99 while --action-rate actions a second go to random machines
     (update_check; one in --sample is timed by polling every 2 ms),
   * the reconnect storm: kill -9 of gfcloud, restart on the same port, and
-    time until all N are back,
+    time until all N are back. The fleet has no head position on record
+    (gfload's lid images show no head, so camera homing waits for a hand),
+    so each machine re-homes on reconnect: sign-in, upgrade, empty report,
+    hunt. Then every machine is homed by hand (POST .../home manual) and a
+    second storm is timed: the common case of a homed fleet, whose empty
+    reports keep the stored positions (--no-homed-storm skips it),
   * the per-session cost ratio between the largest and the smallest N.
 
 With --nodes K (K >= 2) the N machines are spread over K gfcloud nodes on
@@ -195,6 +200,7 @@ class Load:
         procs = max(1, math.ceil(n / PER_PROCESS))
         self.n = n
         self.connected = {}
+        self.trace = []  # (monotonic time, machines held), every line
         servers = ",".join("http://127.0.0.1:%d" % p for p in ports)
         statuses = ",".join("ws://127.0.0.1:%d" % p
                             for p in (status_ports or ports))
@@ -217,6 +223,7 @@ class Load:
             m = self.LINE.match(line)
             if m:
                 self.connected[m.group(1)] = int(m.group(3))
+                self.trace.append((time.monotonic(), self.held()))
             elif self.log:
                 self.log.write(line)
 
@@ -365,6 +372,62 @@ def actions_round_trip(ports, key, n, rate, seconds, sample, threads=4):
     return sent[0], sent[0] / (time.monotonic() - t0), rtts
 
 
+def storm_quantiles(r, prefix, load, t0, n):
+    """Where a storm's time went: when half, 90% and 99% were back (a tail
+    of retries after a backoff shows as a gap to 99%)."""
+    for q in (50, 90, 99):
+        r["%sstorm_%d_s" % (prefix, q)] = next(
+            (ts - t0 for ts, h in list(load.trace)
+             if ts >= t0 and h >= n * q / 100.0), None)
+
+
+def restart_storm(r, prefix, cloud, load, n, timeout):
+    """kill -9 of the node, a restart on the same port, and the time until
+    all n are back; the service's CPU per reconnect."""
+    held = load.held()
+    cloud.kill9()
+    load.wait_below(max(1, held // 2), 10)
+    t0 = time.monotonic()
+    cloud.start()
+    cpu0 = cpu_s(cloud.proc.pid)
+    t = load.wait_all(timeout)
+    r[prefix + "storm_s"] = (time.monotonic() - t0) if t is not None else None
+    r[prefix + "cpu_ms_per_reconnect"] = (
+        1000.0 * (cpu_s(cloud.proc.pid) - cpu0) / max(1, load.held()))
+    storm_quantiles(r, prefix, load, t0, n)
+
+
+def home_all(port, key, n, timeout, threads=8):
+    """POST .../home {"method":"manual"} to machines 0..n-1; a machine still
+    hunting (409) is asked again. The number homed."""
+    homed, lock = [0], threading.Lock()
+    end = time.monotonic() + timeout
+
+    def worker(k):
+        api = Api(port, key)
+        todo = list(range(k, n, threads))
+        while todo and time.monotonic() < end:
+            later = []
+            for i in todo:
+                st, _ = api.call("POST", "/api/v1/machines/S%d/home"
+                                 % (BASE + i), {"method": "manual"})
+                if st == 200:
+                    with lock:
+                        homed[0] += 1
+                elif st == 409:
+                    later.append(i)
+            if later:
+                time.sleep(0.2)
+            todo = later
+
+    ts = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return homed[0]
+
+
 def one_size(args, data, ports, key, n, store, status_ports=None):
     """One fleet of n machines on len(ports) nodes; its figures."""
     k = len(ports)
@@ -435,29 +498,33 @@ def one_size(args, data, ports, key, n, store, status_ports=None):
         r["rtt_p50_ms"], r["rtt_p99_ms"] = pct(rtts, 50), pct(rtts, 99)
         held = load.held()
         if k == 1:
-            # The storm: kill -9, restart on the same port, all back.
-            clouds[0].kill9()
-            load.wait_below(max(1, held // 2), 10)
-            t0 = time.monotonic()
-            clouds[0].start()
-            cpu0 = cpu_s(clouds[0].proc.pid)
+            # The storm: kill -9, restart on the same port, all back. The
+            # bench's machines have no position on record (gfload's lid
+            # images show no head, so camera homing waits for a hand), and
+            # each re-homes on its empty report: sign-in, upgrade, report,
+            # hunt.
+            restart_storm(r, "", clouds[0], load, n, args.timeout)
+            # The common case: a homed fleet. Each machine is homed by hand
+            # (POST .../home {"method":"manual"}), so its empty report keeps
+            # the stored position: sign-in, upgrade, report, nothing more.
+            if r["storm_s"] is not None and args.homed_storm:
+                r["homed"] = home_all(ports[0], key, n, args.timeout)
+                restart_storm(r, "homed_", clouds[0], load, n, args.timeout)
         elif not failover_fits(held, k):
             r["failover_skipped"] = (
                 "the %d survivors would hold %d sessions each, more than "
                 "the open-files limit (%d) lets one process hold" % (
                     k - 1, math.ceil(held / (k - 1)), nofile_hard()))
-            t0 = None
+            r["storm_s"] = None
         else:
             # A node dies: its machines move to the others (gfload tries
             # the next --server URL when its node fails).
             clouds[0].kill9()
             load.wait_below(held - max(1, held // (2 * k)), 10)
             t0 = time.monotonic()
-        t = load.wait_all(args.timeout) if t0 is not None else None
-        r["storm_s"] = (time.monotonic() - t0) if t is not None else None
-        if k == 1:  # a reconnect: sign-in, upgrade, the empty report
-            r["cpu_ms_per_reconnect"] = (1000.0 * (cpu_s(clouds[0].proc.pid)
-                                                   - cpu0) / max(1, held))
+            t = load.wait_all(args.timeout)
+            r["storm_s"] = (time.monotonic() - t0) if t is not None else None
+            storm_quantiles(r, "", load, t0, n)
         r["gfload"] = g = load.stop()
         # gfload's own figure is exact: its start to its last first connect.
         if g.get("seconds_to_all_connected") is not None:
@@ -541,6 +608,20 @@ def report(results, load_before, load_after):
                       fmt(r["heap_kib_per_session"]),
                       fmt(r["heap_free_kib_per_session"]),
                       fmt(r["kib_per_session"])))
+        if r.get("storm_50_s") is not None:
+            print("        %s: half back after %ss, 90%% after %ss, 99%% after "
+                  "%ss" % ("storm, each re-homing" if k == 1 else "failover",
+                          fmt(r["storm_50_s"]), fmt(r.get("storm_90_s")),
+                          fmt(r.get("storm_99_s"))))
+        if r.get("homed") is not None:
+            print("        storm of the fleet homed (%d of %d homed by hand): "
+                  "all back after %ss (half %ss, 90%% %ss, 99%% %ss), %s ms "
+                  "of service CPU per reconnect" % (
+                      r["homed"], r["n"], fmt(r.get("homed_storm_s")),
+                      fmt(r.get("homed_storm_50_s")),
+                      fmt(r.get("homed_storm_90_s")),
+                      fmt(r.get("homed_storm_99_s")),
+                      fmt(r.get("homed_cpu_ms_per_reconnect"))))
         g = r.get("gfload", {})
         print("        gfload: held %s, sign-in failures %s, connect "
               "failures %s, drops %s, rtt samples %d" % (
@@ -605,6 +686,9 @@ def main():
                     help="the status WebSocket on a status-listen port of "
                     "its own (default, docs/cloud.md's tuning for a fleet) "
                     "or on the API's port")
+    ap.add_argument("--no-homed-storm", dest="homed_storm",
+                    action="store_false",
+                    help="skip the second storm, of the fleet homed by hand")
     ap.add_argument("--json", help="also write the figures here")
     ap.add_argument("--load-log", metavar="FILE",
                     help="gfload --verbose: its lines about each failure "
@@ -655,6 +739,9 @@ def main():
     if args.smoke:  # the machinery worked: every figure was measured
         broken = [r["n"] for r in results
                   if r["held"] != r["n"] or r["storm_s"] is None
+                  or (r["nodes"] == 1 and args.homed_storm and
+                      (r.get("homed") != r["n"] or
+                       r.get("homed_storm_s") is None))
                   or not r["rtt_samples"] or r["connect_s"] is None
                   or r["gfload"].get("machines") != r["n"]]
         if broken:
