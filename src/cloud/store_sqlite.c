@@ -66,9 +66,15 @@ static void write_failed(store *s, int rc, const char *what)
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS machines("
     " serial INTEGER PRIMARY KEY, pw_hash BLOB NOT NULL, created INTEGER,"
-    " last_seen INTEGER, progress TEXT, settings TEXT, settings_form TEXT,"
+    " last_seen INTEGER, progress TEXT, settings_form TEXT,"
     " head TEXT NOT NULL DEFAULT 'unknown', malformed INTEGER DEFAULT 0,"
     " reg INTEGER, home_dx INTEGER DEFAULT 0, home_dy INTEGER DEFAULT 0);"
+    /* The full settings report (about 6 KB) in a table of its own: inside
+     * a machines row it spilled onto overflow pages, which every read of a
+     * later column (reg at each sign-in, head at each connect) walked, and
+     * every write of the row (last_seen, head) copied into the WAL. */
+    "CREATE TABLE IF NOT EXISTS machine_settings("
+    " serial INTEGER PRIMARY KEY, settings TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS apikeys("
     " id INTEGER PRIMARY KEY AUTOINCREMENT, hash BLOB UNIQUE NOT NULL,"
     " created INTEGER, revoked INTEGER NOT NULL DEFAULT 0);"
@@ -292,22 +298,45 @@ static store_rc exec(store *s, const char *sql)
  * machines it holds. */
 #define NEW_REG "(random() & 9223372036854775807)"
 
-static store_rc add_reg_column(store *s)
+/* 1 when the machines table has a column `col`, 0 when not, -1 when it
+ * cannot be told. */
+static int machines_has(store *s, const char *col)
 {
     sqlite3_stmt *st = NULL;
     int have = 0;
     if (sqlite3_prepare_v2(SQ(s)->db, "PRAGMA table_info(machines)", -1, &st,
                            NULL) != SQLITE_OK)
-        return STORE_ERROR;
+        return -1;
     while (sqlite3_step(st) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(st, 1);
-        if (name && strcmp(name, "reg") == 0)
+        if (name && strcmp(name, col) == 0)
             have = 1;
     }
     sqlite3_finalize(st);
+    return have;
+}
+
+static store_rc add_reg_column(store *s)
+{
+    int have = machines_has(s, "reg");
+    if (have < 0)
+        return STORE_ERROR;
     if (!have && exec(s, "ALTER TABLE machines ADD COLUMN reg INTEGER") != 0)
         return STORE_ERROR;
     return exec(s, "UPDATE machines SET reg = " NEW_REG " WHERE reg IS NULL");
+}
+
+/* A database from before machine_settings keeps each report in a
+ * machines column: it moves to its table and the column goes. */
+static store_rc move_settings_out(store *s)
+{
+    int have = machines_has(s, "settings");
+    if (have <= 0)
+        return have < 0 ? STORE_ERROR : STORE_OK;
+    log_msg(LOG_INFO, "store: moving the settings reports out of machines");
+    return exec(s, "INSERT OR REPLACE INTO machine_settings(serial, settings) "
+                   "SELECT serial, settings FROM machines WHERE settings IS "
+                   "NOT NULL; ALTER TABLE machines DROP COLUMN settings");
 }
 
 static int seed_action_ids(store *s)
@@ -347,8 +376,8 @@ store_rc store_open_sqlite(store **out, const char *path, int sync_full,
                           : "PRAGMA synchronous=NORMAL") != 0 ||
         exec(s, "BEGIN IMMEDIATE") != 0 || exec(s, schema) != 0 ||
         exec(s, hooks_schema) != 0 || add_reg_column(s) != 0 ||
-        add_columns(s) != 0 || seed_action_ids(s) != 0 ||
-        exec(s, "COMMIT") != 0) {
+        add_columns(s) != 0 || move_settings_out(s) != 0 ||
+        seed_action_ids(s) != 0 || exec(s, "COMMIT") != 0) {
         snprintf(err, errlen, "%s: cannot set up the database: %s", path,
                  sqlite3_errmsg(SQ(s)->db));
         goto fail;
@@ -519,7 +548,9 @@ static store_rc sq_machine_remove(store *s, uint64_t serial)
 {
     static const char q[] = "DELETE FROM machines WHERE serial = ?";
     static const char cam[] = "DELETE FROM cameras WHERE serial = ?";
-    if (change_one(s, cam, (int64_t)serial, STORE_OK) == STORE_ERROR)
+    static const char set[] = "DELETE FROM machine_settings WHERE serial = ?";
+    if (change_one(s, cam, (int64_t)serial, STORE_OK) == STORE_ERROR ||
+        change_one(s, set, (int64_t)serial, STORE_OK) == STORE_ERROR)
         return STORE_ERROR;
     return change_one(s, q, (int64_t)serial, STORE_NOT_FOUND);
 }
@@ -586,8 +617,8 @@ static json_t *page_json(store *s, const char *q, uint64_t serial,
 }
 
 #define MACHINE_COLS                                                           \
-    "serial, created, last_seen, progress, settings, settings_form, head,"     \
-    " malformed"
+    "m.serial, m.created, m.last_seen, m.progress, m.settings_form, m.head,"   \
+    " m.malformed"
 
 static json_t *machine_row(sqlite3_stmt *st, int full)
 {
@@ -598,12 +629,12 @@ static json_t *machine_row(sqlite3_stmt *st, int full)
     json_object_set_new(o, "serial", json_string(serial));
     json_object_set_new(o, "created", col_int(st, 1));
     json_object_set_new(o, "last_seen", col_int(st, 2));
-    json_object_set_new(o, "settings_form", col_text(st, 5));
-    json_object_set_new(o, "head_position", col_text(st, 6));
-    json_object_set_new(o, "malformed_messages", col_int(st, 7));
+    json_object_set_new(o, "settings_form", col_text(st, 4));
+    json_object_set_new(o, "head_position", col_text(st, 5));
+    json_object_set_new(o, "malformed_messages", col_int(st, 6));
     if (full) {
         json_object_set_new(o, "progress", col_json(st, 3));
-        json_object_set_new(o, "settings", col_json(st, 4));
+        json_object_set_new(o, "settings", col_json(st, 7));
     }
     return o;
 }
@@ -611,7 +642,7 @@ static json_t *machine_row(sqlite3_stmt *st, int full)
 static json_t *sq_machine_list(store *s)
 {
     static const char q[] =
-        "SELECT " MACHINE_COLS " FROM machines ORDER BY serial";
+        "SELECT " MACHINE_COLS " FROM machines m ORDER BY serial";
     sqlite3_stmt *st = stmt(s, q);
     if (!st)
         return NULL;
@@ -625,7 +656,8 @@ static json_t *sq_machine_list(store *s)
 static json_t *sq_machine_get(store *s, uint64_t serial)
 {
     static const char q[] =
-        "SELECT " MACHINE_COLS " FROM machines WHERE serial = ?";
+        "SELECT " MACHINE_COLS ", s.settings FROM machines m LEFT JOIN "
+        "machine_settings s ON s.serial = m.serial WHERE m.serial = ?";
     sqlite3_stmt *st = stmt(s, q);
     if (!st)
         return NULL;
@@ -655,15 +687,24 @@ static store_rc sq_machine_set_progress(store *s, uint64_t serial,
 static store_rc sq_machine_set_settings(store *s, uint64_t serial,
                                         const char *values, const char *form)
 {
-    static const char q[] = "UPDATE machines SET settings = coalesce(?, "
-                            "settings), settings_form = ? WHERE serial = ?";
-    sqlite3_stmt *st = stmt(s, q);
-    if (!st)
-        return STORE_ERROR;
-    sqlite3_bind_text(st, 1, values, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, form, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, (int64_t)serial);
-    return done(s, st);
+    static const char q[] = "UPDATE machines SET settings_form = ? WHERE "
+                            "serial = ?";
+    /* Only a machine on record gets a report; the empty form (values
+     * NULL) keeps the last full one and writes nothing here. */
+    static const char put[] =
+        "INSERT INTO machine_settings(serial, settings) SELECT ?1, ?2 WHERE "
+        "EXISTS (SELECT 1 FROM machines WHERE serial = ?1) ON CONFLICT(serial) "
+        "DO UPDATE SET settings = excluded.settings";
+    if (values) {
+        sqlite3_stmt *st = stmt(s, put);
+        if (!st)
+            return STORE_ERROR;
+        sqlite3_bind_int64(st, 1, (int64_t)serial);
+        sqlite3_bind_text(st, 2, values, -1, SQLITE_STATIC);
+        if (done(s, st) != STORE_OK)
+            return STORE_ERROR;
+    }
+    return set_text(s, q, (int64_t)serial, form);
 }
 
 static store_rc sq_machine_set_head(store *s, uint64_t serial, const char *head)

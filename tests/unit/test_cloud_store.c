@@ -1224,6 +1224,63 @@ static void a_database_from_before_users_gains_them(void **state)
     assert_int_equal(store_session_get(f->s, sess, 3, &p), STORE_OK);
 }
 
+/* The integer at settings.<key> of machine `serial` (-1 without one). */
+static json_int_t report_value(store *s, uint64_t serial, const char *key)
+{
+    json_t *m = store_machine_get(s, serial);
+    json_t *v = json_object_get(json_object_get(m, "settings"), key);
+    json_int_t n = json_is_integer(v) ? json_integer_value(v) : -1;
+    json_decref(m);
+    return n;
+}
+
+/* A machine's settings report outlives an empty report, goes with the
+ * machine when it is removed, and comes back only with a new full one. A
+ * SQLite database from before machine_settings (the report a machines
+ * column) has it moved out on opening. */
+static void settings_reports_kept_apart_from_the_machine_row(void **state)
+{
+    struct fx *f = *state;
+    uint8_t h[32];
+    memset(h, 1, sizeof(h));
+    assert_int_equal(store_machine_add(f->s, 7, h, 1), STORE_OK);
+    assert_int_equal(store_machine_add(f->s, 8, h, 1), STORE_OK);
+    assert_int_equal(store_machine_set_settings(f->s, 7, "{\"a\":1}", "full"),
+                     STORE_OK);
+    assert_int_equal(store_machine_set_settings(f->s, 7, "{\"a\":2}", "full"),
+                     STORE_OK);
+    assert_int_equal(store_machine_set_settings(f->s, 7, NULL, "empty"),
+                     STORE_OK);
+    assert_int_equal(report_value(f->s, 7, "a"), 2);
+    json_t *m = store_machine_get(f->s, 8); /* never reported */
+    assert_true(json_is_null(json_object_get(m, "settings")));
+    json_decref(m);
+    /* No report is kept for a machine not on record. */
+    assert_int_equal(store_machine_set_settings(f->s, 99, "{}", "full"),
+                     STORE_OK);
+    assert_null(store_machine_get(f->s, 99));
+    assert_int_equal(store_machine_remove(f->s, 7), STORE_OK);
+    assert_int_equal(store_machine_add(f->s, 7, h, 2), STORE_OK);
+    m = store_machine_get(f->s, 7);
+    assert_true(json_is_null(json_object_get(m, "settings")));
+    json_decref(m);
+    if (f->db.pg)
+        return;
+    store_close(f->s);
+    f->s = NULL;
+    raw_sql(f, "ALTER TABLE machines ADD COLUMN settings TEXT; "
+               "UPDATE machines SET settings = '{\"b\":3}' WHERE serial = 8; "
+               "DELETE FROM machine_settings");
+    assert_int_equal(test_store_open(&f->db, &f->s), STORE_OK);
+    assert_int_equal(report_value(f->s, 8, "b"), 3);
+    /* The column is gone: a second opening finds nothing to move. */
+    store_close(f->s);
+    f->s = NULL;
+    raw_sql(f, "UPDATE machine_settings SET settings = '{\"b\":4}'");
+    assert_int_equal(test_store_open(&f->db, &f->s), STORE_OK);
+    assert_int_equal(report_value(f->s, 8, "b"), 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1258,6 +1315,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(webhooks_and_deliveries, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            settings_reports_kept_apart_from_the_machine_row, setup, teardown),
         cmocka_unit_test_setup_teardown(users_keys_and_sessions, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_database_from_before_users_gains_them,
