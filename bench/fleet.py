@@ -277,6 +277,8 @@ class Api:
 
 
 HEAP = re.compile(r'^gfcloud_heap_bytes\{state="(in_use|free)"\} (\d+)$', re.M)
+ACTIONS = re.compile(r'^gfcloud_actions_total\{type="([^"]+)",outcome="[^"]+"\} '
+                     r'(\d+)$', re.M)
 PASS = re.compile(r'^gfcloud_loop_pass_seconds_bucket\{le="([^"]+)"\} (\d+)$',
                   re.M)
 
@@ -299,6 +301,14 @@ def heap_kib(port, key):
     (an allocator that does not tell, such as one preloaded)."""
     return {k: int(v) / 1024.0
             for k, v in HEAP.findall(metrics_text(port, key))}
+
+
+def actions_ended(port, key):
+    """The node's actions ended since it started, by type: {type: n}."""
+    out = {}
+    for t, n in ACTIONS.findall(metrics_text(port, key)):
+        out[t] = out.get(t, 0) + int(n)
+    return out
 
 
 def loop_passes(port, key):
@@ -381,9 +391,10 @@ def storm_quantiles(r, prefix, load, t0, n):
              if ts >= t0 and h >= n * q / 100.0), None)
 
 
-def restart_storm(r, prefix, cloud, load, n, timeout):
+def restart_storm(r, prefix, cloud, load, n, timeout, key):
     """kill -9 of the node, a restart on the same port, and the time until
-    all n are back; the service's CPU per reconnect."""
+    all n are back; the service's CPU per reconnect, and the actions the
+    restarted node ran meanwhile (what each reconnect cost in work)."""
     held = load.held()
     cloud.kill9()
     load.wait_below(max(1, held // 2), 10)
@@ -395,6 +406,7 @@ def restart_storm(r, prefix, cloud, load, n, timeout):
     r[prefix + "cpu_ms_per_reconnect"] = (
         1000.0 * (cpu_s(cloud.proc.pid) - cpu0) / max(1, load.held()))
     storm_quantiles(r, prefix, load, t0, n)
+    r[prefix + "storm_actions"] = actions_ended(cloud.port, key)
 
 
 def home_all(port, key, n, timeout, threads=8):
@@ -503,13 +515,14 @@ def one_size(args, data, ports, key, n, store, status_ports=None):
             # images show no head, so camera homing waits for a hand), and
             # each re-homes on its empty report: sign-in, upgrade, report,
             # hunt.
-            restart_storm(r, "", clouds[0], load, n, args.timeout)
+            restart_storm(r, "", clouds[0], load, n, args.timeout, key)
             # The common case: a homed fleet. Each machine is homed by hand
             # (POST .../home {"method":"manual"}), so its empty report keeps
             # the stored position: sign-in, upgrade, report, nothing more.
             if r["storm_s"] is not None and args.homed_storm:
                 r["homed"] = home_all(ports[0], key, n, args.timeout)
-                restart_storm(r, "homed_", clouds[0], load, n, args.timeout)
+                restart_storm(r, "homed_", clouds[0], load, n,
+                              args.timeout, key)
         elif not failover_fits(held, k):
             r["failover_skipped"] = (
                 "the %d survivors would hold %d sessions each, more than "
@@ -613,6 +626,12 @@ def report(results, load_before, load_after):
                   "%ss" % ("storm, each re-homing" if k == 1 else "failover",
                           fmt(r["storm_50_s"]), fmt(r.get("storm_90_s")),
                           fmt(r.get("storm_99_s"))))
+        for pre, what in (("", "storm, each re-homing"),
+                          ("homed_", "storm of the fleet homed")):
+            if r.get(pre + "storm_actions") is not None:
+                print("        %s: actions ended by the restarted node: %s" % (
+                    what, ", ".join("%s %d" % kv for kv in sorted(
+                        r[pre + "storm_actions"].items())) or "none"))
         if r.get("homed") is not None:
             print("        storm of the fleet homed (%d of %d homed by hand): "
                   "all back after %ss (half %ss, 90%% %ss, 99%% %ss), %s ms "
