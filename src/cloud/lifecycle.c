@@ -42,8 +42,8 @@
 #include "locator.h"
 #include "log.h"
 #include "scheduler.h"
+#include "serial_map.h"
 
-#define BUCKETS      1024
 #define OWN_PRIORITY 1
 
 enum phase {
@@ -61,9 +61,8 @@ static const char *const phase_names[] = {
     "locating", "waiting_for_home", "ready"};
 
 struct lm {
-    struct lm *next;
+    serial_node node; /* first: the map's link and the serial */
     lifecycle *l;
-    uint64_t serial;
     enum phase phase;
     int known; /* the position below is good */
     int64_t x, y;
@@ -87,7 +86,7 @@ struct lm {
 
 struct lifecycle {
     cloud *c;
-    struct lm *b[BUCKETS];
+    serial_map machines; /* struct lm by serial */
 };
 
 static void text_clear(char **dst)
@@ -115,8 +114,8 @@ __attribute__((format(printf, 2, 3))) static void text_set(char **dst,
 static void load_position(struct lm *m)
 {
     char text[512];
-    if (store_machine_get_head(m->l->c->store, m->serial, text, sizeof(text)) !=
-        0)
+    if (store_machine_get_head(m->l->c->store, m->node.serial, text,
+                               sizeof(text)) != 0)
         return;
     json_t *o = json_loads(text, 0, NULL);
     json_t *x = json_object_get(o, "x_steps"),
@@ -144,22 +143,22 @@ static struct lm *find(lifecycle *l, uint64_t serial)
 {
     if (!l)
         return NULL;
-    struct lm **slot = &l->b[serial % BUCKETS];
-    for (struct lm *m = *slot; m; m = m->next) {
-        if (m->serial == serial)
-            return m;
-    }
-    struct lm *m = calloc(1, sizeof(*m));
+    struct lm *m = (struct lm *)serial_map_find(&l->machines, serial);
+    if (m)
+        return m;
+    m = calloc(1, sizeof(*m));
     if (!m)
         return NULL;
     m->l = l;
-    m->serial = serial;
+    m->node.serial = serial;
     m->phase = PH_OFFLINE;
     m->residual_mm = -1;
     host_init(m);
     load_position(m);
-    m->next = *slot;
-    *slot = m;
+    if (serial_map_add(&l->machines, &m->node) != 0) {
+        free(m);
+        return NULL;
+    }
     return m;
 }
 
@@ -171,20 +170,20 @@ lifecycle *lifecycle_new(cloud *c)
     return l;
 }
 
+static void drop(serial_node *n)
+{
+    struct lm *m = (struct lm *)n;
+    locator_free(m->loc);
+    free(m->note);
+    free(m->camera);
+    free(m);
+}
+
 void lifecycle_free(lifecycle *l)
 {
     if (!l)
         return;
-    for (int i = 0; i < BUCKETS; i++) {
-        while (l->b[i]) {
-            struct lm *m = l->b[i];
-            l->b[i] = m->next;
-            locator_free(m->loc);
-            free(m->note);
-            free(m->camera);
-            free(m);
-        }
-    }
+    serial_map_clear(&l->machines, drop);
     free(l);
 }
 
@@ -202,7 +201,7 @@ static void save_position(struct lm *m)
                  ",\"source\":\"%s\",\"since\":%" PRId64
                  ",\"confidence\":%.3f%s}",
                  m->x, m->y, m->source, m->since, m->confidence, residual);
-    store_machine_set_head(m->l->c->store, m->serial, text);
+    store_machine_set_head(m->l->c->store, m->node.serial, text);
 }
 
 static void start_homing(struct lm *m);
@@ -223,7 +222,7 @@ static void lose_position(struct lm *m, const char *why)
 {
     if (m->known)
         log_msg(LOG_INFO, "S%" PRIu64 ": head position now unknown (%s)",
-                m->serial, why);
+                m->node.serial, why);
     m->known = 0;
     save_position(m);
     if (m->phase == PH_IDLE)
@@ -256,19 +255,20 @@ static int64_t queue_as(struct lm *m, const char *type, const char *file,
     cloud *c = m->l->c;
     store_action a;
     memset(&a, 0, sizeof(a));
-    a.serial = m->serial;
+    a.serial = m->node.serial;
     snprintf(a.type, sizeof(a.type), "%s", type);
     snprintf(a.file, sizeof(a.file), "%s", file ? file : "");
     a.priority = OWN_PRIORITY;
     a.created = cloud_now();
     a.expires_at = a.created + c->cfg.queue_ttl;
     if (store_action_add(c->store, &a) != 0) {
-        log_msg(LOG_WARN, "S%" PRIu64 ": cannot queue a %s", m->serial, type);
+        log_msg(LOG_WARN, "S%" PRIu64 ": cannot queue a %s", m->node.serial,
+                type);
         return -1;
     }
     if (slot)
         *slot = a.id;
-    sched_kick(c->sched, m->serial);
+    sched_kick(c->sched, m->node.serial);
     return a.id;
 }
 
@@ -315,7 +315,7 @@ static void start_homing(struct lm *m)
         log_msg(LOG_WARN,
                 "S%" PRIu64 ": no hunt file: locating without a "
                 "hunt",
-                m->serial);
+                m->node.serial);
         start_locating(m);
         return;
     }
@@ -327,7 +327,8 @@ static void start_homing(struct lm *m)
     }
     m->homing_hunt = id;
     m->phase = PH_HUNTING;
-    log_msg(LOG_INFO, "S%" PRIu64 ": homing: hunt %" PRId64, m->serial, id);
+    log_msg(LOG_INFO, "S%" PRIu64 ": homing: hunt %" PRId64, m->node.serial,
+            id);
 }
 
 /* ---- the locator's host ------------------------------------------------- */
@@ -357,7 +358,8 @@ static int host_image_path(locator_host *h, int64_t action_id, char *out,
     struct lm *m = host_lm(h);
     char blob[65];
     (void)action_id; /* one image in flight: the latest is the one */
-    if (store_image_latest(m->l->c->store, m->serial, "lid_image", blob) != 0)
+    if (store_image_latest(m->l->c->store, m->node.serial, "lid_image", blob) !=
+        0)
         return -1;
     return blobs_path(m->l->c->blobs, blob, out, outlen);
 }
@@ -389,7 +391,7 @@ static void host_result(locator_host *h, const locator_result *r)
         notify(m);
         return;
     }
-    store_machine_get_home_offset(m->l->c->store, m->serial, &dx, &dy);
+    store_machine_get_home_offset(m->l->c->store, m->node.serial, &dx, &dy);
     m->known = 1;
     m->x = r->x + dx;
     m->y = r->y + dy;
@@ -402,16 +404,16 @@ static void host_result(locator_host *h, const locator_result *r)
     save_position(m);
     log_msg(LOG_INFO,
             "S%" PRIu64 ": homed (%s): x %" PRId64 " y %" PRId64 " steps",
-            m->serial, m->source, m->x, m->y);
-    sched_kick(m->l->c->sched, m->serial);
-    jobs_kick(m->l->c, m->serial);
+            m->node.serial, m->source, m->x, m->y);
+    sched_kick(m->l->c->sched, m->node.serial);
+    jobs_kick(m->l->c, m->node.serial);
     notify(m);
 }
 
 static void host_init(struct lm *m)
 {
     m->host.ctx = m;
-    m->host.serial = m->serial;
+    m->host.serial = m->node.serial;
     m->host.cloud = m->l->c;
     m->host.note = host_note;
     m->host.lid_image = host_lid_image;
@@ -749,7 +751,7 @@ static void notify(struct lm *m)
         return;
     cloud *c = m->l->c;
     const char *name = phase_names[m->phase];
-    if (m->phase == PH_IDLE && sched_inflight(c->sched, m->serial))
+    if (m->phase == PH_IDLE && sched_inflight(c->sched, m->node.serial))
         name = "busy";
     char now[96], serial[32];
     snprintf(now, sizeof(now), "%s %d %" PRId64 " %" PRId64, name, m->known,
@@ -760,7 +762,7 @@ static void notify(struct lm *m)
         !m->published[0] || strncmp(m->published, "offline ", 8) == 0;
     int is_offline = m->phase == PH_OFFLINE;
     snprintf(m->published, sizeof(m->published), "%s", now);
-    snprintf(serial, sizeof(serial), "S%" PRIu64, m->serial);
+    snprintf(serial, sizeof(serial), "S%" PRIu64, m->node.serial);
     if (was_offline != is_offline)
         events_publish(c->events,
                        is_offline ? "machine.offline" : "machine.online",

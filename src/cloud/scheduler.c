@@ -32,7 +32,7 @@
  * pending, exactly as for a session lost on one node. No action is ever
  * sent twice: only `queued` actions are sent, and sending marks them.
  *
- * Machines are found by serial in a small chained hash table. */
+ * Machines are found by serial in a hash table that grows (serial_map.h). */
 #include "scheduler.h"
 
 #include <inttypes.h>
@@ -47,15 +47,14 @@
 #include "lifecycle.h"
 #include "log.h"
 #include "metrics.h"
+#include "serial_map.h"
 #include "tick.h"
 
-#define BUCKETS 1024
 #define WHY_MAX 256 /* a reason is a line, not a document */
 
 struct mstate {
-    struct mstate *next;
+    serial_node node; /* first: the map's link and the serial */
     sched *s;
-    uint64_t serial;
     ws_session *sess;
     int64_t inflight; /* 0: none */
     char type[32];
@@ -77,7 +76,7 @@ struct sched {
     int recheck_armed;
     unsigned epoch;                 /* of the recheck under way */
     lws_sorted_usec_list_t recheck; /* see on_recheck() */
-    struct mstate *b[BUCKETS];
+    serial_map machines;            /* struct mstate by serial */
 };
 
 /* Harmless on a timer not armed, also once the wheel is gone (it leaves
@@ -96,19 +95,24 @@ sched *sched_new(cloud *c)
     return s;
 }
 
+static void drop(serial_node *n)
+{
+    struct mstate *m = (struct mstate *)n;
+    disarm(m);
+    free(m->why);
+    free(m);
+}
+
+/* Each machine entry, in no particular order. */
+#define EACH_MACHINE(s, m)                                                     \
+    for (struct mstate *m = (struct mstate *)serial_map_first(&(s)->machines); \
+         m; m = (struct mstate *)serial_map_next(&(s)->machines, &m->node))
+
 void sched_free(sched *s)
 {
     if (!s)
         return;
-    for (int i = 0; i < BUCKETS; i++) {
-        while (s->b[i]) {
-            struct mstate *m = s->b[i];
-            s->b[i] = m->next;
-            disarm(m);
-            free(m->why);
-            free(m);
-        }
-    }
+    serial_map_clear(&s->machines, drop);
     free(s);
 }
 
@@ -116,35 +120,31 @@ void sched_stop(sched *s)
 {
     s->stopping = 1;
     lws_sul_cancel(&s->recheck);
-    for (int i = 0; i < BUCKETS; i++) {
-        for (struct mstate *m = s->b[i]; m; m = m->next)
-            disarm(m);
-    }
+    EACH_MACHINE(s, m)
+    disarm(m);
 }
 
 static struct mstate *find(sched *s, uint64_t serial, int create)
 {
-    struct mstate **slot = &s->b[serial % BUCKETS];
-    for (struct mstate *m = *slot; m; m = m->next) {
-        if (m->serial == serial)
-            return m;
-    }
-    if (!create)
-        return NULL;
-    struct mstate *m = calloc(1, sizeof(*m));
+    struct mstate *m = (struct mstate *)serial_map_find(&s->machines, serial);
+    if (m || !create)
+        return m;
+    m = calloc(1, sizeof(*m));
     if (!m)
         return NULL;
     m->s = s;
-    m->serial = serial;
-    m->next = *slot;
-    *slot = m;
+    m->node.serial = serial;
+    if (serial_map_add(&s->machines, &m->node) != 0) {
+        free(m);
+        return NULL;
+    }
     return m;
 }
 
 static void send_cancel(struct mstate *m, int64_t id, const char *type)
 {
     char serial[32];
-    snprintf(serial, sizeof(serial), "S%" PRIu64, m->serial);
+    snprintf(serial, sizeof(serial), "S%" PRIu64, m->node.serial);
     char *line = gf_emit_action(id, type, "cancelled", serial, NULL);
     if (line && m->sess)
         ws_send(m->sess, line);
@@ -211,7 +211,7 @@ static void told(sched *s, uint64_t serial, int64_t id, const char *type,
 static void finished(struct mstate *m, int64_t id, const char *type,
                      const char *outcome)
 {
-    told(m->s, m->serial, id, type, outcome);
+    told(m->s, m->node.serial, id, type, outcome);
 }
 
 static void on_deadline(gfnet_timer *t)
@@ -230,7 +230,7 @@ static void on_deadline(gfnet_timer *t)
                             "no terminal event after the cancel", cloud_now());
     } else {
         log_msg(LOG_WARN, "S%" PRIu64 ": action %" PRId64 " (%s) timed out",
-                m->serial, id, m->type);
+                m->node.serial, id, m->type);
         send_cancel(m, id, m->type);
         store_action_finish(st, id, "failed", "timed out", cloud_now());
     }
@@ -239,7 +239,7 @@ static void on_deadline(gfnet_timer *t)
      * (§10) and homes it again. */
     finished(m, id, type, "timed_out");
     store_commit(st);
-    sched_kick(m->s, m->serial);
+    sched_kick(m->s, m->node.serial);
 }
 
 static void lost_session(struct mstate *m)
@@ -274,13 +274,13 @@ static void interrupt_orphan(void *ud, int64_t id, const char *type)
     log_msg(LOG_INFO,
             "S%" PRIu64 ": action %" PRId64 " (%s) was in flight "
             "elsewhere; interrupted",
-            m->serial, id, type);
+            m->node.serial, id, type);
     store_action_finish(st, id, "interrupted", "machine moved to another node",
                         cloud_now());
     if (!spec || spec->kind != GF_KIND_SYNC)
         store_action_set_cancel_pending(st, id, 1);
     if (spec && spec->kind == GF_KIND_PULSE)
-        store_machine_set_head(st, m->serial, "unknown");
+        store_machine_set_head(st, m->node.serial, "unknown");
 }
 
 static void cancel_one(void *ud, int64_t id, const char *type)
@@ -321,14 +321,13 @@ static void on_recheck(lws_sorted_usec_list_t *sul)
     sched *s = lws_container_of(sul, sched, recheck);
     s->epoch++;
     if (store_machine_each_reg(s->c->store, recheck_found, s) >= 0) {
-        for (int i = 0; i < BUCKETS; i++) {
-            for (struct mstate *m = s->b[i]; m; m = m->next) {
-                if (!m->sess || m->rechecked == s->epoch)
-                    continue;
-                log_msg(LOG_INFO, "S%llu: machine removed; closing its session",
-                        (unsigned long long)m->serial);
-                ws_end(m->sess, 4001, "machine removed");
-            }
+        EACH_MACHINE(s, m)
+        {
+            if (!m->sess || m->rechecked == s->epoch)
+                continue;
+            log_msg(LOG_INFO, "S%llu: machine removed; closing its session",
+                    (unsigned long long)m->node.serial);
+            ws_end(m->sess, 4001, "machine removed");
         }
     }
     arm_recheck(s);
@@ -434,7 +433,7 @@ static char *build_frame(struct mstate *m, const store_action *a)
     }
     char *line = NULL;
     char serial[32];
-    snprintf(serial, sizeof(serial), "S%" PRIu64, m->serial);
+    snprintf(serial, sizeof(serial), "S%" PRIu64, m->node.serial);
     if (add_kind_fields(m, a, spec, extra) == 0)
         line = gf_emit_action(a->id, a->type, "ready", serial, extra);
     json_decref(extra);
@@ -452,8 +451,8 @@ static int end_unsent(struct mstate *m, const store_action *a,
     if (store_action_finish(m->s->c->store, a->id, outcome, reason,
                             cloud_now()) != 0)
         return -2;
-    log_msg(LOG_INFO, "S%" PRIu64 ": %s %" PRId64 " %s: %s", m->serial, a->type,
-            a->id, outcome, reason);
+    log_msg(LOG_INFO, "S%" PRIu64 ": %s %" PRId64 " %s: %s", m->node.serial,
+            a->type, a->id, outcome, reason);
     finished(m, a->id, a->type, outcome);
     return -1;
 }
@@ -474,9 +473,9 @@ static int dispatch(struct mstate *m, store_action *a)
     m->stage = 0;
     m->cancelling = 0;
     arm(m, stage_deadline(m, 0));
-    log_msg(LOG_INFO, "S%" PRIu64 ": sent %s %" PRId64, m->serial, a->type,
+    log_msg(LOG_INFO, "S%" PRIu64 ": sent %s %" PRId64, m->node.serial, a->type,
             a->id);
-    lifecycle_sent(m->s->c->life, m->serial, a);
+    lifecycle_sent(m->s->c->life, m->node.serial, a);
     return 0;
 }
 
@@ -558,7 +557,7 @@ static void log_outcome(struct mstate *m, gf_outcome o, const char *reason)
 {
     int has = reason && *reason;
     log_msg(o == GF_OUTCOME_COMPLETED ? LOG_INFO : LOG_WARN,
-            "S%" PRIu64 ": %s %" PRId64 " %s%s%.200s", m->serial, m->type,
+            "S%" PRIu64 ": %s %" PRId64 " %s%s%.200s", m->node.serial, m->type,
             m->inflight, gf_outcome_name(o), has ? ": " : "",
             has ? reason : "");
 }
@@ -630,11 +629,10 @@ void sched_on_event(sched *s, uint64_t serial, const gf_msg *msg)
 
 void sched_kick_all(sched *s)
 {
-    for (int i = 0; i < BUCKETS; i++) {
-        for (struct mstate *m = s->b[i]; m; m = m->next) {
-            if (m->sess)
-                sched_kick(s, m->serial);
-        }
+    EACH_MACHINE(s, m)
+    {
+        if (m->sess)
+            sched_kick(s, m->node.serial);
     }
 }
 

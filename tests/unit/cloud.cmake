@@ -1,7 +1,7 @@
 # gfcloud unit tests (cmocka): the service's modules linked directly from
 # the gfcloud_core static library.
 foreach(t config auth throttle store blobs files tokmap events webpath
-    webhook metrics roles heap_trim sqlite_ckpt)
+    webhook metrics roles heap_trim sqlite_ckpt serial_map)
   gf_unit_test(test_cloud_${t}
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_cloud_${t}.c
     LIBS gfcloud_core)
