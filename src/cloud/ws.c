@@ -354,6 +354,9 @@ int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
          * commits first. */
         store_batch_join(c->store);
         sched_connected(c->sched, s->serial, s);
+        /* sched_connected stored last_seen: the first report, most often
+         * within the same second, need not store it again. */
+        s->seen_written = cloud_now();
         return 0;
     case LWS_CALLBACK_RECEIVE:
         return on_receive(s, in, len);
