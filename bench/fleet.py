@@ -247,6 +247,9 @@ class Load:
     def stop(self):
         self.proc.send_signal(signal.SIGINT)
         out, _ = self.proc.communicate(timeout=120)
+        self.reader.join(timeout=5)  # it writes to the log until stderr ends
+        if self.log:
+            self.log.close()
         lines = [l for l in out.splitlines() if l.startswith("{")]
         return json.loads(lines[-1]) if lines else {}
 
@@ -621,26 +624,24 @@ def report(results, load_before, load_after):
                       fmt(r["heap_kib_per_session"]),
                       fmt(r["heap_free_kib_per_session"]),
                       fmt(r["kib_per_session"])))
-        if r.get("storm_50_s") is not None:
-            print("        %s: half back after %ss, 90%% after %ss, 99%% after "
-                  "%ss" % ("storm, each re-homing" if k == 1 else "failover",
-                          fmt(r["storm_50_s"]), fmt(r.get("storm_90_s")),
-                          fmt(r.get("storm_99_s"))))
-        for pre, what in (("", "storm, each re-homing"),
-                          ("homed_", "storm of the fleet homed")):
-            if r.get(pre + "storm_actions") is not None:
-                print("        %s: actions ended by the restarted node: %s" % (
-                    what, ", ".join("%s %d" % kv for kv in sorted(
-                        r[pre + "storm_actions"].items())) or "none"))
-        if r.get("homed") is not None:
-            print("        storm of the fleet homed (%d of %d homed by hand): "
-                  "all back after %ss (half %ss, 90%% %ss, 99%% %ss), %s ms "
-                  "of service CPU per reconnect" % (
-                      r["homed"], r["n"], fmt(r.get("homed_storm_s")),
-                      fmt(r.get("homed_storm_50_s")),
-                      fmt(r.get("homed_storm_90_s")),
-                      fmt(r.get("homed_storm_99_s")),
-                      fmt(r.get("homed_cpu_ms_per_reconnect"))))
+        for pre, what in (("", "storm, each re-homing" if k == 1 else
+                           "failover"), ("homed_", "storm, homed fleet")):
+            if r.get(pre + "storm_50_s") is None:
+                continue
+            acts = r.get(pre + "storm_actions")
+            print("        %s%s: all back after %ss (half %ss, 90%% %ss, 99%% "
+                  "%ss)%s%s" % (
+                      what, "" if not pre else " (%d of %d homed by hand)" % (
+                          r["homed"], r["n"]),
+                      fmt(r.get(pre + "storm_s")), fmt(r[pre + "storm_50_s"]),
+                      fmt(r.get(pre + "storm_90_s")),
+                      fmt(r.get(pre + "storm_99_s")),
+                      "" if r.get(pre + "cpu_ms_per_reconnect") is None else
+                      ", %s ms of service CPU per reconnect" %
+                      fmt(r[pre + "cpu_ms_per_reconnect"]),
+                      "" if acts is None else "; actions the restarted node "
+                      "ran: " + (", ".join("%s %d" % kv for kv in
+                                           sorted(acts.items())) or "none")))
         g = r.get("gfload", {})
         print("        gfload: held %s, sign-in failures %s, connect "
               "failures %s, drops %s, rtt samples %d" % (

@@ -121,7 +121,9 @@ void sched_stop(sched *s)
     s->stopping = 1;
     lws_sul_cancel(&s->recheck);
     EACH_MACHINE(s, m)
-    disarm(m);
+    {
+        disarm(m);
+    }
 }
 
 static struct mstate *find(sched *s, uint64_t serial, int create)
